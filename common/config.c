@@ -1,0 +1,213 @@
+#include "config.h"
+
+#include "path.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define DEFAULT_TMPFS_SIZE (64ULL << 20)
+
+static const char *const runtime_names[RUNTIME_KIND_COUNT] = {
+	[RUNTIME_CRUN] = "crun",
+	[RUNTIME_RUNC] = "runc",
+};
+
+const char *runtime_kind_name(enum runtime_kind kind)
+{
+	return runtime_names[kind];
+}
+
+int runtime_kind_from_name(const char *name)
+{
+	for (int k = 0; k < RUNTIME_KIND_COUNT; k++)
+		if (strcmp(name, runtime_names[k]) == 0)
+			return k;
+	return -1;
+}
+
+void config_init(struct ochre_config *cfg)
+{
+	memset(cfg, 0, sizeof *cfg);
+	cfg->runtimes[0] = RUNTIME_CRUN;
+	cfg->runtimes[1] = RUNTIME_RUNC;
+	cfg->n_runtimes = 2;
+	cfg->tmpfs_size = DEFAULT_TMPFS_SIZE;
+}
+
+void config_free(struct ochre_config *cfg)
+{
+	for (int k = 0; k < RUNTIME_KIND_COUNT; k++)
+		free(cfg->runtime_path[k]);
+	free(cfg->session_dir);
+	memset(cfg, 0, sizeof *cfg);
+}
+
+int config_parse_size(const char *s, unsigned long long *out)
+{
+	if (!isdigit((unsigned char)*s))
+		return -1;
+	errno = 0;
+	char *end;
+	unsigned long long v = strtoull(s, &end, 10);
+	if (errno)
+		return -1;
+	unsigned shift = 0;
+	switch (*end) {
+	default: return -1;
+	case '\0': break;
+	case 'k': case 'K': shift = 10; end++; break;
+	case 'm': case 'M': shift = 20; end++; break;
+	case 'g': case 'G': shift = 30; end++; break;
+	case 't': case 'T': shift = 40; end++; break;
+	}
+	if (*end != '\0' || v == 0 || v > (~0ULL >> shift))
+		return -1;
+	*out = v << shift;
+	return 0;
+}
+
+struct parse_ctx {
+	const char *name;
+	int lineno;
+	char *err;
+	size_t errlen;
+};
+
+__attribute__((format(printf, 2, 3)))
+static int fail(struct parse_ctx *ctx, const char *fmt, ...)
+{
+	int n = snprintf(ctx->err, ctx->errlen, "config '%s' line %d: ", ctx->name, ctx->lineno);
+	va_list ap;
+	va_start(ap, fmt);
+	if (n >= 0 && (size_t)n < ctx->errlen)
+		vsnprintf(ctx->err + n, ctx->errlen - (size_t)n, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+static char *trim(char *s)
+{
+	while (isspace((unsigned char)*s))
+		s++;
+	char *end = s + strlen(s);
+	while (end > s && isspace((unsigned char)end[-1]))
+		*--end = '\0';
+	return s;
+}
+
+static int set_runtimes(struct parse_ctx *ctx, struct ochre_config *cfg, char *value)
+{
+	size_t n = 0;
+	enum runtime_kind order[CONFIG_MAX_RUNTIMES];
+	for (char *save = NULL, *tok = strtok_r(value, ",", &save); tok;
+	     tok = strtok_r(NULL, ",", &save)) {
+		tok = trim(tok);
+		int kind = runtime_kind_from_name(tok);
+		if (kind < 0)
+			return fail(ctx, "unknown runtime '%s' (known: crun, runc)", tok);
+		for (size_t i = 0; i < n; i++)
+			if (order[i] == (enum runtime_kind)kind)
+				return fail(ctx, "runtime '%s' listed twice", tok);
+		order[n++] = (enum runtime_kind)kind;
+	}
+	if (n == 0)
+		return fail(ctx, "'runtime' needs at least one runtime name");
+	memcpy(cfg->runtimes, order, sizeof order);
+	cfg->n_runtimes = n;
+	return 0;
+}
+
+static int set_path(struct parse_ctx *ctx, const char *directive, char **slot, const char *value)
+{
+	if (!path_is_clean_absolute(value))
+		return fail(ctx, "'%s' must be a clean absolute path, not '%s'", directive, value);
+	char *copy = strdup(value);
+	if (!copy)
+		return fail(ctx, "out of memory");
+	free(*slot);
+	*slot = copy;
+	return 0;
+}
+
+enum directive {
+	DIR_RUNTIME, DIR_CRUN_PATH, DIR_RUNC_PATH, DIR_TMPFS_SIZE, DIR_SESSION_DIR, DIR_COUNT,
+};
+
+static const char *const directive_names[DIR_COUNT] = {
+	[DIR_RUNTIME] = "runtime",
+	[DIR_CRUN_PATH] = "crun path",
+	[DIR_RUNC_PATH] = "runc path",
+	[DIR_TMPFS_SIZE] = "tmpfs size",
+	[DIR_SESSION_DIR] = "session dir",
+};
+
+static int apply(struct parse_ctx *ctx, struct ochre_config *cfg, enum directive d, char *value)
+{
+	switch (d) {
+	case DIR_RUNTIME:
+		return set_runtimes(ctx, cfg, value);
+	case DIR_CRUN_PATH:
+		return set_path(ctx, directive_names[d], &cfg->runtime_path[RUNTIME_CRUN], value);
+	case DIR_RUNC_PATH:
+		return set_path(ctx, directive_names[d], &cfg->runtime_path[RUNTIME_RUNC], value);
+	case DIR_TMPFS_SIZE:
+		if (config_parse_size(value, &cfg->tmpfs_size) < 0)
+			return fail(ctx, "bad size '%s' for 'tmpfs size' (e.g. 64M, 1G)", value);
+		return 0;
+	case DIR_SESSION_DIR:
+		return set_path(ctx, directive_names[d], &cfg->session_dir, value);
+	case DIR_COUNT:
+	default:
+		break;
+	}
+	return fail(ctx, "internal error: directive %d", (int)d);
+}
+
+int config_parse(const char *name, char *text, size_t len, struct ochre_config *cfg,
+		 char *err, size_t errlen)
+{
+	struct parse_ctx ctx = { .name = name, .err = err, .errlen = errlen };
+	int seen[DIR_COUNT] = { 0 };
+
+	if (text[len] != '\0' || memchr(text, '\0', len))
+		return fail(&ctx, "file contains a NUL byte");
+	char *end = text + len;
+	for (char *line = text; line < end;) {
+		char *nl = memchr(line, '\n', (size_t)(end - line));
+		char *next = nl ? nl + 1 : end;
+		if (nl)
+			*nl = '\0'; /* the last line is ended by text[len] == '\0' */
+		ctx.lineno++;
+
+		char *hash = strchr(line, '#');
+		if (hash)
+			*hash = '\0';
+		char *s = trim(line);
+		line = next;
+		if (*s == '\0')
+			continue;
+
+		char *eq = strchr(s, '=');
+		if (!eq)
+			return fail(&ctx, "expected 'directive = value', got '%s'", s);
+		*eq = '\0';
+		char *key = trim(s), *value = trim(eq + 1);
+		int d;
+		for (d = 0; d < DIR_COUNT; d++)
+			if (strcmp(key, directive_names[d]) == 0)
+				break;
+		if (d == DIR_COUNT)
+			return fail(&ctx, "unknown directive '%s'", key);
+		if (seen[d]++)
+			return fail(&ctx, "'%s' is set twice", key);
+		if (*value == '\0')
+			return fail(&ctx, "'%s' needs a value", key);
+		if (apply(&ctx, cfg, (enum directive)d, value) < 0)
+			return -1;
+	}
+	return 0;
+}

@@ -1,0 +1,291 @@
+#include "request.h"
+
+#include "log.h"
+#include "path.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void request_init(struct starter_request *req)
+{
+	memset(req, 0, sizeof *req);
+	req->log_level = LOG_LEVEL_WARN;
+	req->lifeline_fd = -1;
+}
+
+__attribute__((format(printf, 3, 4)))
+static int fail(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+/* ---- writing ---------------------------------------------------------- */
+
+struct writer {
+	char *buf;
+	size_t cap, len;
+	int failed;
+	char *err;
+	size_t errlen;
+};
+
+__attribute__((format(printf, 2, 3)))
+static void emit(struct writer *w, const char *fmt, ...)
+{
+	if (w->failed)
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(w->buf + w->len, w->cap - w->len, fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= w->cap - w->len) {
+		w->failed = fail(w->err, w->errlen, "starter request is larger than %zu bytes", w->cap);
+		return;
+	}
+	w->len += (size_t)n;
+}
+
+static void emit_value(struct writer *w, const char *key, const char *value)
+{
+	if (w->failed)
+		return;
+	if (strchr(value, '\n') || strlen(key) + 1 + strlen(value) >= REQUEST_MAX_LINE) {
+		w->failed = fail(w->err, w->errlen,
+				 "cannot pass %s to the starter: it contains a newline or is too long", key);
+		return;
+	}
+	emit(w, "%s %s\n", key, value);
+}
+
+long request_format(const struct starter_request *req, char *buf, size_t cap,
+		    char *err, size_t errlen)
+{
+	struct writer w = { .buf = buf, .cap = cap, .err = err, .errlen = errlen };
+	emit(&w, "%s %d\n", REQUEST_MAGIC, REQUEST_VERSION);
+	emit(&w, "log-level %s\n", log_level_name(req->log_level));
+	emit_value(&w, "session", req->session);
+	for (size_t i = 0; i < req->n_lowers; i++)
+		emit_value(&w, "lower", req->lowers[i]);
+	emit(&w, "tmpfs-size %llu\n", req->tmpfs_size);
+	for (size_t i = 0; i < req->n_uid_ranges; i++)
+		emit(&w, "uid-range %lu %lu %lu\n", req->uid_ranges[i].inside,
+		     req->uid_ranges[i].outside, req->uid_ranges[i].count);
+	for (size_t i = 0; i < req->n_gid_ranges; i++)
+		emit(&w, "gid-range %lu %lu %lu\n", req->gid_ranges[i].inside,
+		     req->gid_ranges[i].outside, req->gid_ranges[i].count);
+	if (req->newuidmap)
+		emit_value(&w, "newuidmap", req->newuidmap);
+	if (req->newgidmap)
+		emit_value(&w, "newgidmap", req->newgidmap);
+	if (req->lifeline_fd >= 0)
+		emit(&w, "lifeline-fd %d\n", req->lifeline_fd);
+	emit_value(&w, "payload", req->payload);
+	for (size_t i = 0; i < req->n_args; i++)
+		emit_value(&w, "arg", req->args[i]);
+	emit(&w, "end\n");
+	return w.failed ? -1 : (long)w.len;
+}
+
+/* ---- reading ---------------------------------------------------------- */
+
+/* A decimal number with no sign, no spaces and no leading zeros. */
+static int parse_ulong(const char *s, unsigned long long max, unsigned long long *out)
+{
+	if (*s < '0' || *s > '9' || (s[0] == '0' && s[1] != '\0'))
+		return -1;
+	errno = 0;
+	char *end;
+	unsigned long long v = strtoull(s, &end, 10);
+	if (errno || *end != '\0' || v > max)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+static int parse_range(char *value, struct id_range *r)
+{
+	char *f[3];
+	for (int i = 0; i < 3; i++) {
+		f[i] = value;
+		char *sp = strchr(value, ' ');
+		if ((i < 2) != (sp != NULL))
+			return -1;
+		if (sp) {
+			*sp = '\0';
+			value = sp + 1;
+		}
+	}
+	unsigned long long v[3];
+	for (int i = 0; i < 3; i++)
+		if (parse_ulong(f[i], 0xfffffffeULL, &v[i]) < 0)
+			return -1;
+	/* Inside id 0 is the caller's own mapping, written by the starter. */
+	if (v[0] == 0 || v[2] == 0 || v[0] + v[2] > 0xffffffffULL || v[1] + v[2] > 0xffffffffULL)
+		return -1;
+	r->inside = (unsigned long)v[0];
+	r->outside = (unsigned long)v[1];
+	r->count = (unsigned long)v[2];
+	return 0;
+}
+
+enum key {
+	KEY_LOG_LEVEL, KEY_SESSION, KEY_LOWER, KEY_TMPFS_SIZE, KEY_UID_RANGE,
+	KEY_GID_RANGE, KEY_NEWUIDMAP, KEY_NEWGIDMAP, KEY_LIFELINE_FD, KEY_PAYLOAD,
+	KEY_ARG, KEY_END, KEY_COUNT,
+};
+
+static const struct {
+	const char *name;
+	unsigned max; /* how many times the key may appear */
+} keys[KEY_COUNT] = {
+	[KEY_LOG_LEVEL] = { "log-level", 1 },
+	[KEY_SESSION] = { "session", 1 },
+	[KEY_LOWER] = { "lower", REQUEST_MAX_LOWERS },
+	[KEY_TMPFS_SIZE] = { "tmpfs-size", 1 },
+	[KEY_UID_RANGE] = { "uid-range", REQUEST_MAX_ID_RANGES },
+	[KEY_GID_RANGE] = { "gid-range", REQUEST_MAX_ID_RANGES },
+	[KEY_NEWUIDMAP] = { "newuidmap", 1 },
+	[KEY_NEWGIDMAP] = { "newgidmap", 1 },
+	[KEY_LIFELINE_FD] = { "lifeline-fd", 1 },
+	[KEY_PAYLOAD] = { "payload", 1 },
+	[KEY_ARG] = { "arg", REQUEST_MAX_ARGS },
+	[KEY_END] = { "end", 1 },
+};
+
+static int key_lookup(const char *name)
+{
+	for (int k = 0; k < KEY_COUNT; k++)
+		if (strcmp(name, keys[k].name) == 0)
+			return k;
+	return -1;
+}
+
+static int check_path(const char *key, const char *value, char *err, size_t errlen)
+{
+	if (!path_is_clean_absolute(value))
+		return fail(err, errlen, "starter request: %s '%s' is not a clean absolute path", key, value);
+	return 0;
+}
+
+static int parse_line(int key, char *value, struct starter_request *req, char *err, size_t errlen)
+{
+	unsigned long long n;
+
+	switch ((enum key)key) {
+	case KEY_LOG_LEVEL: {
+		int level = log_level_from_name(value);
+		if (level < 0)
+			return fail(err, errlen, "starter request: bad log-level '%s'", value);
+		req->log_level = level;
+		return 0;
+	}
+	case KEY_SESSION:
+		req->session = value;
+		return check_path("session", value, err, errlen);
+	case KEY_LOWER:
+		req->lowers[req->n_lowers++] = value;
+		return check_path("lower", value, err, errlen);
+	case KEY_TMPFS_SIZE:
+		if (parse_ulong(value, REQUEST_MAX_TMPFS_SIZE, &n) < 0 || n == 0)
+			return fail(err, errlen, "starter request: bad tmpfs-size '%s'", value);
+		req->tmpfs_size = n;
+		return 0;
+	case KEY_UID_RANGE:
+		if (parse_range(value, &req->uid_ranges[req->n_uid_ranges++]) < 0)
+			return fail(err, errlen, "starter request: bad uid-range");
+		return 0;
+	case KEY_GID_RANGE:
+		if (parse_range(value, &req->gid_ranges[req->n_gid_ranges++]) < 0)
+			return fail(err, errlen, "starter request: bad gid-range");
+		return 0;
+	case KEY_NEWUIDMAP:
+		req->newuidmap = value;
+		return check_path("newuidmap", value, err, errlen);
+	case KEY_NEWGIDMAP:
+		req->newgidmap = value;
+		return check_path("newgidmap", value, err, errlen);
+	case KEY_LIFELINE_FD:
+		if (strcmp(value, "4") != 0)
+			return fail(err, errlen, "starter request: lifeline-fd must be %d", REQUEST_LIFELINE_FD);
+		req->lifeline_fd = REQUEST_LIFELINE_FD;
+		return 0;
+	case KEY_PAYLOAD:
+		req->payload = value;
+		return check_path("payload", value, err, errlen);
+	case KEY_ARG:
+		req->args[req->n_args++] = value;
+		return 0;
+	case KEY_END:
+	case KEY_COUNT:
+	default:
+		break;
+	}
+	return fail(err, errlen, "starter request: unexpected key %d", key);
+}
+
+int request_parse(char *buf, size_t len, struct starter_request *req, char *err, size_t errlen)
+{
+	unsigned seen[KEY_COUNT] = { 0 };
+
+	request_init(req);
+	if (len == 0 || len > REQUEST_MAX_BYTES)
+		return fail(err, errlen, "starter request: size %zu is out of range", len);
+	if (memchr(buf, '\0', len))
+		return fail(err, errlen, "starter request: contains a NUL byte");
+	if (buf[len - 1] != '\n')
+		return fail(err, errlen, "starter request: truncated (no final newline)");
+
+	char magic[64];
+	snprintf(magic, sizeof magic, "%s %d", REQUEST_MAGIC, REQUEST_VERSION);
+	char *line = buf, *buf_end = buf + len;
+	int lineno = 0;
+	while (line < buf_end) {
+		char *nl = memchr(line, '\n', (size_t)(buf_end - line));
+		*nl = '\0';
+		lineno++;
+		if ((size_t)(nl - line) >= REQUEST_MAX_LINE)
+			return fail(err, errlen, "starter request line %d: too long", lineno);
+		if (lineno == 1) {
+			if (strcmp(line, magic) != 0)
+				return fail(err, errlen, "starter request: expected '%s' first", magic);
+		} else if (seen[KEY_END]) {
+			return fail(err, errlen, "starter request line %d: data after 'end'", lineno);
+		} else {
+			char *sp = strchr(line, ' ');
+			char *value = sp ? sp + 1 : NULL;
+			if (sp)
+				*sp = '\0';
+			int key = key_lookup(line);
+			if (key < 0)
+				return fail(err, errlen, "starter request line %d: unknown key '%s'", lineno, line);
+			if (++seen[key] > keys[key].max)
+				return fail(err, errlen, "starter request line %d: too many '%s'", lineno, line);
+			if ((key == KEY_END) != (value == NULL))
+				return fail(err, errlen, "starter request line %d: '%s' %s a value", lineno,
+					    line, key == KEY_END ? "takes no" : "needs");
+			if (key != KEY_END && parse_line(key, value, req, err, errlen) < 0)
+				return -1;
+		}
+		line = nl + 1;
+	}
+	req->args[req->n_args] = NULL;
+
+	if (!seen[KEY_END])
+		return fail(err, errlen, "starter request: truncated (no 'end')");
+	static const int required[] = { KEY_SESSION, KEY_LOWER, KEY_TMPFS_SIZE, KEY_PAYLOAD, KEY_ARG };
+	for (size_t i = 0; i < sizeof required / sizeof required[0]; i++)
+		if (!seen[required[i]])
+			return fail(err, errlen, "starter request: missing '%s'", keys[required[i]].name);
+	if (req->n_uid_ranges && !req->newuidmap)
+		return fail(err, errlen, "starter request: uid-range needs newuidmap");
+	if (req->n_gid_ranges && !req->newgidmap)
+		return fail(err, errlen, "starter request: gid-range needs newgidmap");
+	return 0;
+}

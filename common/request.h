@@ -1,0 +1,77 @@
+/* The driver -> starter request: a small, strict, versioned text format.
+ *
+ * The driver writes it into a pipe that the starter reads on fd 3 before it
+ * does anything else. One "KEY VALUE" per line; the first line is the magic
+ * and version, the last line is "end" (so a truncated request is refused).
+ * Unknown keys, repeated single keys, missing required keys, NUL bytes,
+ * over-long lines and values that are not what their key demands are all
+ * errors: the starter validates the whole request before its first act.
+ *
+ *   OCHRE-STARTER-REQUEST 1
+ *   log-level debug                      (optional, default warning)
+ *   session /run/user/1000/ochre/s-Ab12  (clean absolute path, caller-owned, 0700)
+ *   lower /home/u/rootfs                 (1..16, the first is top-most)
+ *   tmpfs-size 67108864                  (bytes, for the overlay's upper tmpfs)
+ *   uid-range 1 100000 65536             (optional, 0..4: subordinate ids for
+ *   gid-range 1 100000 65536              the rootless outer user namespace)
+ *   newuidmap /usr/bin/newuidmap         (required with uid-range)
+ *   newgidmap /usr/bin/newgidmap         (required with gid-range)
+ *   lifeline-fd 4                        (optional: the driver's cleanup pipe)
+ *   payload /usr/bin/crun                (clean absolute path)
+ *   arg crun                             (1..64: the payload's argv)
+ *   end
+ */
+#ifndef OCHRE_REQUEST_H
+#define OCHRE_REQUEST_H
+
+#include <stddef.h>
+
+#define REQUEST_MAGIC "OCHRE-STARTER-REQUEST"
+#define REQUEST_VERSION 1
+#define REQUEST_FD 3
+#define REQUEST_LIFELINE_FD 4
+#define REQUEST_MAX_BYTES (64 * 1024)
+#define REQUEST_MAX_LINE 4096
+#define REQUEST_MAX_LOWERS 16
+#define REQUEST_MAX_ARGS 64
+#define REQUEST_MAX_ID_RANGES 4
+#define REQUEST_MAX_TMPFS_SIZE (1ULL << 40)
+
+struct id_range {
+	unsigned long inside;  /* first id inside the outer user namespace */
+	unsigned long outside; /* first id on the host */
+	unsigned long count;
+};
+
+struct starter_request {
+	int log_level;
+	const char *session;
+	const char *lowers[REQUEST_MAX_LOWERS];
+	size_t n_lowers;
+	unsigned long long tmpfs_size;
+	struct id_range uid_ranges[REQUEST_MAX_ID_RANGES];
+	size_t n_uid_ranges;
+	struct id_range gid_ranges[REQUEST_MAX_ID_RANGES];
+	size_t n_gid_ranges;
+	const char *newuidmap;
+	const char *newgidmap;
+	int lifeline_fd; /* -1 when absent */
+	const char *payload;
+	const char *args[REQUEST_MAX_ARGS + 1]; /* NULL-terminated */
+	size_t n_args;
+};
+
+/* Set every field to its "absent" value. */
+void request_init(struct starter_request *req);
+
+/* Serialise; returns the length written, or -1 (with err filled) when a value
+ * cannot be represented (contains a newline, too long) or buf is too small. */
+long request_format(const struct starter_request *req, char *buf, size_t cap,
+		    char *err, size_t errlen);
+
+/* Parse and validate buf[0..len) in place; pointers in req point into buf.
+ * Returns 0, or -1 with a one-line reason in err. */
+int request_parse(char *buf, size_t len, struct starter_request *req,
+		  char *err, size_t errlen);
+
+#endif

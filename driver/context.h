@@ -1,0 +1,13 @@
+#ifndef OCHRE_CONTEXT_H
+#define OCHRE_CONTEXT_H
+
+#include "../common/config.h"
+
+/* What every subcommand gets from main(). */
+struct ochre_context {
+	struct ochre_config cfg;
+	const char *config_path;
+	char *starter_path; /* absolute, next to our own install location */
+};
+
+#endif

@@ -1,0 +1,134 @@
+#define _GNU_SOURCE
+#include "launch.h"
+
+#include "../common/log.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+extern char **environ;
+
+/* The cleanup process. It holds the read end of the lifeline pipe; the
+ * starter (and the container init it forks) hold the write end. read()
+ * returns 0 only when all of them are gone, whether they exited or were
+ * killed with SIGKILL, and only then is the session dir removed. */
+static void noreturn_cleanup(const char *session_path, int lifeline_r)
+{
+	setsid(); /* off the terminal: ^C and hangups are for the container */
+	struct sigaction ign = { .sa_handler = SIG_IGN };
+	const int sigs[] = { SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGTSTP, SIGTTIN, SIGTTOU, SIGPIPE };
+	for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++)
+		sigaction(sigs[i], &ign, NULL);
+
+	/* Do not hold the caller's stdout: `ochre exec ... | cat` must see EOF
+	 * when the container is done. stderr stays, for messages. */
+	int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+	if (null >= 0) {
+		dup2(null, 0);
+		dup2(null, 1);
+	}
+	if (dup2(lifeline_r, 3) < 0)
+		_exit(1);
+	close_range(4, ~0U, 0);
+
+	char buf[16];
+	ssize_t n;
+	while ((n = read(3, buf, sizeof buf)) != 0)
+		if (n < 0 && errno != EINTR)
+			break;
+	if (session_remove_path(session_path) < 0)
+		log_warn("could not remove session dir %s: %s", session_path, strerror(errno));
+	else
+		log_debug("removed session dir %s", session_path);
+	_exit(0);
+}
+
+/* Write the request into a memfd: unlike a pipe it cannot fill up, and the
+ * starter reads it to EOF like a pipe. */
+static int request_fd(const struct starter_request *req, struct error *err)
+{
+	static char buf[REQUEST_MAX_BYTES];
+	char msg[256];
+	long len = request_format(req, buf, sizeof buf, msg, sizeof msg);
+	if (len < 0)
+		return error_set(err, 0, "%s", msg);
+	if (log_enabled(LOG_LEVEL_DEBUG)) {
+		for (char *line = buf, *end = buf + len; line < end;) {
+			char *nl = memchr(line, '\n', (size_t)(end - line));
+			log_debug("starter request: %.*s", (int)(nl - line), line);
+			line = nl + 1;
+		}
+	}
+	int fd = memfd_create("ochre-request", MFD_CLOEXEC);
+	if (fd < 0)
+		return error_set(err, errno, "memfd_create");
+	if (write(fd, buf, (size_t)len) != len || lseek(fd, 0, SEEK_SET) != 0) {
+		int saved = errno;
+		close(fd);
+		return error_set(err, saved, "write the starter request");
+	}
+	return fd;
+}
+
+/* Move fd above the fixed numbers 3 and 4 so the dup2s below cannot clash. */
+static int move_high(int fd)
+{
+	int high = fcntl(fd, F_DUPFD_CLOEXEC, 10);
+	close(fd);
+	return high;
+}
+
+int launch_starter(const char *starter_path, const struct session *s,
+		   struct starter_request *req, struct error *err)
+{
+	int lifeline[2];
+	req->lifeline_fd = REQUEST_LIFELINE_FD;
+	int req_fd = request_fd(req, err);
+	if (req_fd < 0) {
+		session_remove_path(s->path);
+		return -1;
+	}
+	if (pipe2(lifeline, O_CLOEXEC) < 0) {
+		int saved = errno;
+		close(req_fd);
+		session_remove_path(s->path);
+		return error_set(err, saved, "pipe");
+	}
+	req_fd = move_high(req_fd);
+	lifeline[0] = move_high(lifeline[0]);
+	lifeline[1] = move_high(lifeline[1]);
+
+	pid_t cleaner = fork();
+	if (cleaner < 0) {
+		int saved = errno;
+		session_remove_path(s->path);
+		return error_set(err, saved, "fork");
+	}
+	if (cleaner == 0)
+		noreturn_cleanup(s->path, lifeline[0]);
+	close(lifeline[0]);
+
+	char *argv[] = { "ochre-starter", NULL };
+	log_debug("exec %s (request on fd %d, lifeline on fd %d)", starter_path, REQUEST_FD,
+		  REQUEST_LIFELINE_FD);
+	/* dup2 leaves the new fds without FD_CLOEXEC: exactly 3 and 4 cross. */
+	if (dup2(req_fd, REQUEST_FD) < 0 || dup2(lifeline[1], REQUEST_LIFELINE_FD) < 0) {
+		error_set(err, errno, "set up the starter's fds");
+	} else {
+		execve(starter_path, argv, environ);
+		error_set(err, errno, "run %s", starter_path);
+	}
+	/* Closing every write end lets the cleanup process remove the session. */
+	close(REQUEST_LIFELINE_FD);
+	close(lifeline[1]);
+	close(req_fd);
+	close(REQUEST_FD);
+	while (waitpid(cleaner, NULL, 0) < 0 && errno == EINTR)
+		;
+	return -1;
+}

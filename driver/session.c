@@ -1,0 +1,143 @@
+#define _GNU_SOURCE
+#include "session.h"
+
+#include "../common/log.h"
+#include "xalloc.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* Create dir if missing, then insist it is a real directory, ours, and
+ * private: a base in /tmp could have been planted by someone else. */
+static int ensure_private_dir(const char *dir, struct error *err)
+{
+	if (mkdir(dir, 0700) < 0 && errno != EEXIST)
+		return error_set(err, errno, "create session base '%s'", dir);
+	struct stat st;
+	if (lstat(dir, &st) < 0)
+		return error_set(err, errno, "session base '%s'", dir);
+	if (!S_ISDIR(st.st_mode))
+		return error_set(err, 0, "session base '%s' is not a directory", dir);
+	if (st.st_uid != getuid())
+		return error_set(err, 0, "session base '%s' is not owned by you", dir);
+	if (st.st_mode & 077)
+		return error_set(err, 0, "session base '%s' must not be accessible to others (chmod 700)",
+				 dir);
+	return 0;
+}
+
+static int is_own_dir(const char *path)
+{
+	struct stat st;
+	return path && path[0] == '/' && stat(path, &st) == 0 && S_ISDIR(st.st_mode) &&
+	       st.st_uid == getuid();
+}
+
+/* Admin's `session dir` (a per-uid subdir in it), else /run/ochre for root,
+ * else $XDG_RUNTIME_DIR/ochre, /run/user/UID/ochre or /tmp/ochre-UID. */
+static char *session_base(const struct ochre_config *cfg, struct error *err)
+{
+	uid_t uid = getuid();
+	char *base;
+	if (cfg->session_dir) {
+		base = xasprintf("%s/%u", cfg->session_dir, (unsigned)uid);
+	} else if (uid == 0) {
+		base = xstrdup("/run/ochre");
+	} else {
+		const char *xdg = getenv("XDG_RUNTIME_DIR");
+		char *run_user = xasprintf("/run/user/%u", (unsigned)uid);
+		if (is_own_dir(xdg))
+			base = xasprintf("%s/ochre", xdg);
+		else if (is_own_dir(run_user))
+			base = xasprintf("%s/ochre", run_user);
+		else
+			base = xasprintf("/tmp/ochre-%u", (unsigned)uid);
+		free(run_user);
+	}
+	if (ensure_private_dir(base, err) < 0) {
+		free(base);
+		return NULL;
+	}
+	return base;
+}
+
+int session_create(const struct ochre_config *cfg, struct session *s, struct error *err)
+{
+	memset(s, 0, sizeof *s);
+	char *base = session_base(cfg, err);
+	if (!base)
+		return -1;
+	s->path = xasprintf("%s/XXXXXX", base);
+	free(base);
+	if (!mkdtemp(s->path)) {
+		int saved = errno;
+		error_set(err, saved, "create session dir in '%s'", s->path);
+		session_free(s);
+		return -1;
+	}
+	s->id = xasprintf("ochre-%s", strrchr(s->path, '/') + 1);
+	s->rootfs = xasprintf("%s/rootfs", s->path);
+	s->state = xasprintf("%s/state", s->path);
+	char *overlay = xasprintf("%s/overlay", s->path);
+	int ret = 0;
+	if (mkdir(s->rootfs, 0755) < 0 || mkdir(overlay, 0700) < 0) {
+		ret = error_set(err, errno, "populate session dir '%s'", s->path);
+		session_remove_path(s->path);
+		session_free(s);
+	}
+	free(overlay);
+	if (ret == 0)
+		log_debug("session dir: %s", s->path);
+	return ret;
+}
+
+/* Empty the directory open as dirfd (which this closes), depth first. */
+static int remove_contents(int dirfd)
+{
+	DIR *d = fdopendir(dirfd);
+	if (!d) {
+		close(dirfd);
+		return -1;
+	}
+	int ret = 0;
+	struct dirent *e;
+	while ((e = readdir(d))) {
+		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+			continue;
+		if (unlinkat(dirfd, e->d_name, 0) == 0)
+			continue;
+		if (errno != EISDIR && errno != EPERM) {
+			ret = -1;
+			continue;
+		}
+		int sub = openat(dirfd, e->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (sub < 0 || remove_contents(sub) < 0 || unlinkat(dirfd, e->d_name, AT_REMOVEDIR) < 0)
+			ret = -1;
+	}
+	closedir(d);
+	return ret;
+}
+
+int session_remove_path(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return errno == ENOENT ? 0 : -1;
+	if (remove_contents(fd) < 0)
+		return -1;
+	return rmdir(path);
+}
+
+void session_free(struct session *s)
+{
+	free(s->path);
+	free(s->id);
+	free(s->rootfs);
+	free(s->state);
+	memset(s, 0, sizeof *s);
+}

@@ -1,0 +1,28 @@
+/* The session dir: a private, caller-owned directory per container launch
+ * that holds the OCI bundle (config.json, the rootfs mount point), the
+ * overlay's tmpfs mount point and the runtime's state. It exists only while
+ * the container runs; the starter's mounts on it exist only in the
+ * container's mount namespace. */
+#ifndef OCHRE_SESSION_H
+#define OCHRE_SESSION_H
+
+#include "../common/config.h"
+#include "error.h"
+
+struct session {
+	char *path;   /* .../ochre/XXXXXX */
+	char *id;     /* container id given to the runtime: ochre-XXXXXX */
+	char *rootfs; /* path/rootfs */
+	char *state;  /* path/state: the runtime's --root */
+};
+
+/* Create a new session dir under the configured or per-user base. */
+int session_create(const struct ochre_config *cfg, struct session *s, struct error *err);
+
+/* Remove the session dir and everything in it, never following symlinks.
+ * Returns 0, or -1 with errno. Safe to call from a forked child. */
+int session_remove_path(const char *path);
+
+void session_free(struct session *s);
+
+#endif

@@ -1,0 +1,34 @@
+#!/bin/sh
+# Install every Debian package that building, testing and demoing ochre needs.
+# Idempotent: when all packages are present it does nothing (no apt-get update),
+# so `make check` stays fast on a machine that is already set up.
+set -eu
+
+PACKAGES="
+  build-essential pkg-config
+  libjson-c-dev libmount-dev libcap-dev
+  crun runc
+  busybox-static
+  uidmap util-linux procps psmisc
+  fuse3 fuse-overlayfs
+"
+
+missing=""
+for p in $PACKAGES; do
+    if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q '^install ok installed$'; then
+        missing="$missing $p"
+    fi
+done
+
+[ -z "$missing" ] && exit 0
+
+if [ "$(id -u)" -ne 0 ]; then
+    echo "install-deps: missing packages:$missing (run as root to install them)" >&2
+    exit 1
+fi
+
+echo "install-deps: installing:$missing"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+# shellcheck disable=SC2086
+apt-get install -y -qq --no-install-recommends $missing >/dev/null

@@ -1,0 +1,267 @@
+/* ochre-starter: the only part of ochre that may ever hold privilege.
+ *
+ * It reads one request from the driver (fd 3), validates all of it, then:
+ * creates a mount and a pid namespace (and, for a non-root caller, a user
+ * namespace in which the caller is root), mounts a tmpfs and an overlay
+ * rootfs in the session dir, hides a hybrid cgroup2 mount, and runs the
+ * payload (the OCI runtime) as pid 1's only child, supervising it until it
+ * exits. Its mounts live only in its own mount namespace, so when the last
+ * process in it exits the kernel removes them: nothing can leak to the host.
+ *
+ * Phases, in order (see main()):
+ *   1. harden_process()      nothing trusted yet; refuse unsupported setups
+ *   2. read_request()        whole request read and validated
+ *   3. sanitize_environment()  fixed env, only the fds we need
+ *   4. clone: the parent writes the child's id maps, then only supervises;
+ *      the child (container_init) opens the caller's paths by fd with no
+ *      symlinks, checks them, mounts, and runs the payload.
+ * The paths are opened inside the new mount namespace because the kernel
+ * mounts only on, and overlay only stacks, mounts of the caller's current
+ * namespace: an fd opened before clone(CLONE_NEWNS) gives EINVAL.
+ * This version supports the rootless install (starter not setuid) and a
+ * root caller; a setuid or file-capability install is refused (fail closed).
+ */
+#define _GNU_SOURCE
+#include "../common/log.h"
+#include "../common/request.h"
+#include "die.h"
+#include "mounts.h"
+#include "safe_open.h"
+#include "supervise.h"
+#include "userns.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/auxv.h>
+#include <sys/capability.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#define SAFE_PATH "/usr/sbin:/usr/bin:/sbin:/bin"
+
+extern char **environ;
+
+static char request_buf[REQUEST_MAX_BYTES + 1];
+
+/* Phase 1. Nothing from the caller has been looked at yet. */
+static void harden_process(void)
+{
+	/* Not dumpable: no core file and no ptrace by the caller while we run. */
+	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
+		die_errno("prctl(PR_SET_DUMPABLE)");
+
+	/* 0, 1 and 2 must be open, or a later open() could land on them and
+	 * our messages would be written into that file. */
+	for (int fd = 0; fd < 3; fd++)
+		if (fcntl(fd, F_GETFD) < 0 && open("/dev/null", O_RDWR) != fd)
+			_exit(STARTER_EXIT_FAILURE);
+
+	/* AT_SECURE: started setuid, setgid or with file capabilities. The
+	 * hardened setuid mode is not part of this version: refuse it. */
+	if (getauxval(AT_SECURE) || geteuid() != getuid() || getegid() != getgid())
+		die("ochre-starter is installed setuid or with file capabilities; "
+		    "this version supports only an unprivileged install");
+
+	/* A non-root caller must hold no capability in the initial namespace. */
+	if (getuid() != 0) {
+		cap_t have = cap_get_proc(), none = cap_init();
+		if (!have || !none)
+			die_errno("read capabilities");
+		if (cap_compare(have, none) != 0)
+			die("ochre-starter was started with capabilities; refusing");
+		cap_free(have);
+		cap_free(none);
+	}
+}
+
+/* Phase 2. */
+static void read_request(struct starter_request *req)
+{
+	size_t len = 0;
+	for (;;) {
+		ssize_t n = read(REQUEST_FD, request_buf + len, sizeof request_buf - 1 - len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			die_errno("read the request on fd %d (ochre-starter is run by ochre, not by hand)",
+				  REQUEST_FD);
+		if (n == 0)
+			break;
+		len += (size_t)n;
+		if (len == sizeof request_buf - 1)
+			die("request larger than %d bytes", REQUEST_MAX_BYTES);
+	}
+	close(REQUEST_FD);
+
+	char err[512];
+	if (request_parse(request_buf, len, req, err, sizeof err) < 0)
+		die("%s", err);
+	log_level_current = (enum log_level)req->log_level;
+}
+
+/* Phase 3. */
+static void sanitize_environment(const struct starter_request *req)
+{
+	if (clearenv() != 0 || setenv("PATH", SAFE_PATH, 1) != 0)
+		die("cannot reset the environment");
+	/* Keep stdio and the lifeline; the driver's cleanup process watches the
+	 * lifeline and removes the session dir once every holder is gone. */
+	if (req->lifeline_fd >= 0) {
+		if (fcntl(req->lifeline_fd, F_SETFD, FD_CLOEXEC) < 0)
+			die_errno("lifeline fd %d", req->lifeline_fd);
+		close_range(REQUEST_LIFELINE_FD + 1, ~0U, 0);
+	} else {
+		close_range(REQUEST_FD, ~0U, 0);
+	}
+}
+
+/* Phase 4: the caller's session dir must be theirs and private. */
+static int open_session(const char *path)
+{
+	int fd = open_dir_nofollow(path);
+	if (fd < 0)
+		die_errno("session dir '%s'", path);
+	struct stat st;
+	if (fstat(fd, &st) < 0)
+		die_errno("session dir '%s'", path);
+	if (st.st_uid != getuid())
+		die("session dir '%s' is not owned by the caller", path);
+	if (st.st_mode & 077)
+		die("session dir '%s' must be private (mode 0700)", path);
+	return fd;
+}
+
+static void open_lowers(const struct starter_request *req, int *fds)
+{
+	for (size_t i = 0; i < req->n_lowers; i++) {
+		fds[i] = open_dir_nofollow(req->lowers[i]);
+		if (fds[i] < 0)
+			die_errno("image rootfs '%s'", req->lowers[i]);
+	}
+}
+
+struct launch {
+	const struct starter_request *req;
+	bool rootless;
+};
+
+/* Runs as pid 1 of the new pid namespace, inside the new mount (and user)
+ * namespace. When it exits the kernel kills everything left in the pid
+ * namespace, and when its parent dies it is killed (PDEATHSIG): a kill -9
+ * of ochre takes the whole container down with it. */
+static noreturn void container_init(const struct launch *l, int ready_fd, int go_fd)
+{
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
+		die_errno("prctl(PR_SET_PDEATHSIG)");
+	/* The parent writes our id maps through /proc/PID/{uid,gid}_map, which
+	 * the kernel gives to root while we are not dumpable. In the rootless
+	 * case we hold nothing the caller lacks, so for this window only we
+	 * let the caller's (parent) process open them. */
+	if (l->rootless && prctl(PR_SET_DUMPABLE, 1, 0, 0, 0) < 0)
+		die_errno("prctl(PR_SET_DUMPABLE)");
+	if (write(ready_fd, "r", 1) != 1)
+		_exit(STARTER_EXIT_FAILURE);
+	close(ready_fd);
+	/* One byte means the maps are written; EOF means the parent died or
+	 * failed first (and PDEATHSIG may have been set too late to fire). */
+	char go;
+	if (read(go_fd, &go, 1) != 1)
+		_exit(STARTER_EXIT_FAILURE);
+	close(go_fd);
+	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
+		die_errno("prctl(PR_SET_DUMPABLE)");
+
+	mounts_make_private();
+	mounts_fresh_proc();
+
+	const struct starter_request *req = l->req;
+	int lower_fds[REQUEST_MAX_LOWERS];
+	int session_fd = open_session(req->session);
+	open_lowers(req, lower_fds);
+	struct overlay_plan plan = {
+		.session_fd = session_fd,
+		.session = req->session,
+		.lower_fds = lower_fds,
+		.lower_paths = req->lowers,
+		.n_lowers = req->n_lowers,
+		.tmpfs_size = req->tmpfs_size,
+		.in_user_namespace = l->rootless,
+	};
+	mounts_overlay_rootfs(&plan);
+	mounts_hide_hybrid_cgroup(l->rootless);
+
+	/* The mounts are done: nothing below needs the paths' fds. */
+	close(session_fd);
+	for (size_t i = 0; i < req->n_lowers; i++)
+		close(lower_fds[i]);
+
+	pid_t payload = fork();
+	if (payload < 0)
+		die_errno("fork");
+	if (payload == 0) {
+		signals_reset_for_exec();
+		if (chdir("/") < 0)
+			die_errno("chdir /");
+		log_debug_argv("[starter] exec", (char *const *)req->args);
+		execve(req->payload, (char *const *)req->args, environ);
+		die_errno("exec %s", req->payload);
+	}
+	forward_signals_to(payload);
+	_exit(wait_exit_code(payload));
+}
+
+int main(void)
+{
+	struct starter_request req;
+	struct launch l = { .req = &req };
+
+	harden_process();
+	read_request(&req);
+	sanitize_environment(&req);
+	l.rootless = getuid() != 0;
+
+	int ready[2], go[2];
+	if (pipe2(ready, O_CLOEXEC) < 0 || pipe2(go, O_CLOEXEC) < 0)
+		die_errno("pipe");
+	signals_block_forwarded();
+	unsigned long flags = CLONE_NEWNS | CLONE_NEWPID | (l.rootless ? CLONE_NEWUSER : 0);
+	log_debug("[starter] create namespaces: mount, pid%s", l.rootless ? ", user (caller -> root)" : "");
+	pid_t child = (pid_t)syscall(SYS_clone, flags | SIGCHLD, NULL, NULL, NULL, NULL);
+	if (child < 0)
+		die_errno("create namespaces (clone)");
+	if (child == 0) {
+		close(ready[0]);
+		close(go[1]);
+		container_init(&l, ready[1], go[0]);
+	}
+
+	/* Parent: from here on it only writes id maps and supervises. */
+	close(ready[1]);
+	close(go[0]);
+	char r;
+	if (read(ready[0], &r, 1) != 1)
+		die("the container init failed to start");
+	close(ready[0]);
+	if (l.rootless)
+		userns_write_maps(child, &req);
+	if (write(go[1], "g", 1) != 1)
+		die_errno("release the container init");
+	close(go[1]);
+
+	forward_signals_to(child);
+	int code = wait_exit_code(child);
+
+	if (req.lifeline_fd >= 0) {
+		close(req.lifeline_fd);
+		wait_all_children();
+	}
+	return code;
+}

@@ -1,0 +1,140 @@
+#define _GNU_SOURCE
+#include "mounts.h"
+
+#include "../common/log.h"
+#include "die.h"
+#include "safe_open.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/magic.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <unistd.h>
+
+#define OVERLAY_DIR "overlay"
+#define ROOTFS_DIR "rootfs"
+
+/* mount(2) through /proc/self/fd/N: the kernel mounts on the very directory
+ * we opened and checked, whatever happens to the path meanwhile. */
+static void fd_path(char *buf, size_t len, int fd)
+{
+	snprintf(buf, len, "/proc/self/fd/%d", fd);
+}
+
+void mounts_make_private(void)
+{
+	/* Slave, not private: unmounts on the host (a lost NFS server, say)
+	 * still propagate in, but nothing we mount leaks out. */
+	log_debug("[starter] mount --make-rslave /");
+	if (mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL) < 0)
+		die_errno("make / a slave mount");
+}
+
+void mounts_fresh_proc(void)
+{
+	log_debug("[starter] mount proc on /proc (nosuid,nodev,noexec)");
+	if (mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
+		die_errno("mount proc on /proc");
+}
+
+static int mount_upper_tmpfs(const struct overlay_plan *plan)
+{
+	int mnt_fd = open_subdir_nofollow(plan->session_fd, OVERLAY_DIR);
+	if (mnt_fd < 0)
+		die_errno("open %s/%s", plan->session, OVERLAY_DIR);
+
+	char target[64], data[128];
+	fd_path(target, sizeof target, mnt_fd);
+	snprintf(data, sizeof data, "size=%llu,mode=0700", plan->tmpfs_size);
+	log_debug("[starter] mount tmpfs on %s/%s (nosuid,nodev,%s)", plan->session, OVERLAY_DIR, data);
+	if (mount("tmpfs", target, "tmpfs", MS_NOSUID | MS_NODEV, data) < 0)
+		die_errno("mount tmpfs on %s/%s", plan->session, OVERLAY_DIR);
+	close(mnt_fd);
+
+	/* Reopen by name: the old fd still points at the directory under the
+	 * new mount, not at the tmpfs root. */
+	int tmpfs_fd = openat(plan->session_fd, OVERLAY_DIR, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (tmpfs_fd < 0)
+		die_errno("open tmpfs %s/%s", plan->session, OVERLAY_DIR);
+	if (mkdirat(tmpfs_fd, "upper", 0755) < 0 || mkdirat(tmpfs_fd, "work", 0700) < 0)
+		die_errno("create upper and work dirs in %s/%s", plan->session, OVERLAY_DIR);
+	return tmpfs_fd;
+}
+
+void mounts_overlay_rootfs(const struct overlay_plan *plan)
+{
+	int tmpfs_fd = mount_upper_tmpfs(plan);
+	int upper_fd = open_subdir_nofollow(tmpfs_fd, "upper");
+	int work_fd = open_subdir_nofollow(tmpfs_fd, "work");
+	int target_fd = open_subdir_nofollow(plan->session_fd, ROOTFS_DIR);
+	if (upper_fd < 0 || work_fd < 0 || target_fd < 0)
+		die_errno("open overlay dirs in %s", plan->session);
+
+	/* Options: redirect_dir=nofollow and metacopy=off so that crafted
+	 * xattrs in a lower layer can never make overlay follow a path outside
+	 * it; userxattr because in a user namespace overlay cannot use the
+	 * trusted.* xattrs (and the kernel then insists on nofollow). */
+	char data[4096], target[64];
+	size_t len = (size_t)snprintf(data, sizeof data, "lowerdir=");
+	for (size_t i = 0; i < plan->n_lowers; i++)
+		len += (size_t)snprintf(data + len, sizeof data - len, "%s/proc/self/fd/%d",
+					i ? ":" : "", plan->lower_fds[i]);
+	const char *flavour = plan->in_user_namespace ? ",userxattr" : "";
+	len += (size_t)snprintf(data + len, sizeof data - len,
+				",upperdir=/proc/self/fd/%d,workdir=/proc/self/fd/%d,"
+				"redirect_dir=nofollow,metacopy=off%s",
+				upper_fd, work_fd, flavour);
+	if (len >= sizeof data)
+		die("overlay options too long");
+	fd_path(target, sizeof target, target_fd);
+
+	if (log_enabled(LOG_LEVEL_DEBUG)) {
+		char lowers[4096];
+		size_t l = 0;
+		lowers[0] = '\0';
+		for (size_t i = 0; i < plan->n_lowers && l < sizeof lowers; i++)
+			l += (size_t)snprintf(lowers + l, sizeof lowers - l, "%s%s", i ? ":" : "",
+					      plan->lower_paths[i]);
+		log_debug("[starter] mount overlay on %s/%s (nosuid,nodev,lowerdir=%s,"
+			  "upperdir=%s/%s/upper,redirect_dir=nofollow,metacopy=off%s)",
+			  plan->session, ROOTFS_DIR, lowers, plan->session, OVERLAY_DIR, flavour);
+	}
+	if (mount("overlay", target, "overlay", MS_NOSUID | MS_NODEV, data) < 0)
+		die_errno("mount overlay on %s/%s (lower %s)", plan->session, ROOTFS_DIR,
+			  plan->lower_paths[0]);
+
+	close(upper_fd);
+	close(work_fd);
+	close(target_fd);
+	close(tmpfs_fd);
+}
+
+void mounts_hide_hybrid_cgroup(bool in_user_namespace)
+{
+	static const char unified[] = "/sys/fs/cgroup/unified";
+	struct statfs top, uni;
+
+	/* Hybrid: v1 controllers under a tmpfs /sys/fs/cgroup and a cgroup2
+	 * mount beside them. Pure v1 and pure v2 hosts are left alone. */
+	if (statfs("/sys/fs/cgroup", &top) < 0 || top.f_type != TMPFS_MAGIC)
+		return;
+	if (statfs(unified, &uni) < 0 || uni.f_type != CGROUP2_SUPER_MAGIC)
+		return;
+
+	if (!in_user_namespace) {
+		log_debug("[starter] umount %s (hybrid cgroup host)", unified);
+		if (umount2(unified, MNT_DETACH) < 0)
+			die_errno("umount %s", unified);
+		return;
+	}
+	/* In a user namespace the mount is locked to us and cannot be
+	 * unmounted; covering it with an empty read-only tmpfs hides it. */
+	log_debug("[starter] mount tmpfs on %s (ro,nosuid,nodev,noexec; hybrid cgroup host)", unified);
+	if (mount("tmpfs", unified, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
+		  "size=4k,mode=0555") < 0)
+		die_errno("mount tmpfs on %s", unified);
+}

@@ -1,0 +1,35 @@
+/* The starter's closed set of mount operations. Every mount is nosuid and
+ * nodev and is logged at debug level. */
+#ifndef OCHRE_STARTER_MOUNTS_H
+#define OCHRE_STARTER_MOUNTS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+struct overlay_plan {
+	int session_fd;         /* O_PATH fd of the session dir */
+	const char *session;    /* its path, for messages */
+	const int *lower_fds;   /* O_PATH fds, the first is top-most */
+	const char *const *lower_paths;
+	size_t n_lowers;
+	unsigned long long tmpfs_size;
+	bool in_user_namespace; /* rootless: overlay needs userxattr */
+};
+
+/* Stop mount events from reaching the host: make every mount a slave. */
+void mounts_make_private(void);
+
+/* Mount a /proc for the new pid namespace over the host's: the runtimes
+ * read /proc/PID of the pids they see, which are pids of this namespace. */
+void mounts_fresh_proc(void);
+
+/* Mount a tmpfs on SESSION/overlay holding upper/ and work/, then an overlay
+ * of the lowers with that upper onto SESSION/rootfs. */
+void mounts_overlay_rootfs(const struct overlay_plan *plan);
+
+/* On a cgroup v1/v2 hybrid host, hide /sys/fs/cgroup/unified in this mount
+ * namespace: crun refuses to start containers while a v2 hierarchy with
+ * controllers sits beside v1 ("cgroups in hybrid mode not supported"). */
+void mounts_hide_hybrid_cgroup(bool in_user_namespace);
+
+#endif

@@ -1,0 +1,84 @@
+#define _GNU_SOURCE
+#include "userns.h"
+
+#include "../common/log.h"
+#include "die.h"
+
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static void write_proc_file(pid_t pid, const char *name, const char *content)
+{
+	char path[64];
+	snprintf(path, sizeof path, "/proc/%d/%s", (int)pid, name);
+	log_debug("[starter] write '%s' to %s", content, path);
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		die_errno("open %s", path);
+	size_t len = strlen(content);
+	if (write(fd, content, len) != (ssize_t)len)
+		die_errno("write %s", path);
+	close(fd);
+}
+
+static void run_idmap_helper(const char *helper, pid_t pid, unsigned long own_id,
+			     const struct id_range *ranges, size_t n_ranges)
+{
+	/* argv: helper PID 0 OWN 1 (IN OUT COUNT)... */
+	char nums[3 + 3 * REQUEST_MAX_ID_RANGES + 1][24];
+	char *argv[3 + 3 + 3 * REQUEST_MAX_ID_RANGES + 1];
+	size_t n = 0, k = 0;
+	argv[n++] = (char *)helper;
+#define ADD_NUM(v) (snprintf(nums[k], sizeof nums[k], "%lu", (unsigned long)(v)), argv[n++] = nums[k++])
+	ADD_NUM(pid);
+	ADD_NUM(0);
+	ADD_NUM(own_id);
+	ADD_NUM(1);
+	for (size_t i = 0; i < n_ranges; i++) {
+		ADD_NUM(ranges[i].inside);
+		ADD_NUM(ranges[i].outside);
+		ADD_NUM(ranges[i].count);
+	}
+#undef ADD_NUM
+	argv[n] = NULL;
+	log_debug_argv("[starter] run", argv);
+
+	pid_t child = fork();
+	if (child < 0)
+		die_errno("fork");
+	if (child == 0) {
+		char *envp[] = { "PATH=/usr/sbin:/usr/bin:/sbin:/bin", NULL };
+		execve(helper, argv, envp);
+		die_errno("exec %s", helper);
+	}
+	int status;
+	while (waitpid(child, &status, 0) < 0)
+		;
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+		die("%s failed: the caller's /etc/subuid or /etc/subgid ranges were refused", helper);
+}
+
+void userns_write_maps(pid_t child, const struct starter_request *req)
+{
+	char line[64];
+	unsigned long uid = (unsigned long)getuid(), gid = (unsigned long)getgid();
+
+	if (req->n_uid_ranges) {
+		run_idmap_helper(req->newuidmap, child, uid, req->uid_ranges, req->n_uid_ranges);
+	} else {
+		snprintf(line, sizeof line, "0 %lu 1", uid);
+		write_proc_file(child, "uid_map", line);
+	}
+	if (req->n_gid_ranges) {
+		run_idmap_helper(req->newgidmap, child, gid, req->gid_ranges, req->n_gid_ranges);
+	} else {
+		/* An unprivileged process may map its own gid only after giving
+		 * up setgroups(2) in the namespace (user_namespaces(7)). */
+		write_proc_file(child, "setgroups", "deny");
+		snprintf(line, sizeof line, "0 %lu 1", gid);
+		write_proc_file(child, "gid_map", line);
+	}
+}

@@ -1,0 +1,14 @@
+#ifndef OCHRE_STARTER_USERNS_H
+#define OCHRE_STARTER_USERNS_H
+
+#include "../common/request.h"
+
+#include <sys/types.h>
+
+/* Write the id maps of child's new ("outer") user namespace, from outside
+ * it: the caller's uid/gid become 0, and the request's subordinate ranges
+ * (which runc needs to map a container root) go through newuidmap and
+ * newgidmap, the setuid helpers that check them against /etc/subuid. */
+void userns_write_maps(pid_t child, const struct starter_request *req);
+
+#endif
