@@ -191,5 +191,5 @@ int cmd_exec(struct ochre_context *ctx, int argc, char **argv, struct error *err
 	req.args[req.n_args] = NULL;
 	log_debug_argv("runtime command", (char *const *)req.args);
 
-	return launch_starter(ctx->starter_path, &s, &req, err);
+	return launch_starter(ctx->starter_path, ctx->argv, &s, &req, err);
 }

@@ -8,6 +8,7 @@ struct ochre_context {
 	struct ochre_config cfg;
 	const char *config_path;
 	char *starter_path; /* absolute, next to our own install location */
+	char **argv;        /* ochre's own command line, NULL-terminated */
 };
 
 #endif

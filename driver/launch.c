@@ -8,6 +8,7 @@
 #include <signal.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -17,8 +18,23 @@ extern char **environ;
  * starter (and the container init it forks) hold the write end. read()
  * returns 0 only when all of them are gone, whether they exited or were
  * killed with SIGKILL, and only then is the session dir removed. */
-static void noreturn_cleanup(const char *session_path, int lifeline_r)
+/* Rename the forked cleanup process in ps (both comm and the command line,
+ * which it shares with ochre until overwritten) so nobody mistakes it for
+ * the container's ochre process. */
+static void set_process_title(char **argv, const char *title)
 {
+	char *start = argv[0], *end = argv[0];
+	for (size_t i = 0; argv[i]; i++)
+		end = argv[i] + strlen(argv[i]) + 1;
+	size_t room = (size_t)(end - start);
+	memset(start, 0, room);
+	strncpy(start, title, room - 1);
+	prctl(PR_SET_NAME, "ochre-cleanup", 0, 0, 0);
+}
+
+static void noreturn_cleanup(char **argv, const char *session_path, int lifeline_r)
+{
+	set_process_title(argv, "ochre-cleanup");
 	setsid(); /* off the terminal: ^C and hangups are for the container */
 	struct sigaction ign = { .sa_handler = SIG_IGN };
 	const int sigs[] = { SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGTSTP, SIGTTIN, SIGTTOU, SIGPIPE };
@@ -83,7 +99,7 @@ static int move_high(int fd)
 	return high;
 }
 
-int launch_starter(const char *starter_path, const struct session *s,
+int launch_starter(const char *starter_path, char **argv, const struct session *s,
 		   struct starter_request *req, struct error *err)
 {
 	int lifeline[2];
@@ -110,10 +126,9 @@ int launch_starter(const char *starter_path, const struct session *s,
 		return error_set(err, saved, "fork");
 	}
 	if (cleaner == 0)
-		noreturn_cleanup(s->path, lifeline[0]);
+		noreturn_cleanup(argv, s->path, lifeline[0]);
 	close(lifeline[0]);
 
-	char *argv[] = { "ochre-starter", NULL };
 	log_debug("exec %s (request on fd %d, lifeline on fd %d)", starter_path, REQUEST_FD,
 		  REQUEST_LIFELINE_FD);
 	/* dup2 leaves the new fds without FD_CLOEXEC: exactly 3 and 4 cross. */

@@ -126,7 +126,7 @@ static int run(int argc, char **argv, struct error *err)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct ochre_context ctx = { .config_path = OCHRE_CONFIG_PATH };
+	struct ochre_context ctx = { .config_path = OCHRE_CONFIG_PATH, .argv = argv };
 	bool explicit_config = false;
 
 	if (refuse_elevated_privileges(err) < 0)

@@ -1,0 +1,81 @@
+/* The admin config parser: defaults, every directive, every refusal. */
+#include "../../common/config.h"
+#include "unit.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int parse(const char *text, struct ochre_config *cfg, char *err, size_t errlen)
+{
+	char *buf = strdup(text);
+	config_init(cfg);
+	int ret = config_parse("test.conf", buf, strlen(buf), cfg, err, errlen);
+	free(buf);
+	return ret;
+}
+
+static void refused(const char *text, const char *expect, const char *name)
+{
+	struct ochre_config cfg;
+	char err[512] = "";
+	int ret = parse(text, &cfg, err, sizeof err);
+	CHECK(ret == -1 && strstr(err, expect) != NULL, name);
+	if (ret != -1 || !strstr(err, expect))
+		printf("#   got ret=%d err='%s', expected '%s'\n", ret, err, expect);
+	config_free(&cfg);
+}
+
+int main(void)
+{
+	struct ochre_config cfg;
+	char err[512];
+
+	config_init(&cfg);
+	CHECK(cfg.n_runtimes == 2 && cfg.runtimes[0] == RUNTIME_CRUN && cfg.runtimes[1] == RUNTIME_RUNC,
+	      "default runtime order is crun, runc");
+	CHECK(cfg.tmpfs_size == 64ULL << 20, "default tmpfs size is 64M");
+	CHECK(cfg.session_dir == NULL && cfg.runtime_path[RUNTIME_CRUN] == NULL, "no default paths");
+
+	CHECK(parse("# comment only\n\n   \n", &cfg, err, sizeof err) == 0, "comments and blank lines");
+	config_free(&cfg);
+
+	CHECK(parse("runtime = runc, crun\n"
+		    "crun path = /opt/crun/bin/crun   # trailing comment\n"
+		    "runc path=/usr/sbin/runc\n"
+		    "tmpfs size = 1G\n"
+		    "session dir = /var/tmp/ochre",
+		    &cfg, err, sizeof err) == 0,
+	      "every directive, last line without newline");
+	CHECK(cfg.n_runtimes == 2 && cfg.runtimes[0] == RUNTIME_RUNC, "runtime order");
+	CHECK_STR(cfg.runtime_path[RUNTIME_CRUN], "/opt/crun/bin/crun", "crun path, comment stripped");
+	CHECK_STR(cfg.runtime_path[RUNTIME_RUNC], "/usr/sbin/runc", "runc path without spaces");
+	CHECK(cfg.tmpfs_size == 1ULL << 30, "tmpfs size 1G");
+	CHECK_STR(cfg.session_dir, "/var/tmp/ochre", "session dir");
+	config_free(&cfg);
+
+	CHECK(parse("runtime = runc\n", &cfg, err, sizeof err) == 0 && cfg.n_runtimes == 1,
+	      "a single runtime");
+	config_free(&cfg);
+
+	refused("\n\nfoo = bar\n", "config 'test.conf' line 3: unknown directive 'foo'",
+		"an unknown directive, with its line number");
+	refused("tmpfs size = 64M\ntmpfs size = 1G\n", "line 2: 'tmpfs size' is set twice", "a repeated directive");
+	refused("runtime = crun, docker\n", "unknown runtime 'docker'", "an unknown runtime");
+	refused("runtime = crun, crun\n", "listed twice", "a runtime listed twice");
+	refused("runtime = ,\n", "at least one", "an empty runtime list");
+	refused("crun path = crun\n", "clean absolute path", "a relative runtime path");
+	refused("session dir = /tmp/../etc\n", "clean absolute path", "a '..' session dir");
+	refused("tmpfs size = lots\n", "bad size", "a bad size");
+	refused("tmpfs size = 0\n", "bad size", "a zero size");
+	refused("tmpfs size = 64X\n", "bad size", "an unknown size suffix");
+	refused("tmpfs size = 99999999999T\n", "bad size", "an overflowing size");
+	refused("tmpfs size\n", "expected 'directive = value'", "a line without '='");
+	refused("session dir = \n", "needs a value", "an empty value");
+
+	unsigned long long v;
+	CHECK(config_parse_size("4096", &v) == 0 && v == 4096, "size without suffix");
+	CHECK(config_parse_size("2k", &v) == 0 && v == 2048, "size with lower-case suffix");
+	CHECK(config_parse_size("-1", &v) == -1, "negative size refused");
+	return unit_done();
+}

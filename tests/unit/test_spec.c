@@ -1,0 +1,94 @@
+/* config.json generation: what the runtime will be told. */
+#include "../../driver/spec.h"
+#include "unit.h"
+
+#include <json-c/json.h>
+#include <stdlib.h>
+#include <string.h>
+
+static json_object *get(json_object *o, const char *path)
+{
+	char buf[256];
+	snprintf(buf, sizeof buf, "%s", path);
+	for (char *save = NULL, *k = strtok_r(buf, ".", &save); k && o; k = strtok_r(NULL, ".", &save)) {
+		if (json_object_is_type(o, json_type_array))
+			o = json_object_array_get_idx(o, (size_t)atoi(k));
+		else if (!json_object_object_get_ex(o, k, &o))
+			return NULL;
+	}
+	return o;
+}
+
+static int has_namespace(json_object *spec, const char *type)
+{
+	json_object *ns = get(spec, "linux.namespaces");
+	for (size_t i = 0; ns && i < json_object_array_length(ns); i++)
+		if (strcmp(json_object_get_string(get(json_object_array_get_idx(ns, i), "type")), type) == 0)
+			return 1;
+	return 0;
+}
+
+static const char *mount_type(json_object *spec, const char *dest)
+{
+	json_object *m = get(spec, "mounts");
+	for (size_t i = 0; m && i < json_object_array_length(m); i++) {
+		json_object *e = json_object_array_get_idx(m, i);
+		if (strcmp(json_object_get_string(get(e, "destination")), dest) == 0)
+			return json_object_get_string(get(e, "type"));
+	}
+	return NULL;
+}
+
+int main(void)
+{
+	char *args[] = { "/bin/sh", "-c", "echo \"quoted\"", NULL };
+	struct spec_params user = {
+		.uid = 1001, .gid = 1002, .rootless = true, .args = args, .home = "/home/u", .term = "xterm",
+	};
+	char *text = spec_generate(&user);
+	json_object *spec = json_tokener_parse(text);
+	CHECK(spec != NULL, "rootless spec is valid JSON");
+	CHECK(json_object_get_int(get(spec, "process.user.uid")) == 1001, "process runs as the caller's uid");
+	CHECK(json_object_get_int(get(spec, "process.user.gid")) == 1002, "and gid");
+	CHECK_STR(json_object_get_string(get(spec, "process.args.2")), "echo \"quoted\"", "args kept verbatim");
+	CHECK(has_namespace(spec, "user") && has_namespace(spec, "pid") && has_namespace(spec, "mount") &&
+	      has_namespace(spec, "ipc") && has_namespace(spec, "uts"),
+	      "user, pid, mount, ipc, uts namespaces");
+	CHECK(!has_namespace(spec, "network"), "host network");
+	CHECK(json_object_get_int(get(spec, "linux.uidMappings.0.containerID")) == 1001 &&
+	      json_object_get_int(get(spec, "linux.uidMappings.0.hostID")) == 0 &&
+	      json_object_get_int(get(spec, "linux.uidMappings.0.size")) == 1,
+	      "inner uid map: caller -> outer root (the caller)");
+	CHECK(json_object_array_length(get(spec, "linux.uidMappings")) == 1, "crun needs no container root");
+	CHECK(json_object_get_int(get(spec, "linux.gidMappings.0.containerID")) == 1002, "inner gid map");
+	CHECK(json_object_array_length(get(spec, "process.capabilities.bounding")) == 0, "a user gets no capability");
+	CHECK(json_object_get_boolean(get(spec, "process.noNewPrivileges")), "no new privileges");
+	CHECK_STR(mount_type(spec, "/sys"), "none", "rootless /sys is a bind");
+	CHECK_STR(mount_type(spec, "/dev"), "tmpfs", "a fresh tmpfs /dev");
+	CHECK_STR(mount_type(spec, "/proc"), "proc", "a /proc");
+	CHECK(!json_object_get_boolean(get(spec, "root.readonly")), "root is writable (overlay upper)");
+	CHECK(get(spec, "process.user.additionalGids") == NULL, "no unmapped supplementary groups");
+	json_object_put(spec);
+	free(text);
+
+	user.map_container_root = true;
+	text = spec_generate(&user);
+	spec = json_tokener_parse(text);
+	CHECK(json_object_array_length(get(spec, "linux.uidMappings")) == 2 &&
+	      json_object_get_int(get(spec, "linux.uidMappings.1.containerID")) == 0 &&
+	      json_object_get_int(get(spec, "linux.uidMappings.1.hostID")) == 1,
+	      "runc: container root -> first subordinate id");
+	json_object_put(spec);
+	free(text);
+
+	struct spec_params root = { .uid = 0, .gid = 0, .rootless = false, .args = args, .home = "/root" };
+	text = spec_generate(&root);
+	spec = json_tokener_parse(text);
+	CHECK(!has_namespace(spec, "user"), "root: no user namespace");
+	CHECK(get(spec, "linux.uidMappings") == NULL, "root: no id maps");
+	CHECK_STR(mount_type(spec, "/sys"), "sysfs", "root: a sysfs");
+	CHECK(json_object_array_length(get(spec, "process.capabilities.bounding")) == 3, "root: default capabilities");
+	json_object_put(spec);
+	free(text);
+	return unit_done();
+}
