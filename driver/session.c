@@ -38,22 +38,23 @@ static int is_own_dir(const char *path)
 	       st.st_uid == getuid();
 }
 
-/* Admin's `session dir` (a per-uid subdir in it), else /run/ochre for root,
- * else $XDG_RUNTIME_DIR/ochre, /run/user/UID/ochre or /tmp/ochre-UID. */
+/* Admin's `session dir` (a per-uid subdir in it), else $XDG_RUNTIME_DIR/ochre
+ * when that is the caller's, else /run/ochre for root, /run/user/UID/ochre
+ * or /tmp/ochre-UID for other users. */
 static char *session_base(const struct ochre_config *cfg, struct error *err)
 {
 	uid_t uid = getuid();
+	const char *xdg = getenv("XDG_RUNTIME_DIR");
 	char *base;
 	if (cfg->session_dir) {
 		base = xasprintf("%s/%u", cfg->session_dir, (unsigned)uid);
+	} else if (is_own_dir(xdg)) {
+		base = xasprintf("%s/ochre", xdg);
 	} else if (uid == 0) {
 		base = xstrdup("/run/ochre");
 	} else {
-		const char *xdg = getenv("XDG_RUNTIME_DIR");
 		char *run_user = xasprintf("/run/user/%u", (unsigned)uid);
-		if (is_own_dir(xdg))
-			base = xasprintf("%s/ochre", xdg);
-		else if (is_own_dir(run_user))
+		if (is_own_dir(run_user))
 			base = xasprintf("%s/ochre", run_user);
 		else
 			base = xasprintf("/tmp/ochre-%u", (unsigned)uid);

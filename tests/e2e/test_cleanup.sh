@@ -1,0 +1,53 @@
+# shellcheck shell=bash
+# Nothing left behind — no session dir, mount or process — however a launch
+# ends: success, failure inside the runtime, or ochre killed with SIGKILL.
+
+test_rt_nothing_left_after_success() {
+    assert_status 0 oexec "$ROOTFS" true
+    assert_nothing_left
+}
+
+# The command does not exist in the image: the failure comes from the
+# runtime, after the session dir was created and the overlay mounted.  The
+# exact status is the runtime's business; it must be non-zero.
+test_rt_nothing_left_after_runtime_error() {
+    run oexec "$ROOTFS" /nonexistent-cmd
+    [ "$STATUS" != 0 ] || fail "running a missing command succeeded"
+    assert_nothing_left
+}
+
+# Errors the driver detects before launching leave nothing either.
+test_nothing_left_after_driver_error() {
+    run "$OCHRE" exec /nope true
+    assert_eq 255 "$STATUS"
+    run "$OCHRE" exec --runtime bogus "$ROOTFS" true
+    assert_eq 255 "$STATUS"
+    assert_nothing_left
+}
+
+# SIGKILL cannot be caught, so no cleanup code in ochre runs: what is left
+# must go away by construction (private mount namespace, children dying
+# with their parent, session dir removed by a process that outlives ochre).
+_kill9() {
+    local when=$1 pid rc=0
+    "${OEXEC[@]}" "$ROOTFS" sleep "$SLEEP_SECS" >"$TESTTMP/out" 2>&1 &
+    pid=$!
+    track "$pid"
+    case $when in
+        early) # as soon as the session dir exists (the launch is under way)
+            wait_until 20 session_dir_exists ||
+                fail "no session dir appeared within 20 s: $(cat "$TESTTMP/out")"
+            ;;
+        running) # once the container's payload runs
+            wait_until 20 container_sleeping ||
+                fail "container did not start within 20 s: $(cat "$TESTTMP/out")"
+            ;;
+    esac
+    kill -KILL "$pid"
+    wait "$pid" 2>/dev/null || rc=$?  # 2>: no "Killed" notice
+    assert_eq 137 "$rc" "ochre did not die by SIGKILL"
+    assert_nothing_left
+}
+
+test_rt_nothing_left_after_kill9_early() { _kill9 early; }
+test_rt_nothing_left_after_kill9_running() { _kill9 running; }

@@ -1,0 +1,179 @@
+# shellcheck shell=bash
+# ochre exec: identity, exit codes, stdio, namespaces, the ephemeral root,
+# runtime selection, --debug/--quiet.  "_rt_" tests run with crun and runc.
+
+# A listing of the image with what matters for "unchanged": path, type,
+# mode, owner, size, mtime.  (ls -la of the top alone would miss deep changes.)
+_rootfs_listing() {
+    find "$ROOTFS" -printf '%p %y %m %U:%G %s %T@\n' | sort
+}
+
+test_rt_exit_code_and_identity() {
+    local before after
+    before=$(_rootfs_listing)
+    # The root is writable (touch), the container runs as the caller, and
+    # its exit status becomes ochre's.
+    assert_status 7 oexec "$ROOTFS" /bin/sh -c 'touch /x && id -u; exit 7'
+    assert_eq "$(id -u)" "$OUT" "container uid differs from the caller's"
+    assert_status 0 oexec "$ROOTFS" /bin/sh -c 'id -g'
+    assert_eq "$(id -g)" "$OUT" "container gid differs from the caller's"
+    # The image is a read-only lower layer: nothing written reaches it.
+    [ ! -e "$ROOTFS/x" ] || fail "/x written in the container appeared in the image"
+    after=$(_rootfs_listing)
+    assert_eq "$before" "$after" "the image changed during the run"
+    assert_nothing_left
+}
+
+test_rt_exit_codes_pass_through() {
+    local code
+    for code in 0 1 2 42 126 127 254 255; do
+        assert_status "$code" oexec "$ROOTFS" /bin/sh -c "exit $code"
+    done
+    assert_status 1 oexec "$ROOTFS" false
+    assert_nothing_left
+}
+
+test_rt_stdio() {
+    local out
+    # stdin reaches the container.
+    out=$(echo hi | oexec "$ROOTFS" cat)
+    assert_eq hi "$out" "stdin was not passed through"
+    # stdout and stderr stay separate.
+    assert_status 0 oexec "$ROOTFS" /bin/sh -c 'echo to-out; echo to-err >&2'
+    assert_eq to-out "$OUT" "stdout"
+    assert_contains "$ERR" to-err "container stderr missing from stderr"
+    assert_not_contains "$ERR" to-out "container stdout leaked to stderr"
+    # Binary-safe and not line-buffered into oblivion: a larger stream.
+    out=$(seq 1 20000 | oexec "$ROOTFS" wc -l)
+    assert_eq 20000 "$(echo "$out" | tr -d ' ')" "large stdin stream"
+    assert_nothing_left
+}
+
+test_rt_pid_namespace() {
+    # The container's first process is pid 1 of a new pid namespace.
+    assert_status 0 oexec "$ROOTFS" /bin/sh -c 'echo $$'
+    assert_eq 1 "$OUT" "container shell is not pid 1"
+    assert_nothing_left
+}
+
+test_rt_proc_sys_dev() {
+    # /proc is a working procfs for the container's pid namespace.
+    assert_status 0 oexec "$ROOTFS" cat /proc/self/status
+    assert_contains "$OUT" "Name:" "/proc/self/status"
+    # /sys has content.
+    assert_status 0 oexec "$ROOTFS" ls /sys/kernel
+    [ -n "$OUT" ] || fail "/sys/kernel is empty in the container"
+    # /dev is a fresh tmpfs with the standard devices only.
+    # shellcheck disable=SC2016 # awk's $2, not the shell's
+    assert_status 0 oexec "$ROOTFS" awk '$2 == "/dev" { print $3 }' /proc/self/mounts
+    assert_eq tmpfs "$OUT" "/dev is not a tmpfs"
+    assert_status 0 oexec "$ROOTFS" /bin/sh -c \
+        '[ -c /dev/null ] && echo x >/dev/null && [ ! -s /dev/null ] && head -c 4 /dev/zero | wc -c'
+    assert_eq 4 "$(echo "$OUT" | tr -d ' ')" "/dev/null or /dev/zero unusable"
+    # A device that exists on the host but is no standard container device
+    # must not show through.
+    local dev
+    for dev in /dev/vda /dev/sda /dev/nvme0n1 /dev/xvda /dev/kmsg /dev/loop0 /dev/mem; do
+        [ -e "$dev" ] || continue
+        assert_status 1 oexec "$ROOTFS" test -e "$dev"
+    done
+    assert_nothing_left
+}
+
+test_rt_ephemeral_root() {
+    # Writes succeed in the root dir (the tmpfs upper is the caller's) and
+    # are gone in the next run; nothing reaches the image.
+    assert_status 0 oexec "$ROOTFS" /bin/sh -c 'echo data >/ochre-persist && cat /ochre-persist'
+    assert_eq data "$OUT" "write to the container root"
+    assert_status 0 oexec "$ROOTFS" /bin/sh -c '! [ -e /ochre-persist ]'
+    [ ! -e "$ROOTFS/ochre-persist" ] || fail "container write leaked to the image"
+
+    # Deeper writes, deletes and appends copy image files up into the upper
+    # layer. Kernel overlay can copy up only files whose owner exists in the
+    # user namespace: root-owned image files do not for a non-root caller
+    # (their writes there fail with EOVERFLOW). Images that ochre extracts
+    # are the caller's, so use a copy that the caller owns, as such a cache
+    # entry would be; root uses the shared image itself.
+    local image=$ROOTFS
+    if ! is_root; then
+        image=$TESTTMP/own-rootfs
+        cp -a "$ROOTFS" "$image" || fail "copy the rootfs"
+    fi
+    local before
+    before=$(find "$image" -printf '%p %y %m %U:%G %s %T@\n' | sort)
+    assert_status 0 oexec "$image" /bin/sh -c \
+        'echo data >/tmp/ochre-persist && rm /etc/passwd && echo x >>/etc/group && cat /tmp/ochre-persist'
+    assert_eq data "$OUT" "write to /tmp, rm and append in /etc"
+    assert_status 0 oexec "$image" /bin/sh -c '! [ -e /tmp/ochre-persist ] && [ -e /etc/passwd ]'
+    assert_eq "$before" "$(find "$image" -printf '%p %y %m %U:%G %s %T@\n' | sort)" \
+        "the image changed during the runs"
+    assert_nothing_left
+}
+
+test_rt_runtime_selected() {
+    # --debug shows the runtime command line; it must be the requested one.
+    assert_status 0 "$OCHRE" --debug exec --runtime "$OCHRE_RUNTIME" "$ROOTFS" true
+    local line
+    line=$(printf '%s\n' "$ERR" | grep -F 'run --bundle' | head -n 1)
+    [ -n "$line" ] || fail "no 'run --bundle' line in --debug output"
+    assert_contains "$line" "$OCHRE_RUNTIME" "--runtime $OCHRE_RUNTIME not used"
+    assert_nothing_left
+}
+
+# Without --runtime, the configured search order finds one.
+test_default_runtime() {
+    assert_status 0 "$OCHRE" exec "$ROOTFS" /bin/sh -c 'echo ok'
+    assert_eq ok "$OUT"
+    assert_nothing_left
+}
+
+test_rt_debug_output() {
+    assert_status 0 "$OCHRE" --debug exec --runtime "$OCHRE_RUNTIME" "$ROOTFS" /bin/sh -c 'echo payload'
+    assert_eq payload "$OUT" "--debug must not touch the container's stdout"
+    assert_contains "$ERR" "ochre: debug: " "no debug lines"
+    assert_contains "$ERR" "OCHRE-STARTER-REQUEST 1" "starter request not shown"
+    assert_contains "$ERR" "run --bundle" "runtime command line not shown"
+    assert_contains "$ERR" "mount overlay" "overlay mount not shown"
+    assert_contains "$ERR" "mount tmpfs" "tmpfs mount not shown"
+    assert_contains "$ERR" "session dir: " "session dir not shown"
+    # The session dir is where the contract says, and gone afterwards.
+    local sdir
+    sdir=$(printf '%s\n' "$ERR" | sed -n 's/^.*session dir: //p' | head -n 1)
+    case $sdir in
+        "$XDG_RUNTIME_DIR/ochre/"?*) ;;
+        *) fail "session dir '$sdir' is not under \$XDG_RUNTIME_DIR/ochre" ;;
+    esac
+    [ ! -e "$sdir" ] || fail "session dir $sdir still exists"
+    # -d is --debug.
+    assert_status 0 "$OCHRE" -d exec --runtime "$OCHRE_RUNTIME" "$ROOTFS" true
+    assert_contains "$ERR" "ochre: debug: " "-d gives no debug lines"
+    assert_nothing_left
+}
+
+test_rt_quiet() {
+    local opt
+    for opt in --quiet -q; do
+        assert_status 0 "$OCHRE" "$opt" exec --runtime "$OCHRE_RUNTIME" "$ROOTFS" /bin/sh -c 'echo payload'
+        assert_eq payload "$OUT"
+        assert_eq "" "$ERR" "$opt: a successful run wrote to stderr"
+    done
+    assert_nothing_left
+}
+
+# Several launches at once as the same user: all succeed, each with its own
+# session dir, and nothing is left.
+test_rt_concurrent() {
+    local i pids=() rc
+    for i in 1 2 3 4 5 6; do
+        "${OEXEC[@]}" "$ROOTFS" /bin/sh -c "echo run-$i; exit $i" >"$TESTTMP/c$i.out" 2>&1 &
+        pids+=($!)
+    done
+    track "${pids[@]}"
+    for i in 1 2 3 4 5 6; do
+        rc=0
+        wait "${pids[$((i - 1))]}" || rc=$?
+        assert_eq "$i" "$rc" "exit status of concurrent run $i ($(cat "$TESTTMP/c$i.out"))"
+        assert_contains "$(cat "$TESTTMP/c$i.out")" "run-$i"
+    done
+    assert_nothing_left
+}
