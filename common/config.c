@@ -43,6 +43,7 @@ void config_free(struct ochre_config *cfg)
 	for (int k = 0; k < RUNTIME_KIND_COUNT; k++)
 		free(cfg->runtime_path[k]);
 	free(cfg->session_dir);
+	free(cfg->cache_dir);
 	memset(cfg, 0, sizeof *cfg);
 }
 
@@ -134,7 +135,8 @@ static int set_path(struct parse_ctx *ctx, const char *directive, char **slot, c
 }
 
 enum directive {
-	DIR_RUNTIME, DIR_CRUN_PATH, DIR_RUNC_PATH, DIR_TMPFS_SIZE, DIR_SESSION_DIR, DIR_COUNT,
+	DIR_RUNTIME, DIR_CRUN_PATH, DIR_RUNC_PATH, DIR_TMPFS_SIZE, DIR_SESSION_DIR, DIR_CACHE_DIR,
+	DIR_COUNT,
 };
 
 static const char *const directive_names[DIR_COUNT] = {
@@ -143,6 +145,7 @@ static const char *const directive_names[DIR_COUNT] = {
 	[DIR_RUNC_PATH] = "runc path",
 	[DIR_TMPFS_SIZE] = "tmpfs size",
 	[DIR_SESSION_DIR] = "session dir",
+	[DIR_CACHE_DIR] = "cache dir",
 };
 
 static int apply(struct parse_ctx *ctx, struct ochre_config *cfg, enum directive d, char *value)
@@ -160,6 +163,8 @@ static int apply(struct parse_ctx *ctx, struct ochre_config *cfg, enum directive
 		return 0;
 	case DIR_SESSION_DIR:
 		return set_path(ctx, directive_names[d], &cfg->session_dir, value);
+	case DIR_CACHE_DIR:
+		return set_path(ctx, directive_names[d], &cfg->cache_dir, value);
 	case DIR_COUNT:
 	default:
 		break;

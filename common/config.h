@@ -25,6 +25,7 @@ struct ochre_config {
 	char *runtime_path[RUNTIME_KIND_COUNT]; /* NULL: search the system dirs */
 	unsigned long long tmpfs_size;          /* bytes */
 	char *session_dir;                      /* NULL: per-user default */
+	char *cache_dir;                        /* NULL: per-user default */
 };
 
 const char *runtime_kind_name(enum runtime_kind kind);

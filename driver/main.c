@@ -7,7 +7,8 @@
 #include "../common/config.h"
 #include <stdbool.h>
 #include "../common/log.h"
-#include "cmd_exec.h"
+#include "cmd_cache.h"
+#include "cmd_launch.h"
 #include "context.h"
 #include "error.h"
 #include "xalloc.h"
@@ -39,6 +40,9 @@ static const char usage[] =
 	"\n"
 	"Commands:\n"
 	"  exec IMAGE CMD...    run a command in a new container (ochre exec --help)\n"
+	"  run IMAGE [ARGS...]  run the image's Entrypoint/Cmd in a new container\n"
+	"  shell IMAGE          run /bin/sh in a new container\n"
+	"  cache list|clean     show or remove the images unpacked in your cache\n"
 	"\n"
 	"Global options:\n"
 	"  -d, --debug          show every command run, every mount, the starter request\n"
@@ -165,7 +169,13 @@ static int run(int argc, char **argv, struct error *err)
 		return error_set(err, 0, "missing command (see 'ochre --help')");
 
 	const char *command = argv[optind];
-	if (strcmp(command, "exec") != 0)
+	static const char *const launchers[] = { [LAUNCH_EXEC] = "exec", [LAUNCH_RUN] = "run",
+						 [LAUNCH_SHELL] = "shell" };
+	int launch = -1;
+	for (int i = 0; i < 3; i++)
+		if (strcmp(command, launchers[i]) == 0)
+			launch = i;
+	if (launch < 0 && strcmp(command, "cache") != 0)
 		return error_set(err, 0, "unknown command '%s' (see 'ochre --help')", command);
 
 	ctx.starter_path = find_starter(err);
@@ -175,7 +185,9 @@ static int run(int argc, char **argv, struct error *err)
 		return -1;
 	if (load_config(&ctx, explicit_config, err) < 0)
 		return -1;
-	return cmd_exec(&ctx, argc - optind, argv + optind, err);
+	if (launch < 0)
+		return cmd_cache(&ctx, argc - optind, argv + optind, err);
+	return cmd_launch(&ctx, (enum launch_mode)launch, argc - optind, argv + optind, err);
 }
 
 int main(int argc, char **argv)

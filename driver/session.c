@@ -2,9 +2,9 @@
 #include "session.h"
 
 #include "../common/log.h"
+#include "fsutil.h"
 #include "xalloc.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -97,41 +97,9 @@ int session_create(const struct ochre_config *cfg, struct session *s, struct err
 	return ret;
 }
 
-/* Empty the directory open as dirfd (which this closes), depth first. */
-static int remove_contents(int dirfd)
-{
-	DIR *d = fdopendir(dirfd);
-	if (!d) {
-		close(dirfd);
-		return -1;
-	}
-	int ret = 0;
-	struct dirent *e;
-	while ((e = readdir(d))) {
-		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-			continue;
-		if (unlinkat(dirfd, e->d_name, 0) == 0)
-			continue;
-		if (errno != EISDIR && errno != EPERM) {
-			ret = -1;
-			continue;
-		}
-		int sub = openat(dirfd, e->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-		if (sub < 0 || remove_contents(sub) < 0 || unlinkat(dirfd, e->d_name, AT_REMOVEDIR) < 0)
-			ret = -1;
-	}
-	closedir(d);
-	return ret;
-}
-
 int session_remove_path(const char *path)
 {
-	int fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0)
-		return errno == ENOENT ? 0 : -1;
-	if (remove_contents(fd) < 0)
-		return -1;
-	return rmdir(path);
+	return remove_tree(path);
 }
 
 void session_free(struct session *s)

@@ -12,8 +12,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
-
 static json_object *strings(const char *const *items)
 {
 	json_object *a = json_object_new_array();
@@ -91,8 +89,8 @@ static json_object *linux_section(const struct spec_params *p)
 	}
 	json_object_object_add(l, "namespaces", ns);
 	if (p->rootless) {
-		json_object_object_add(l, "uidMappings", id_mappings(p->uid, p->map_container_root));
-		json_object_object_add(l, "gidMappings", id_mappings(p->gid, p->map_container_root));
+		json_object_object_add(l, "uidMappings", id_mappings(p->proc->uid, p->map_container_root));
+		json_object_object_add(l, "gidMappings", id_mappings(p->proc->gid, p->map_container_root));
 	}
 	json_object_object_add(l, "maskedPaths",
 			       strings((const char *[]){ "/proc/acpi", "/proc/asound", "/proc/kcore",
@@ -123,13 +121,14 @@ static json_object *capabilities(bool root)
 
 static json_object *process_section(const struct spec_params *p)
 {
-	json_object *proc = json_object_new_object();
-	json_object_object_add(proc, "terminal", json_object_new_boolean(0));
+	const struct process *proc = p->proc;
+	json_object *o = json_object_new_object();
+	json_object_object_add(o, "terminal", json_object_new_boolean(0));
 
 	json_object *user = json_object_new_object();
-	json_object_object_add(user, "uid", json_object_new_int64(p->uid));
-	json_object_object_add(user, "gid", json_object_new_int64(p->gid));
-	if (!p->rootless) {
+	json_object_object_add(user, "uid", json_object_new_int64(proc->uid));
+	json_object_object_add(user, "gid", json_object_new_int64(proc->gid));
+	if (!p->rootless && proc->uid == 0) {
 		/* Only root's supplementary groups exist in its (host) id space. */
 		gid_t groups[256];
 		int n = getgroups(256, groups);
@@ -138,28 +137,13 @@ static json_object *process_section(const struct spec_params *p)
 			json_object_array_add(g, json_object_new_int64(groups[i]));
 		json_object_object_add(user, "additionalGids", g);
 	}
-	json_object_object_add(proc, "user", user);
-
-	json_object *args = json_object_new_array();
-	for (size_t i = 0; p->args[i]; i++)
-		json_object_array_add(args, json_object_new_string(p->args[i]));
-	json_object_object_add(proc, "args", args);
-
-	json_object *env = json_object_new_array();
-	json_object_array_add(env, json_object_new_string("PATH=" DEFAULT_PATH));
-	char *home = xasprintf("HOME=%s", p->home);
-	json_object_array_add(env, json_object_new_string(home));
-	free(home);
-	if (p->term) {
-		char *term = xasprintf("TERM=%s", p->term);
-		json_object_array_add(env, json_object_new_string(term));
-		free(term);
-	}
-	json_object_object_add(proc, "env", env);
-	json_object_object_add(proc, "cwd", json_object_new_string("/"));
-	json_object_object_add(proc, "capabilities", capabilities(p->uid == 0 && !p->rootless));
-	json_object_object_add(proc, "noNewPrivileges", json_object_new_boolean(1));
-	return proc;
+	json_object_object_add(o, "user", user);
+	json_object_object_add(o, "args", strings((const char *const *)proc->args));
+	json_object_object_add(o, "env", strings((const char *const *)proc->env));
+	json_object_object_add(o, "cwd", json_object_new_string(proc->cwd));
+	json_object_object_add(o, "capabilities", capabilities(proc->uid == 0 && !p->rootless));
+	json_object_object_add(o, "noNewPrivileges", json_object_new_boolean(1));
+	return o;
 }
 
 char *spec_generate(const struct spec_params *p)

@@ -4,13 +4,13 @@
 #define OCHRE_SPEC_H
 
 #include "error.h"
+#include "process.h"
 
 #include <stdbool.h>
 #include <sys/types.h>
 
 struct spec_params {
-	uid_t uid;
-	gid_t gid;
+	const struct process *proc; /* args, env, cwd, uid, gid */
 	/* Non-root caller: the runtime runs as root of the starter's outer
 	 * user namespace (id 0 = the caller) and must create an inner one
 	 * mapping the caller's own ids back. */
@@ -18,9 +18,6 @@ struct spec_params {
 	/* runc insists that container root be mapped: map it to outer id 1,
 	 * the first subordinate id the starter maps. */
 	bool map_container_root;
-	char *const *args;
-	const char *home;
-	const char *term; /* host TERM, or NULL */
 };
 
 /* Build the spec as a JSON string (caller frees). */

@@ -6,11 +6,12 @@ set -eu
 
 PACKAGES="
   build-essential pkg-config
-  libjson-c-dev libmount-dev libcap-dev
+  libjson-c-dev libarchive-dev libssl-dev libmount-dev libcap-dev
   crun runc
   busybox-static
   uidmap util-linux procps psmisc
   fuse3 fuse-overlayfs
+  umoci skopeo python3 zstd
 "
 
 missing=""
@@ -31,4 +32,4 @@ echo "install-deps: installing:$missing"
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
 # shellcheck disable=SC2086
-apt-get install -y -qq --no-install-recommends $missing >/dev/null
+apt-get install -y -qq -o DPkg::Lock::Timeout=300 --no-install-recommends $missing >/dev/null

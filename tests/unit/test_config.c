@@ -44,7 +44,8 @@ int main(void)
 		    "crun path = /opt/crun/bin/crun   # trailing comment\n"
 		    "runc path=/usr/sbin/runc\n"
 		    "tmpfs size = 1G\n"
-		    "session dir = /var/tmp/ochre",
+		    "session dir = /var/tmp/ochre\n"
+		    "cache dir = /scratch/ochre",
 		    &cfg, err, sizeof err) == 0,
 	      "every directive, last line without newline");
 	CHECK(cfg.n_runtimes == 2 && cfg.runtimes[0] == RUNTIME_RUNC, "runtime order");
@@ -52,6 +53,7 @@ int main(void)
 	CHECK_STR(cfg.runtime_path[RUNTIME_RUNC], "/usr/sbin/runc", "runc path without spaces");
 	CHECK(cfg.tmpfs_size == 1ULL << 30, "tmpfs size 1G");
 	CHECK_STR(cfg.session_dir, "/var/tmp/ochre", "session dir");
+	CHECK_STR(cfg.cache_dir, "/scratch/ochre", "cache dir");
 	config_free(&cfg);
 
 	CHECK(parse("runtime = runc\n", &cfg, err, sizeof err) == 0 && cfg.n_runtimes == 1,

@@ -42,9 +42,9 @@ static const char *mount_type(json_object *spec, const char *dest)
 int main(void)
 {
 	char *args[] = { "/bin/sh", "-c", "echo \"quoted\"", NULL };
-	struct spec_params user = {
-		.uid = 1001, .gid = 1002, .rootless = true, .args = args, .home = "/home/u", .term = "xterm",
-	};
+	char *env[] = { "PATH=/bin", "HOME=/home/u", NULL };
+	struct process up = { .args = args, .env = env, .cwd = "/srv", .uid = 1001, .gid = 1002 };
+	struct spec_params user = { .proc = &up, .rootless = true };
 	char *text = spec_generate(&user);
 	json_object *spec = json_tokener_parse(text);
 	CHECK(spec != NULL, "rootless spec is valid JSON");
@@ -68,6 +68,8 @@ int main(void)
 	CHECK_STR(mount_type(spec, "/proc"), "proc", "a /proc");
 	CHECK(!json_object_get_boolean(get(spec, "root.readonly")), "root is writable (overlay upper)");
 	CHECK(get(spec, "process.user.additionalGids") == NULL, "no unmapped supplementary groups");
+	CHECK_STR(json_object_get_string(get(spec, "process.cwd")), "/srv", "cwd");
+	CHECK_STR(json_object_get_string(get(spec, "process.env.1")), "HOME=/home/u", "env kept in order");
 	json_object_put(spec);
 	free(text);
 
@@ -81,7 +83,8 @@ int main(void)
 	json_object_put(spec);
 	free(text);
 
-	struct spec_params root = { .uid = 0, .gid = 0, .rootless = false, .args = args, .home = "/root" };
+	struct process rp = { .args = args, .env = env, .cwd = "/", .uid = 0, .gid = 0 };
+	struct spec_params root = { .proc = &rp, .rootless = false };
 	text = spec_generate(&root);
 	spec = json_tokener_parse(text);
 	CHECK(!has_namespace(spec, "user"), "root: no user namespace");

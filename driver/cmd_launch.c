@@ -1,9 +1,11 @@
 #define _GNU_SOURCE
-#include "cmd_exec.h"
+#include "cmd_launch.h"
 
 #include "../common/log.h"
 #include "../common/request.h"
+#include "image.h"
 #include "launch.h"
+#include "process.h"
 #include "runtime.h"
 #include "session.h"
 #include "spec.h"
@@ -19,21 +21,43 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static const char exec_usage[] =
-	"Usage: ochre exec [OPTIONS] IMAGE COMMAND [ARGS...]\n"
-	"\n"
-	"Run COMMAND in a new container made from IMAGE. The container gets its own\n"
-	"pid, mount, ipc and uts namespaces, a fresh /dev, /proc and /sys, and a\n"
-	"writable root whose changes vanish when it exits. It runs as you (root\n"
-	"stays root). Its exit status is ochre's; ochre's own errors exit 255.\n"
-	"\n"
-	"IMAGE:\n"
-	"  DIR                  a root filesystem directory (left unchanged)\n"
-	"\n"
-	"Options:\n"
-	"  --runtime NAME       OCI runtime to use: crun or runc (default: the\n"
-	"                       config's 'runtime' search order, crun then runc)\n"
-	"  -h, --help           show this help\n";
+#define IMAGE_HELP \
+	"IMAGE:\n" \
+	"  oci:DIR[:TAG]              an OCI image layout (skopeo, umoci, buildah)\n" \
+	"  oci-archive:FILE[:TAG]     a tar of an OCI image layout\n" \
+	"  docker-archive:FILE[:REF]  a 'docker save' tarball\n" \
+	"  DIR                        an OCI layout (DIR/oci-layout exists), or else a\n" \
+	"                             root filesystem directory, used as it is\n" \
+	"An OCI image is verified and unpacked into your cache once (progress shows\n" \
+	"on a terminal); later launches use the cached copy.\n" \
+	"\n" \
+	"Options:\n" \
+	"  --runtime NAME       OCI runtime to use: crun or runc (default: the\n" \
+	"                       config's 'runtime' search order, crun then runc)\n" \
+	"  -h, --help           show this help\n"
+
+#define CONTAINER_HELP \
+	"The container gets its own pid, mount, ipc and uts namespaces, a fresh /dev,\n" \
+	"/proc and /sys, and a writable root whose changes vanish when it exits. It\n" \
+	"runs as you (root stays root, and only root takes on the image's User). The\n" \
+	"image's Env and WorkingDir apply. Its exit status is ochre's; ochre's own\n" \
+	"errors exit 255.\n\n"
+
+static const char *const usages[] = {
+	[LAUNCH_EXEC] = "Usage: ochre exec [OPTIONS] IMAGE COMMAND [ARGS...]\n\n"
+			"Run COMMAND in a new container made from IMAGE.\n" CONTAINER_HELP IMAGE_HELP,
+	[LAUNCH_RUN] = "Usage: ochre run [OPTIONS] IMAGE [ARGS...]\n\n"
+		       "Run the image's Entrypoint with ARGS, or with its Cmd when no ARGS are given.\n"
+		       CONTAINER_HELP IMAGE_HELP,
+	[LAUNCH_SHELL] = "Usage: ochre shell [OPTIONS] IMAGE\n\n"
+			 "Run /bin/sh in a new container made from IMAGE.\n" CONTAINER_HELP IMAGE_HELP,
+};
+
+static const char *const mode_names[] = {
+	[LAUNCH_EXEC] = "exec",
+	[LAUNCH_RUN] = "run",
+	[LAUNCH_SHELL] = "shell",
+};
 
 struct exec_options {
 	const char *runtime;
@@ -41,8 +65,10 @@ struct exec_options {
 	char **command;
 };
 
-static int parse_options(int argc, char **argv, struct exec_options *o, struct error *err)
+static int parse_options(enum launch_mode mode, int argc, char **argv, struct exec_options *o,
+			 struct error *err)
 {
+	const char *name = mode_names[mode];
 	enum { OPT_RUNTIME = 256 };
 	static const struct option longopts[] = {
 		{ "runtime", required_argument, NULL, OPT_RUNTIME },
@@ -59,10 +85,10 @@ static int parse_options(int argc, char **argv, struct exec_options *o, struct e
 			o->runtime = optarg;
 			break;
 		case 'h':
-			fputs(exec_usage, stdout);
+			fputs(usages[mode], stdout);
 			return 1;
 		case ':':
-			return error_set(err, 0, "exec: option '%s' needs a value", argv[optind - 1]);
+			return error_set(err, 0, "%s: option '%s' needs a value", name, argv[optind - 1]);
 		default: {
 			char opt[64];
 			if (optopt)
@@ -70,38 +96,21 @@ static int parse_options(int argc, char **argv, struct exec_options *o, struct e
 			else
 				snprintf(opt, sizeof opt, "%.*s", (int)strcspn(argv[optind - 1], "="),
 					 argv[optind - 1]);
-			return error_set(err, 0, "exec: unknown option '%s'", opt);
+			return error_set(err, 0, "%s: unknown option '%s'", name, opt);
 		}
 		}
 	}
 	if (optind >= argc)
-		return error_set(err, 0, "exec: missing image and command (see 'ochre exec --help')");
+		return error_set(err, 0, "%s: missing image%s (see 'ochre %s --help')", name,
+				 mode == LAUNCH_EXEC ? " and command" : "", name);
 	o->image = argv[optind];
-	if (optind + 1 >= argc)
-		return error_set(err, 0, "exec: missing command to run in the container");
 	o->command = argv + optind + 1;
+	if (mode == LAUNCH_EXEC && !o->command[0])
+		return error_set(err, 0, "exec: missing command to run in the container");
+	if (mode == LAUNCH_SHELL && o->command[0])
+		return error_set(err, 0, "shell: unexpected argument '%s' (use 'ochre exec IMAGE CMD...')",
+				 o->command[0]);
 	return 0;
-}
-
-/* The image is a rootfs directory: resolve it fully now, so the starter
- * gets a symlink-free absolute path to open. */
-static char *resolve_rootfs_dir(const char *image, struct error *err)
-{
-	char *path = realpath(image, NULL);
-	if (!path) {
-		error_set(err, errno, "image '%s'", image);
-		return NULL;
-	}
-	struct stat st;
-	if (stat(path, &st) < 0) {
-		error_set(err, errno, "image '%s'", image);
-	} else if (!S_ISDIR(st.st_mode)) {
-		error_set(err, 0, "image '%s': not a directory", image);
-	} else {
-		return path;
-	}
-	free(path);
-	return NULL;
 }
 
 /* runc cannot run a rootless container whose root is unmapped, so it needs
@@ -136,24 +145,21 @@ static int add_subordinate_ids(struct starter_request *req, struct error *err)
 	return 0;
 }
 
-static const char *home_dir(void)
-{
-	struct passwd *pw = getpwuid(getuid());
-	return pw && pw->pw_dir && pw->pw_dir[0] == '/' ? pw->pw_dir : "/";
-}
-
-int cmd_exec(struct ochre_context *ctx, int argc, char **argv, struct error *err)
+int cmd_launch(struct ochre_context *ctx, enum launch_mode mode, int argc, char **argv, struct error *err)
 {
 	struct exec_options o = { 0 };
-	int ret = parse_options(argc, argv, &o, err);
+	int ret = parse_options(mode, argc, argv, &o, err);
 	if (ret != 0)
 		return ret < 0 ? -1 : 0;
 
-	char *rootfs = resolve_rootfs_dir(o.image, err);
-	if (!rootfs)
-		return -1;
 	struct runtime rt;
 	if (runtime_resolve(&ctx->cfg, o.runtime, &rt, err) < 0)
+		return -1;
+	struct image img;
+	if (image_prepare(&ctx->cfg, o.image, &img, err) < 0)
+		return -1;
+	struct process proc;
+	if (process_from_image(img.config, mode, o.command, img.rootfs, &proc, err) < 0)
 		return -1;
 
 	bool rootless = getuid() != 0;
@@ -167,13 +173,9 @@ int cmd_exec(struct ochre_context *ctx, int argc, char **argv, struct error *err
 	if (session_create(&ctx->cfg, &s, err) < 0)
 		return -1;
 	struct spec_params sp = {
-		.uid = getuid(),
-		.gid = getgid(),
+		.proc = &proc,
 		.rootless = rootless,
 		.map_container_root = req.n_uid_ranges > 0,
-		.args = o.command,
-		.home = home_dir(),
-		.term = getenv("TERM"),
 	};
 	if (spec_write(s.path, &sp, err) < 0) {
 		session_remove_path(s.path);
@@ -181,7 +183,7 @@ int cmd_exec(struct ochre_context *ctx, int argc, char **argv, struct error *err
 	}
 
 	req.session = s.path;
-	req.lowers[req.n_lowers++] = rootfs;
+	req.lowers[req.n_lowers++] = img.rootfs;
 	req.tmpfs_size = ctx->cfg.tmpfs_size;
 	req.payload = rt.path;
 	const char *args[] = { runtime_kind_name(rt.kind), "--root", s.state, "run", "--bundle", s.path,

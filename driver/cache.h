@@ -1,0 +1,41 @@
+/* The image cache: one read-only rootfs per image, keyed by its manifest
+ * digest (config digest for docker-archive).
+ *
+ *   CACHE/images/sha256-HEX/rootfs      the unpacked, verified image
+ *   CACHE/images/sha256-HEX/image.json  reference, digest, size, image config
+ *   CACHE/images/sha256-HEX/last-use    its mtime is the last launch
+ *   CACHE/tmp/                          entries being built (lock holder only)
+ *   CACHE/lock                          flock(2)ed by whoever imports or cleans
+ *
+ * An entry appears only by rename(2) of a complete build, so an interrupted
+ * import leaves nothing a later launch would trust; the next import (holding
+ * the lock, so nobody else is building) empties tmp/. */
+#ifndef OCHRE_CACHE_H
+#define OCHRE_CACHE_H
+
+#include "../common/config.h"
+#include "error.h"
+
+#include <stdbool.h>
+
+struct cache {
+	char *root;
+	char *images;
+	char *tmp;
+	int lock_fd;
+};
+
+int cache_open(const struct ochre_config *cfg, struct cache *c, struct error *err);
+void cache_close(struct cache *c);
+
+/* CACHE/images/sha256-HEX for a digest key (caller frees). */
+char *cache_entry_dir(const struct cache *c, const char *key);
+
+/* Exclusive lock for building or removing entries; blocks until free. */
+int cache_lock(struct cache *c, struct error *err);
+void cache_unlock(struct cache *c);
+
+/* With the lock held: remove what interrupted imports left in tmp/. */
+void cache_remove_stale_builds(const struct cache *c);
+
+#endif

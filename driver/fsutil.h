@@ -1,0 +1,24 @@
+/* Small filesystem helpers for the driver. */
+#ifndef OCHRE_FSUTIL_H
+#define OCHRE_FSUTIL_H
+
+#include "error.h"
+
+#include <stddef.h>
+
+/* Remove dirfd/name and everything below it, never following symlinks.
+ * Directories without owner rwx are made accessible first (as extracted
+ * image trees may have). A missing entry is not an error. 0 or -1/errno. */
+int remove_tree_at(int dirfd, const char *name);
+
+/* Remove path the same way. */
+int remove_tree(const char *path);
+
+/* Read a whole regular file of at most max bytes into a NUL-terminated
+ * buffer (caller frees). */
+int read_file(const char *path, size_t max, char **out, size_t *len, struct error *err);
+
+/* mkdir -p for a private (0700) directory owned by the caller. */
+int make_private_dirs(const char *path, struct error *err);
+
+#endif

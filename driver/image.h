@@ -1,0 +1,21 @@
+/* An image ready to launch: a root filesystem and the image's config. A
+ * reference to an OCI image is looked up in the cache and imported on first
+ * use; a plain directory is used as it is. */
+#ifndef OCHRE_IMAGE_H
+#define OCHRE_IMAGE_H
+
+#include "../common/config.h"
+#include "error.h"
+
+#include <json-c/json.h>
+
+struct image {
+	char *rootfs;        /* the overlay's lower dir */
+	json_object *config; /* the image config blob, NULL for a rootfs dir */
+	char *key;           /* cache key, NULL for a rootfs dir */
+};
+
+int image_prepare(const struct ochre_config *cfg, const char *arg, struct image *img, struct error *err);
+void image_free(struct image *img);
+
+#endif

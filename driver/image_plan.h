@@ -1,0 +1,43 @@
+/* From an image reference to what must be extracted: select the manifest
+ * (by tag, then by the host's platform in an index), and list the config
+ * and layer blobs with the digests they must have. */
+#ifndef OCHRE_IMAGE_PLAN_H
+#define OCHRE_IMAGE_PLAN_H
+
+#include "blob_source.h"
+#include "error.h"
+#include "image_ref.h"
+
+#include <json-c/json.h>
+#include <stdbool.h>
+
+enum layer_compression { LAYER_TAR, LAYER_GZIP, LAYER_ZSTD };
+
+struct layer_plan {
+	char *path;       /* the blob file */
+	char *digest;     /* what the blob's bytes must hash to */
+	long long size;   /* expected size, or -1 when the format has none */
+	enum layer_compression compression;
+};
+
+struct image_plan {
+	char *key;          /* the cache key: manifest digest, or config digest for docker-archive */
+	json_object *config; /* the verified image config */
+	struct layer_plan *layers;
+	size_t n_layers;
+};
+
+/* The cache key, reading only index/manifest JSON: no layer, no hashing. */
+int image_find_key(const struct image_ref *ref, const struct blob_source *src, char **key,
+		   struct error *err);
+
+/* With the image's files in src->dir: verify manifest and config against
+ * their digests and list the layers. */
+int image_plan_load(const struct image_ref *ref, const struct blob_source *src, struct image_plan *plan,
+		    struct error *err);
+void image_plan_free(struct image_plan *plan);
+
+/* The host platform as OCI names it, e.g. "linux/amd64", "linux/arm64/v8". */
+void host_platform(char *out, size_t len);
+
+#endif

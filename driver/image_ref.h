@@ -1,0 +1,26 @@
+/* Image references as users write them (the names skopeo uses):
+ *   oci:DIR[:TAG]  oci-archive:FILE[:TAG]  docker-archive:FILE[:REF]
+ *   DIR            a root filesystem, or an OCI layout if DIR/oci-layout exists */
+#ifndef OCHRE_IMAGE_REF_H
+#define OCHRE_IMAGE_REF_H
+
+#include "error.h"
+
+enum image_kind {
+	IMAGE_ROOTFS_DIR,
+	IMAGE_OCI_DIR,
+	IMAGE_OCI_ARCHIVE,
+	IMAGE_DOCKER_ARCHIVE,
+};
+
+struct image_ref {
+	enum image_kind kind;
+	char *path; /* absolute, symlinks resolved */
+	char *tag;  /* NULL: the only image there */
+	char *text; /* canonical form, for messages and `cache list` */
+};
+
+int image_ref_parse(const char *arg, struct image_ref *ref, struct error *err);
+void image_ref_free(struct image_ref *ref);
+
+#endif
