@@ -3,6 +3,7 @@
 
 #include "../common/log.h"
 #include "cache.h"
+#include "image.h"
 #include "fsutil.h"
 #include "xalloc.h"
 
@@ -195,5 +196,31 @@ int cmd_cache(struct ochre_context *ctx, int argc, char **argv, struct error *er
 		return -1;
 	int ret = list ? cache_list(&c) : cache_clean(&c, argc - 2, argv + 2, err);
 	cache_close(&c);
+	return ret;
+}
+
+static const char pull_usage[] =
+	"Usage: ochre pull IMAGE\n"
+	"\n"
+	"Verify and unpack IMAGE into your cache without running it, and print its\n"
+	"digest. IMAGE: oci:DIR[:TAG], oci-archive:FILE[:TAG], docker-archive:FILE[:REF].\n";
+
+int cmd_pull(struct ochre_context *ctx, int argc, char **argv, struct error *err)
+{
+	if (argc == 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
+		fputs(pull_usage, stdout);
+		return 0;
+	}
+	if (argc != 2 || argv[1][0] == '-')
+		return error_set(err, 0, "pull: give exactly one image (see 'ochre pull --help')");
+	struct image img;
+	if (image_prepare(&ctx->cfg, argv[1], &img, err) < 0)
+		return -1;
+	int ret = 0;
+	if (!img.key)
+		ret = error_set(err, 0, "pull: '%s' is a root filesystem directory, not an image", argv[1]);
+	else
+		printf("%s\n", img.key);
+	image_free(&img);
 	return ret;
 }

@@ -42,6 +42,7 @@ static const char usage[] =
 	"  exec IMAGE CMD...    run a command in a new container (ochre exec --help)\n"
 	"  run IMAGE [ARGS...]  run the image's Entrypoint/Cmd in a new container\n"
 	"  shell IMAGE          run /bin/sh in a new container\n"
+	"  pull IMAGE           verify and unpack an image into your cache\n"
 	"  cache list|clean     show or remove the images unpacked in your cache\n"
 	"\n"
 	"Global options:\n"
@@ -175,7 +176,7 @@ static int run(int argc, char **argv, struct error *err)
 	for (int i = 0; i < 3; i++)
 		if (strcmp(command, launchers[i]) == 0)
 			launch = i;
-	if (launch < 0 && strcmp(command, "cache") != 0)
+	if (launch < 0 && strcmp(command, "cache") != 0 && strcmp(command, "pull") != 0)
 		return error_set(err, 0, "unknown command '%s' (see 'ochre --help')", command);
 
 	ctx.starter_path = find_starter(err);
@@ -185,6 +186,8 @@ static int run(int argc, char **argv, struct error *err)
 		return -1;
 	if (load_config(&ctx, explicit_config, err) < 0)
 		return -1;
+	if (launch < 0 && strcmp(command, "pull") == 0)
+		return cmd_pull(&ctx, argc - optind, argv + optind, err);
 	if (launch < 0)
 		return cmd_cache(&ctx, argc - optind, argv + optind, err);
 	return cmd_launch(&ctx, (enum launch_mode)launch, argc - optind, argv + optind, err);

@@ -12,6 +12,7 @@ PACKAGES="
   uidmap util-linux procps psmisc
   fuse3 fuse-overlayfs
   umoci skopeo python3 zstd
+  debootstrap
 "
 
 missing=""
