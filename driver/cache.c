@@ -7,6 +7,8 @@
 #include "xalloc.h"
 
 #include <dirent.h>
+#include <stdio.h>
+#include <sys/stat.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <pwd.h>
@@ -36,14 +38,26 @@ static char *cache_root(const struct ochre_config *cfg, struct error *err)
 
 int cache_open(const struct ochre_config *cfg, struct cache *c, struct error *err)
 {
+	char *root = cache_root(cfg, err);
+	if (!root)
+		return -1;
+	int ret = cache_open_at(root, c, err);
+	free(root);
+	return ret;
+}
+
+int cache_open_at(const char *root, struct cache *c, struct error *err)
+{
 	memset(c, 0, sizeof *c);
 	c->lock_fd = -1;
-	c->root = cache_root(cfg, err);
-	if (!c->root)
-		return -1;
+	if (root[0] != '/')
+		return error_set(err, 0, "cache dir '%s' is not absolute", root);
+	c->root = xstrdup(root);
 	c->images = xasprintf("%s/images", c->root);
 	c->tmp = xasprintf("%s/tmp", c->root);
-	if (make_private_dirs(c->images, err) < 0 || make_private_dirs(c->tmp, err) < 0) {
+	c->refs = xasprintf("%s/refs", c->root);
+	if (make_private_dirs(c->images, err) < 0 || make_private_dirs(c->tmp, err) < 0 ||
+	    make_private_dirs(c->refs, err) < 0) {
 		cache_close(c);
 		return -1;
 	}
@@ -56,6 +70,7 @@ void cache_close(struct cache *c)
 	free(c->root);
 	free(c->images);
 	free(c->tmp);
+	free(c->refs);
 	memset(c, 0, sizeof *c);
 	c->lock_fd = -1;
 }
@@ -108,4 +123,64 @@ void cache_remove_stale_builds(const struct cache *c)
 	}
 	if (d)
 		closedir(d);
+}
+
+/* refs/ names a record after a hash of the reference; the record repeats
+ * the reference, so a hash collision is only a miss. */
+static char *ref_record_path(const struct cache *c, const char *ref_text)
+{
+	unsigned long long h = 1469598103934665603ULL; /* FNV-1a */
+	for (const char *p = ref_text; *p; p++)
+		h = (h ^ (unsigned char)*p) * 1099511628211ULL;
+	return xasprintf("%s/%016llx", c->refs, h);
+}
+
+static void file_identity(const struct stat *st, char *out, size_t len)
+{
+	snprintf(out, len, "%llu %llu %lld %lld.%09ld", (unsigned long long)st->st_dev,
+		 (unsigned long long)st->st_ino, (long long)st->st_size, (long long)st->st_mtim.tv_sec,
+		 st->st_mtim.tv_nsec);
+}
+
+char *cache_ref_lookup(const struct cache *c, const char *ref_text, const char *file)
+{
+	struct stat st;
+	if (stat(file, &st) < 0)
+		return NULL;
+	char *path = ref_record_path(c, ref_text), *text = NULL;
+	struct error ignored;
+	int ret = read_file(path, 64 * 1024, &text, NULL, &ignored);
+	free(path);
+	if (ret < 0)
+		return NULL;
+	char identity[128], *key = NULL;
+	file_identity(&st, identity, sizeof identity);
+	char *save = NULL, *r = strtok_r(text, "\n", &save), *id = strtok_r(NULL, "\n", &save),
+	     *k = strtok_r(NULL, "\n", &save);
+	if (r && id && k && strcmp(r, ref_text) == 0 && strcmp(id, identity) == 0 && digest_is_valid(k))
+		key = xstrdup(k);
+	free(text);
+	return key;
+}
+
+void cache_ref_record(const struct cache *c, const char *ref_text, const char *file, const char *key)
+{
+	struct stat st;
+	if (stat(file, &st) < 0)
+		return;
+	char identity[128];
+	file_identity(&st, identity, sizeof identity);
+	char *path = ref_record_path(c, ref_text);
+	char *tmp = xasprintf("%s.%d", path, (int)getpid());
+	char *text = xasprintf("%s\n%s\n%s\n", ref_text, identity, key);
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	size_t len = strlen(text);
+	if (fd >= 0 && write(fd, text, len) == (ssize_t)len && close(fd) == 0)
+		rename(tmp, path); /* whole records only */
+	else if (fd >= 0)
+		close(fd);
+	unlink(tmp);
+	free(text);
+	free(tmp);
+	free(path);
 }

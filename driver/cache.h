@@ -5,6 +5,9 @@
  *   CACHE/images/sha256-HEX/image.json  reference, digest, size, image config
  *   CACHE/images/sha256-HEX/last-use    its mtime is the last launch
  *   CACHE/tmp/                          entries being built (lock holder only)
+ *   CACHE/refs/HASH                     archive reference -> key, valid while
+ *                                       the archive's dev, inode, size and
+ *                                       mtime are unchanged
  *   CACHE/lock                          flock(2)ed by whoever imports or cleans
  *
  * An entry appears only by rename(2) of a complete build, so an interrupted
@@ -22,10 +25,13 @@ struct cache {
 	char *root;
 	char *images;
 	char *tmp;
+	char *refs;
 	int lock_fd;
 };
 
 int cache_open(const struct ochre_config *cfg, struct cache *c, struct error *err);
+/* The same, at a known root (the importer gets it from the driver). */
+int cache_open_at(const char *root, struct cache *c, struct error *err);
 void cache_close(struct cache *c);
 
 /* CACHE/images/sha256-HEX for a digest key (caller frees). */
@@ -37,5 +43,10 @@ void cache_unlock(struct cache *c);
 
 /* With the lock held: remove what interrupted imports left in tmp/. */
 void cache_remove_stale_builds(const struct cache *c);
+
+/* An archive's key without reading the archive, when it has not changed
+ * since it was recorded; NULL otherwise (caller frees). */
+char *cache_ref_lookup(const struct cache *c, const char *ref_text, const char *file);
+void cache_ref_record(const struct cache *c, const char *ref_text, const char *file, const char *key);
 
 #endif

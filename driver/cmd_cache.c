@@ -214,7 +214,7 @@ int cmd_pull(struct ochre_context *ctx, int argc, char **argv, struct error *err
 	if (argc != 2 || argv[1][0] == '-')
 		return error_set(err, 0, "pull: give exactly one image (see 'ochre pull --help')");
 	struct image img;
-	if (image_prepare(&ctx->cfg, argv[1], &img, err) < 0)
+	if (image_prepare(&ctx->cfg, ctx->importer_path, argv[1], &img, err) < 0)
 		return -1;
 	int ret = 0;
 	if (!img.key)

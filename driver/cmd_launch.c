@@ -156,7 +156,7 @@ int cmd_launch(struct ochre_context *ctx, enum launch_mode mode, int argc, char 
 	if (runtime_resolve(&ctx->cfg, o.runtime, &rt, err) < 0)
 		return -1;
 	struct image img;
-	if (image_prepare(&ctx->cfg, o.image, &img, err) < 0)
+	if (image_prepare(&ctx->cfg, ctx->importer_path, o.image, &img, err) < 0)
 		return -1;
 	struct process proc;
 	if (process_from_image(img.config, mode, o.command, img.rootfs, &proc, err) < 0)

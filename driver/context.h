@@ -7,7 +7,8 @@
 struct ochre_context {
 	struct ochre_config cfg;
 	const char *config_path;
-	char *starter_path; /* absolute, next to our own install location */
+	char *starter_path;  /* absolute, next to our own install location */
+	char *importer_path; /* ochre-import, beside the starter */
 	char **argv;        /* ochre's own command line, NULL-terminated */
 };
 

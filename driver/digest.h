@@ -12,8 +12,11 @@
 
 struct digest_ctx;
 
-/* Check "ALG:HEX" (sha256 or sha512, lower-case hex of the right length). */
+/* Check "ALG:HEX" (sha256 or sha512, lower-case hex of the right length).
+ * This, digest_hex_length and digest_to_filename (digest_name.c) compute
+ * nothing; the rest (digest.c) hashes with libcrypto. */
 bool digest_is_valid(const char *digest);
+size_t digest_hex_length(const char *digest); /* 0 for an unknown algorithm */
 
 /* Start hashing for the algorithm of `expected` ("sha256:..."). */
 struct digest_ctx *digest_begin(const char *expected, struct error *err);

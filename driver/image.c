@@ -4,12 +4,9 @@
 #include "../common/log.h"
 #include "blob_source.h"
 #include "cache.h"
-#include "digest.h"
 #include "fsutil.h"
-#include "image_plan.h"
 #include "image_ref.h"
-#include "layer_extract.h"
-#include "progress.h"
+#include "image_select.h"
 #include "xalloc.h"
 
 #include <errno.h>
@@ -18,10 +15,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #define IMAGE_JSON_MAX (4 * 1024 * 1024)
+#define IMPORTER_REPLY_MAX 4096
+
+extern char **environ;
 
 /* A cached entry: read its config and stamp its last use. No layer is
  * read and no digest computed. */
@@ -48,126 +48,74 @@ static int use_cached(const char *entry, struct image *img, struct error *err)
 	return 0;
 }
 
-static int write_metadata(const char *staging, const struct image_ref *ref, const struct image_plan *plan,
-			  unsigned long long size, struct error *err)
+/* The cache key when it can be had cheaply: from an OCI layout's JSON, or
+ * from the record of an unchanged archive. NULL: ask the importer. */
+static char *cheap_key(const struct cache *c, const struct image_ref *ref, struct error *err, int *failed)
 {
-	json_object *meta = json_object_new_object();
-	json_object_object_add(meta, "ref", json_object_new_string(ref->text));
-	json_object_object_add(meta, "digest", json_object_new_string(plan->key));
-	json_object_object_add(meta, "imported", json_object_new_int64((int64_t)time(NULL)));
-	json_object_object_add(meta, "size", json_object_new_int64((int64_t)size));
-	json_object_object_add(meta, "config", json_object_get(plan->config));
-	const char *text = json_object_to_json_string_ext(meta, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
-	char *path = xasprintf("%s/image.json", staging);
-	char *stamp = xasprintf("%s/last-use", staging);
-	int ret = 0;
-	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-	size_t len = strlen(text);
-	if (fd < 0 || write(fd, text, len) != (ssize_t)len || close(fd) < 0)
-		ret = error_set(err, errno, "write %s", path);
-	int sfd = open(stamp, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
-	if (sfd >= 0)
-		close(sfd);
-	free(path);
-	free(stamp);
-	json_object_put(meta);
-	return ret;
-}
-
-static int extract_layers(const char *rootfs, const struct image_ref *ref, const struct image_plan *plan,
-			  unsigned long long *size, struct error *err)
-{
-	unsigned long long total = 0;
-	for (size_t i = 0; i < plan->n_layers; i++)
-		if (plan->layers[i].size > 0)
-			total += (unsigned long long)plan->layers[i].size;
-	struct progress prog;
-	progress_start(&prog, ref->text, (unsigned)plan->n_layers, total);
-	struct extract_options opts = { .as_root = getuid() == 0, .progress = progress_add, .progress_data = &prog };
-	for (size_t i = 0; i < plan->n_layers; i++) {
-		progress_layer(&prog, (unsigned)i + 1);
-		log_debug("extract layer %zu/%zu %s", i + 1, plan->n_layers, plan->layers[i].digest);
-		if (layer_extract(rootfs, &plan->layers[i], &opts, size, err) < 0) {
-			progress_finish(&prog, false);
-			return -1;
-		}
-	}
-	progress_finish(&prog, true);
-	return 0;
-}
-
-/* Build the entry in tmp/ and rename it into place. Called with the lock. */
-static int import(struct cache *c, const struct image_ref *ref, const char *entry, struct error *err)
-{
-	char *staging = xasprintf("%s/build.XXXXXX", c->tmp);
-	if (!mkdtemp(staging)) {
-		int saved = errno;
-		free(staging);
-		return error_set(err, saved, "create a build dir in %s", c->tmp);
-	}
-	char *rootfs = xasprintf("%s/rootfs", staging);
-	char *unpacked = xasprintf("%s/archive", staging);
-	struct image_plan plan = { 0 };
+	*failed = 0;
+	if (ref->kind != IMAGE_OCI_DIR)
+		return cache_ref_lookup(c, ref->text, ref->path);
 	struct blob_source src = { .dir = ref->path, .label = ref->text };
-	unsigned long long size = 0;
-	int ret = -1;
-
-	if (mkdir(rootfs, 0755) < 0) {
-		error_set(err, errno, "create %s", rootfs);
-		goto out;
-	}
-	if (ref->kind == IMAGE_OCI_ARCHIVE || ref->kind == IMAGE_DOCKER_ARCHIVE) {
-		if (mkdir(unpacked, 0700) < 0) {
-			error_set(err, errno, "create %s", unpacked);
-			goto out;
-		}
-		log_debug("unpack %s into %s", ref->path, unpacked);
-		if (blob_source_unpack_archive(ref->path, unpacked, err) < 0)
-			goto out;
-		src.dir = unpacked;
-	}
-	if (image_plan_load(ref, &src, &plan, err) < 0 || extract_layers(rootfs, ref, &plan, &size, err) < 0 ||
-	    write_metadata(staging, ref, &plan, size, err) < 0)
-		goto out;
-	remove_tree(unpacked);
-	/* The archive's key came from its name; the verified plan has the
-	 * truth. A mismatch means the file changed meanwhile: use the truth. */
-	char *final = cache_entry_dir(c, plan.key);
-	if (rename(staging, final) < 0) {
-		error_set(err, errno, "move the new image into %s", final);
-		free(final);
-		goto out;
-	}
-	if (strcmp(final, entry) != 0)
-		log_warn("%s changed while it was imported", ref->text);
-	log_debug("imported %s as %s (%llu bytes)", ref->text, final, size);
-	free(final);
-	ret = 0;
-out:
-	if (ret < 0)
-		remove_tree(staging);
-	image_plan_free(&plan);
-	free(staging);
-	free(rootfs);
-	free(unpacked);
-	return ret;
+	char *key = NULL;
+	if (image_find_key(ref, &src, &key, err) < 0)
+		*failed = 1;
+	return key;
 }
 
-static int find_key(const struct image_ref *ref, char **key, struct error *err)
+/* Run ochre-import, which verifies and unpacks the image (once, under the
+ * cache lock) and answers on its stdout "ok KEY" or "error MESSAGE". Its
+ * stderr stays ours, for progress on a terminal and --debug lines. */
+static char *run_importer(const char *importer, const char *cache_root, const char *image, struct error *err)
 {
-	struct blob_source src = { .dir = ref->path, .label = ref->text };
-	if (ref->kind == IMAGE_OCI_ARCHIVE || ref->kind == IMAGE_DOCKER_ARCHIVE) {
-		if (blob_source_scan_archive(ref->path, &src, err) < 0)
-			return -1;
-		src.dir = NULL;
-		src.label = ref->text;
+	int pipefd[2];
+	if (pipe2(pipefd, O_CLOEXEC) < 0) {
+		error_set(err, errno, "pipe");
+		return NULL;
 	}
-	int ret = image_find_key(ref, &src, key, err);
-	blob_source_free(&src);
-	return ret;
+	char *argv[] = { (char *)importer, "--log-level", (char *)log_level_name(log_level_current),
+			 "--cache", (char *)cache_root, (char *)image, NULL };
+	log_debug_argv("run", argv);
+	pid_t pid = fork();
+	if (pid < 0) {
+		error_set(err, errno, "fork");
+		close(pipefd[0]);
+		close(pipefd[1]);
+		return NULL;
+	}
+	if (pid == 0) {
+		if (dup2(pipefd[1], 1) < 0)
+			_exit(127);
+		execve(importer, argv, environ);
+		dprintf(1, "error cannot run %s: %s\n", importer, strerror(errno));
+		_exit(127);
+	}
+	close(pipefd[1]);
+	char reply[IMPORTER_REPLY_MAX];
+	size_t len = 0;
+	ssize_t n;
+	while (len < sizeof reply - 1 && ((n = read(pipefd[0], reply + len, sizeof reply - 1 - len)) > 0 ||
+					  (n < 0 && errno == EINTR)))
+		if (n > 0)
+			len += (size_t)n;
+	close(pipefd[0]);
+	reply[len] = '\0';
+	reply[strcspn(reply, "\n")] = '\0';
+	int status;
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 0 && strncmp(reply, "ok ", 3) == 0)
+		return xstrdup(reply + 3);
+	if (strncmp(reply, "error ", 6) == 0)
+		error_set(err, 0, "%s", reply + 6);
+	else if (WIFSIGNALED(status))
+		error_set(err, 0, "image import of %s was killed by signal %d", image, WTERMSIG(status));
+	else
+		error_set(err, 0, "image import of %s failed", image);
+	return NULL;
 }
 
-int image_prepare(const struct ochre_config *cfg, const char *arg, struct image *img, struct error *err)
+int image_prepare(const struct ochre_config *cfg, const char *importer, const char *arg, struct image *img,
+		  struct error *err)
 {
 	memset(img, 0, sizeof *img);
 	struct image_ref ref;
@@ -182,26 +130,25 @@ int image_prepare(const struct ochre_config *cfg, const char *arg, struct image 
 
 	struct cache c;
 	char *entry = NULL;
-	int ret = -1;
-	if (find_key(&ref, &img->key, err) < 0 || cache_open(cfg, &c, err) < 0)
+	int ret = -1, failed;
+	if (cache_open(cfg, &c, err) < 0)
 		goto out_ref;
-	entry = cache_entry_dir(&c, img->key);
-	log_debug("image %s: key %s, cache entry %s", ref.text, img->key, entry);
+	img->key = cheap_key(&c, &ref, err, &failed);
+	if (failed)
+		goto out;
 	struct stat st;
-	if (stat(entry, &st) == 0) {
-		ret = use_cached(entry, img, err);
-		goto out;
+	if (img->key) {
+		entry = cache_entry_dir(&c, img->key);
+		log_debug("image %s: key %s, cache entry %s", ref.text, img->key, entry);
 	}
-	/* Not cached: one importer at a time; whoever waited finds it done. */
-	if (cache_lock(&c, err) < 0)
-		goto out;
-	if (stat(entry, &st) == 0) {
-		ret = use_cached(entry, img, err);
-		goto out;
+	if (!entry || stat(entry, &st) < 0) {
+		free(img->key);
+		img->key = run_importer(importer, c.root, ref.text, err);
+		if (!img->key)
+			goto out;
+		free(entry);
+		entry = cache_entry_dir(&c, img->key);
 	}
-	cache_remove_stale_builds(&c);
-	if (import(&c, &ref, entry, err) < 0)
-		goto out;
 	ret = use_cached(entry, img, err);
 out:
 	cache_close(&c);

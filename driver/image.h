@@ -15,7 +15,9 @@ struct image {
 	char *key;           /* cache key, NULL for a rootfs dir */
 };
 
-int image_prepare(const struct ochre_config *cfg, const char *arg, struct image *img, struct error *err);
+/* importer: the ochre-import binary, run when the image is not cached. */
+int image_prepare(const struct ochre_config *cfg, const char *importer, const char *arg, struct image *img,
+		  struct error *err);
 void image_free(struct image *img);
 
 #endif

@@ -1,301 +1,18 @@
 #define _GNU_SOURCE
 #include "image_plan.h"
 
-#include "../common/log.h"
 #include "digest.h"
+#include "image_select.h"
 #include "xalloc.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/utsname.h>
 
-#define MT_OCI_INDEX "application/vnd.oci.image.index.v1+json"
-#define MT_OCI_MANIFEST "application/vnd.oci.image.manifest.v1+json"
-#define MT_DOCKER_LIST "application/vnd.docker.distribution.manifest.list.v2+json"
-#define MT_DOCKER_MANIFEST "application/vnd.docker.distribution.manifest.v2+json"
-#define REF_NAME "org.opencontainers.image.ref.name"
-#define MAX_INDEX_DEPTH 4
-
-/* ---- small json-c helpers ------------------------------------------------ */
-
-static const char *str_field(json_object *o, const char *key)
+/* Import verifies every JSON blob before parsing it. */
+static int check_blob(const char *digest, const void *data, size_t len, struct error *err)
 {
-	json_object *v;
-	if (!o || !json_object_object_get_ex(o, key, &v) || !json_object_is_type(v, json_type_string))
-		return NULL;
-	return json_object_get_string(v);
-}
-
-static json_object *array_field(json_object *o, const char *key)
-{
-	json_object *v;
-	if (!o || !json_object_object_get_ex(o, key, &v) || !json_object_is_type(v, json_type_array))
-		return NULL;
-	return v;
-}
-
-static json_object *parse_json(const char *text, const char *what, struct error *err)
-{
-	enum json_tokener_error jerr;
-	json_object *o = json_tokener_parse_verbose(text, &jerr);
-	if (!o || !json_object_is_type(o, json_type_object)) {
-		json_object_put(o);
-		error_set(err, 0, "%s: not a JSON object (%s)", what,
-			  o ? "wrong type" : json_tokener_error_desc(jerr));
-		return NULL;
-	}
-	return o;
-}
-
-/* ---- platforms ------------------------------------------------------------ */
-
-void host_platform(char *out, size_t len)
-{
-	struct utsname u;
-	uname(&u);
-	const char *arch = u.machine, *variant = NULL;
-	if (strcmp(arch, "x86_64") == 0)
-		arch = "amd64";
-	else if (strcmp(arch, "aarch64") == 0)
-		arch = "arm64", variant = "v8";
-	else if (strncmp(arch, "armv7", 5) == 0)
-		arch = "arm", variant = "v7";
-	else if (strncmp(arch, "armv6", 5) == 0)
-		arch = "arm", variant = "v6";
-	else if (strcmp(arch, "i686") == 0 || strcmp(arch, "i386") == 0)
-		arch = "386";
-	snprintf(out, len, "linux/%s%s%s", arch, variant ? "/" : "", variant ? variant : "");
-}
-
-static void descriptor_platform(json_object *desc, char *out, size_t len)
-{
-	json_object *p;
-	if (!json_object_object_get_ex(desc, "platform", &p)) {
-		snprintf(out, len, "(no platform)");
-		return;
-	}
-	const char *os = str_field(p, "os"), *arch = str_field(p, "architecture"),
-		   *variant = str_field(p, "variant");
-	snprintf(out, len, "%s/%s%s%s", os ? os : "?", arch ? arch : "?", variant ? "/" : "",
-		 variant ? variant : "");
-}
-
-/* linux/arm64 matches linux/arm64/v8 both ways: the variant is optional. */
-static bool platform_matches(const char *offered, const char *host)
-{
-	size_t n = strlen(offered);
-	if (strncmp(offered, host, n) == 0 && (host[n] == '\0' || host[n] == '/'))
-		return true;
-	n = strlen(host);
-	return strncmp(offered, host, n) == 0 && offered[n] == '/';
-}
-
-/* ---- manifest selection --------------------------------------------------- */
-
-static bool is_index_type(const char *mt)
-{
-	return mt && (strcmp(mt, MT_OCI_INDEX) == 0 || strcmp(mt, MT_DOCKER_LIST) == 0);
-}
-
-static bool is_manifest_type(const char *mt)
-{
-	return mt && (strcmp(mt, MT_OCI_MANIFEST) == 0 || strcmp(mt, MT_DOCKER_MANIFEST) == 0);
-}
-
-/* Read blobs/ALG/HEX; when verify, check it against its digest. */
-static int read_blob(const struct blob_source *src, const char *digest, bool verify, char **data,
-		     size_t *len, struct error *err)
-{
-	if (!digest || !digest_is_valid(digest))
-		return error_set(err, 0, "%s: malformed digest '%s'", src->label, digest ? digest : "(none)");
-	char name[DIGEST_MAX_STRING + 16];
-	snprintf(name, sizeof name, "blobs/%.6s/%s", digest, digest + 7);
-	if (blob_source_read(src, name, data, len, err) < 0)
-		return error_set(err, 0, "%s: blob %s is missing or unreadable", src->label, digest);
-	if (verify && digest_buffer_check(digest, *data, *len, err, "blob") < 0) {
-		free(*data);
-		return -1;
-	}
-	return 0;
-}
-
-static json_object *pick_by_tag(json_object *manifests, const char *tag, const char *label,
-				struct error *err)
-{
-	size_t n = json_object_array_length(manifests);
-	char tags[512] = "";
-	for (size_t i = 0; i < n; i++) {
-		json_object *d = json_object_array_get_idx(manifests, i), *ann;
-		const char *name = json_object_object_get_ex(d, "annotations", &ann) ? str_field(ann, REF_NAME) : NULL;
-		if (!name)
-			continue;
-		if (strcmp(name, tag) == 0)
-			return d;
-		size_t used = strlen(tags);
-		snprintf(tags + used, sizeof tags - used, "%s%s", used ? ", " : "", name);
-	}
-	error_set(err, 0, "%s: no image tagged '%s' (tags: %s)", label, tag, *tags ? tags : "none");
-	return NULL;
-}
-
-static json_object *pick_by_platform(json_object *manifests, const char *label, struct error *err)
-{
-	char host[64], offered[512] = "", p[128];
-	host_platform(host, sizeof host);
-	size_t n = json_object_array_length(manifests);
-	for (size_t i = 0; i < n; i++) {
-		json_object *d = json_object_array_get_idx(manifests, i);
-		descriptor_platform(d, p, sizeof p);
-		if (platform_matches(p, host))
-			return d;
-		size_t used = strlen(offered);
-		snprintf(offered + used, sizeof offered - used, "%s%s", used ? ", " : "", p);
-	}
-	error_set(err, 0, "%s: no image for this host's platform %s (offered: %s)", label, host, offered);
-	return NULL;
-}
-
-/* From index.json down to one manifest descriptor's digest. */
-static int select_manifest(const struct blob_source *src, const char *tag, bool verify,
-			   char **manifest_digest, struct error *err)
-{
-	char *text;
-	size_t len;
-	if (blob_source_read(src, "index.json", &text, &len, err) < 0)
-		return error_set(err, 0, "%s: no index.json: not an OCI image layout", src->label);
-	json_object *index = parse_json(text, "index.json", err);
-	free(text);
-	if (!index)
-		return -1;
-
-	int ret = -1;
-	json_object *owned = index; /* the index we must release */
-	for (int depth = 0; depth < MAX_INDEX_DEPTH; depth++) {
-		json_object *manifests = array_field(index, "manifests");
-		if (!manifests || json_object_array_length(manifests) == 0) {
-			error_set(err, 0, "%s: index lists no manifests", src->label);
-			break;
-		}
-		json_object *chosen;
-		if (depth == 0 && tag)
-			chosen = pick_by_tag(manifests, tag, src->label, err);
-		else if (json_object_array_length(manifests) == 1)
-			chosen = json_object_array_get_idx(manifests, 0);
-		else if (depth == 0 && !json_object_object_get_ex(json_object_array_get_idx(manifests, 0), "platform", NULL))
-			chosen = NULL, error_set(err, 0, "%s holds several images: name one as %s:TAG",
-						 src->label, src->label);
-		else
-			chosen = pick_by_platform(manifests, src->label, err);
-		if (!chosen)
-			break;
-
-		const char *mt = str_field(chosen, "mediaType");
-		const char *digest = str_field(chosen, "digest");
-		if (!digest || !digest_is_valid(digest)) {
-			error_set(err, 0, "%s: malformed manifest digest", src->label);
-			break;
-		}
-		if (is_manifest_type(mt) || !mt) {
-			*manifest_digest = xstrdup(digest);
-			ret = 0;
-			break;
-		}
-		if (!is_index_type(mt)) {
-			error_set(err, 0, "%s: unsupported manifest media type '%s'", src->label, mt);
-			break;
-		}
-		char *blob;
-		if (read_blob(src, digest, verify, &blob, &len, err) < 0)
-			break;
-		json_object *next = parse_json(blob, digest, err);
-		free(blob);
-		if (!next)
-			break;
-		json_object_put(owned);
-		owned = index = next;
-		if (depth + 1 == MAX_INDEX_DEPTH)
-			error_set(err, 0, "%s: image indexes nested too deep", src->label);
-	}
-	json_object_put(owned);
-	return ret;
-}
-
-/* ---- docker save ---------------------------------------------------------- */
-
-static json_object *docker_pick(json_object *list, const char *tag, const char *label, struct error *err)
-{
-	size_t n = json_object_array_length(list);
-	if (!tag) {
-		if (n == 1)
-			return json_object_array_get_idx(list, 0);
-		error_set(err, 0, "%s holds %zu images: name one as docker-archive:%s:NAME:TAG", label, n, label);
-		return NULL;
-	}
-	for (size_t i = 0; i < n; i++) {
-		json_object *tags = array_field(json_object_array_get_idx(list, i), "RepoTags");
-		for (size_t j = 0; tags && j < json_object_array_length(tags); j++) {
-			const char *t = json_object_get_string(json_object_array_get_idx(tags, j));
-			/* "busybox:latest" also matches "docker.io/library/busybox:latest". */
-			size_t tl = strlen(t), ql = strlen(tag);
-			if (strcmp(t, tag) == 0 || (tl > ql && strcmp(t + tl - ql, tag) == 0 && t[tl - ql - 1] == '/'))
-				return json_object_array_get_idx(list, i);
-		}
-	}
-	error_set(err, 0, "%s: no image tagged '%s'", label, tag);
-	return NULL;
-}
-
-/* The config file's name carries its digest: "HEX.json" or "blobs/sha256/HEX". */
-static char *docker_config_digest(const char *name)
-{
-	const char *base = strrchr(name, '/') ? strrchr(name, '/') + 1 : name;
-	char hex[80];
-	snprintf(hex, sizeof hex, "%.64s", base);
-	char *d = xasprintf("sha256:%s", hex);
-	bool ok = digest_is_valid(d) && (strcmp(base + 64, ".json") == 0 || base[64] == '\0');
-	if (!ok) {
-		free(d);
-		return NULL;
-	}
-	return d;
-}
-
-static int docker_manifest(const struct image_ref *ref, const struct blob_source *src, json_object **out,
-			   json_object **root, struct error *err)
-{
-	char *text;
-	if (blob_source_read(src, "manifest.json", &text, NULL, err) < 0)
-		return error_set(err, 0, "%s: no manifest.json: not a docker-archive", src->label);
-	enum json_tokener_error jerr;
-	*root = json_tokener_parse_verbose(text, &jerr);
-	free(text);
-	if (!*root || !json_object_is_type(*root, json_type_array))
-		return error_set(err, 0, "%s: manifest.json is not a JSON array", src->label);
-	*out = docker_pick(*root, ref->tag, src->label, err);
-	return *out ? 0 : -1;
-}
-
-/* ---- public --------------------------------------------------------------- */
-
-int image_find_key(const struct image_ref *ref, const struct blob_source *src, char **key, struct error *err)
-{
-	if (ref->kind != IMAGE_DOCKER_ARCHIVE)
-		return select_manifest(src, ref->tag, false, key, err);
-
-	json_object *root = NULL, *m;
-	if (docker_manifest(ref, src, &m, &root, err) < 0) {
-		json_object_put(root);
-		return -1;
-	}
-	const char *config = str_field(m, "Config");
-	int ret = 0;
-	*key = config ? docker_config_digest(config) : NULL;
-	if (!*key)
-		ret = error_set(err, 0, "%s: config name '%s' carries no sha256 digest", src->label,
-				config ? config : "(none)");
-	json_object_put(root);
-	return ret;
+	return digest_buffer_check(digest, data, len, err, "blob");
 }
 
 static int layer_compression(const char *mt, enum layer_compression *c)
@@ -337,34 +54,34 @@ static void add_layer(struct image_plan *plan, const char *dir, const char *file
 static int load_oci(const struct image_ref *ref, const struct blob_source *src, struct image_plan *plan,
 		    struct error *err)
 {
-	if (select_manifest(src, ref->tag, true, &plan->key, err) < 0)
+	if (image_select_manifest(src, ref->tag, check_blob, &plan->key, err) < 0)
 		return -1;
 	char *text;
 	size_t len;
-	if (read_blob(src, plan->key, true, &text, &len, err) < 0)
+	if (image_read_blob(src, plan->key, check_blob, &text, &len, err) < 0)
 		return -1;
-	json_object *manifest = parse_json(text, plan->key, err);
+	json_object *manifest = json_parse_object(text, plan->key, err);
 	free(text);
 	if (!manifest)
 		return -1;
 
 	int ret = -1;
-	json_object *cfg_desc, *layers = array_field(manifest, "layers");
+	json_object *cfg_desc, *layers = json_array_field(manifest, "layers");
 	if (!json_object_object_get_ex(manifest, "config", &cfg_desc) || !layers) {
 		error_set(err, 0, "manifest %s: no config or layers", plan->key);
 		goto out;
 	}
-	const char *cfg_digest = str_field(cfg_desc, "digest");
-	if (read_blob(src, cfg_digest, true, &text, &len, err) < 0)
+	const char *cfg_digest = json_str_field(cfg_desc, "digest");
+	if (image_read_blob(src, cfg_digest, check_blob, &text, &len, err) < 0)
 		goto out;
-	plan->config = parse_json(text, "image config", err);
+	plan->config = json_parse_object(text, "image config", err);
 	free(text);
 	if (!plan->config)
 		goto out;
 
 	for (size_t i = 0; i < json_object_array_length(layers); i++) {
 		json_object *d = json_object_array_get_idx(layers, i), *sz;
-		const char *mt = str_field(d, "mediaType"), *digest = str_field(d, "digest");
+		const char *mt = json_str_field(d, "mediaType"), *digest = json_str_field(d, "digest");
 		enum layer_compression c;
 		if (layer_compression(mt, &c) < 0) {
 			error_set(err, 0, "layer %s: unsupported media type '%s'", digest ? digest : "?",
@@ -391,10 +108,10 @@ static int load_docker(const struct image_ref *ref, const struct blob_source *sr
 {
 	json_object *root = NULL, *m;
 	int ret = -1;
-	if (docker_manifest(ref, src, &m, &root, err) < 0)
+	if (image_docker_entry(ref, src, &m, &root, err) < 0)
 		goto out;
-	const char *config = str_field(m, "Config");
-	json_object *layers = array_field(m, "Layers");
+	const char *config = json_str_field(m, "Config");
+	json_object *layers = json_array_field(m, "Layers");
 	plan->key = config ? docker_config_digest(config) : NULL;
 	if (!plan->key || !layers) {
 		error_set(err, 0, "%s: manifest.json entry without a usable Config or Layers", src->label);
@@ -405,7 +122,7 @@ static int load_docker(const struct image_ref *ref, const struct blob_source *sr
 	if (blob_source_read(src, config, &text, &len, err) < 0)
 		goto out;
 	int bad = digest_buffer_check(plan->key, text, len, err, "image config");
-	plan->config = bad ? NULL : parse_json(text, "image config", err);
+	plan->config = bad ? NULL : json_parse_object(text, "image config", err);
 	free(text);
 	if (!plan->config)
 		goto out;
@@ -414,7 +131,7 @@ static int load_docker(const struct image_ref *ref, const struct blob_source *sr
 	 * config's diff_ids, one per layer, in order. */
 	json_object *rootfs, *diff_ids = NULL;
 	if (json_object_object_get_ex(plan->config, "rootfs", &rootfs))
-		diff_ids = array_field(rootfs, "diff_ids");
+		diff_ids = json_array_field(rootfs, "diff_ids");
 	size_t n = json_object_array_length(layers);
 	if (!diff_ids || json_object_array_length(diff_ids) != n) {
 		error_set(err, 0, "%s: the config's diff_ids do not match the layers", src->label);

@@ -1,6 +1,5 @@
-/* From an image reference to what must be extracted: select the manifest
- * (by tag, then by the host's platform in an index), and list the config
- * and layer blobs with the digests they must have. */
+/* What the importer must extract: the selected manifest (image_select.h),
+ * verified, with its config and layer blobs and the digests they must have. */
 #ifndef OCHRE_IMAGE_PLAN_H
 #define OCHRE_IMAGE_PLAN_H
 
@@ -27,17 +26,10 @@ struct image_plan {
 	size_t n_layers;
 };
 
-/* The cache key, reading only index/manifest JSON: no layer, no hashing. */
-int image_find_key(const struct image_ref *ref, const struct blob_source *src, char **key,
-		   struct error *err);
-
 /* With the image's files in src->dir: verify manifest and config against
  * their digests and list the layers. */
 int image_plan_load(const struct image_ref *ref, const struct blob_source *src, struct image_plan *plan,
 		    struct error *err);
 void image_plan_free(struct image_plan *plan);
-
-/* The host platform as OCI names it, e.g. "linux/amd64", "linux/arm64/v8". */
-void host_platform(char *out, size_t len);
 
 #endif

@@ -63,9 +63,9 @@ static int refuse_elevated_privileges(struct error *err)
 	return 0;
 }
 
-/* The starter lives at ../libexec/ochre/ochre-starter from our binary, in an
- * install prefix and in the build tree alike; $PATH is never searched. */
-static char *find_starter(struct error *err)
+/* The helpers live in ../libexec/ochre/ from our binary, in an install
+ * prefix and in the build tree alike; $PATH is never searched. */
+static char *find_helper(const char *name, struct error *err)
 {
 	char self[PATH_MAX];
 	ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
@@ -75,7 +75,7 @@ static char *find_starter(struct error *err)
 	}
 	self[n] = '\0';
 	char *bin_dir = dirname(self); /* PREFIX/bin */
-	return xasprintf("%s/libexec/ochre/ochre-starter", dirname(bin_dir));
+	return xasprintf("%s/libexec/ochre/%s", dirname(bin_dir), name);
 }
 
 static int load_config(struct ochre_context *ctx, bool explicit_path, struct error *err)
@@ -179,8 +179,9 @@ static int run(int argc, char **argv, struct error *err)
 	if (launch < 0 && strcmp(command, "cache") != 0 && strcmp(command, "pull") != 0)
 		return error_set(err, 0, "unknown command '%s' (see 'ochre --help')", command);
 
-	ctx.starter_path = find_starter(err);
-	if (!ctx.starter_path)
+	ctx.starter_path = find_helper("ochre-starter", err);
+	ctx.importer_path = find_helper("ochre-import", err);
+	if (!ctx.starter_path || !ctx.importer_path)
 		return -1;
 	if (explicit_config && check_config_override(&ctx, err) < 0)
 		return -1;
