@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/openat2.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
@@ -114,9 +115,50 @@ static int apply_whiteout(int rootfd, const char *parent, const char *name, cons
 	return ret < 0 ? error_set(err, saved, "layer %s: whiteout of '%s/%s'", blob, parent, name) : 0;
 }
 
-/* ".wh..wh..opq": the directory hides everything lower layers put in it,
- * but not what this layer has already written there. */
-static int apply_opaque(int rootfd, const char *parent, const struct pathset *this_layer, const char *blob,
+/* What this layer has written so far: the exact entries, and every directory
+ * above one of them (which the layer may not have listed itself). */
+struct layer_writes {
+	struct pathset entries;
+	struct pathset ancestors;
+};
+
+/* Inside dfd (the directory at path rel), remove what lower layers left:
+ * keep exactly what this layer wrote, and descend into directories that
+ * hold something it wrote. */
+static int hide_lower_content(int dfd, const char *rel, const struct layer_writes *w, const char *blob,
+			      struct error *err)
+{
+	DIR *d = fdopendir(fcntl(dfd, F_DUPFD_CLOEXEC, 0));
+	if (!d)
+		return error_set(err, errno, "layer %s: read directory '%s'", blob, rel);
+	int ret = 0;
+	struct dirent *e;
+	while (ret == 0 && (e = readdir(d))) {
+		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+			continue;
+		char *child = *rel ? xasprintf("%s/%s", rel, e->d_name) : xstrdup(e->d_name);
+		bool written = pathset_has(&w->entries, child), above = pathset_has(&w->ancestors, child);
+		if (!written && !above) {
+			if (remove_tree_at(dfd, e->d_name) < 0)
+				ret = error_set(err, errno, "layer %s: opaque directory: remove %s", blob, child);
+		} else if (e->d_type == DT_DIR) {
+			int sub = openat(dfd, e->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+			if (sub < 0)
+				ret = error_set(err, errno, "layer %s: open %s", blob, child);
+			else {
+				ret = hide_lower_content(sub, child, w, blob, err);
+				close(sub);
+			}
+		}
+		free(child);
+	}
+	closedir(d);
+	return ret;
+}
+
+/* ".wh..wh..opq": the directory hides everything lower layers put in it, at
+ * any depth, but not what this layer has already written there. */
+static int apply_opaque(int rootfd, const char *parent, const struct layer_writes *w, const char *blob,
 			struct error *err)
 {
 	int dfd = open_dir_beneath(rootfd, parent);
@@ -124,34 +166,22 @@ static int apply_opaque(int rootfd, const char *parent, const struct pathset *th
 		return 0;
 	if (dfd < 0)
 		return error_set(err, errno, "layer %s: opaque directory '%s'", blob, parent);
-	DIR *d = fdopendir(fcntl(dfd, F_DUPFD_CLOEXEC, 0));
-	int ret = 0;
-	struct dirent *e;
-	while (d && (e = readdir(d))) {
-		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-			continue;
-		char *child = *parent ? xasprintf("%s/%s", parent, e->d_name) : xstrdup(e->d_name);
-		if (!pathset_has(this_layer, child) && remove_tree_at(dfd, e->d_name) < 0)
-			ret = error_set(err, errno, "layer %s: opaque directory '%s': remove %s", blob, parent, child);
-		free(child);
-	}
-	if (d)
-		closedir(d);
+	int ret = hide_lower_content(dfd, parent, w, blob, err);
 	close(dfd);
 	return ret;
 }
 
-/* Record path and its ancestors as written by this layer. */
-static void remember(struct pathset *set, const char *path)
+/* Record path as written by this layer, and its parents as holding it. */
+static void remember(struct layer_writes *w, const char *path)
 {
 	char buf[4096];
 	snprintf(buf, sizeof buf, "%s", path);
 	for (char *slash = strchr(buf, '/'); slash; slash = strchr(slash + 1, '/')) {
 		*slash = '\0';
-		pathset_add(set, buf);
+		pathset_add(&w->ancestors, buf);
 		*slash = '/';
 	}
-	pathset_add(set, buf);
+	pathset_add(&w->entries, buf);
 }
 
 /* A hardlink must point at an entry already in the rootfs, inside it. */
@@ -182,7 +212,7 @@ struct extraction {
 	int rootfd;
 	const char *blob;
 	const struct extract_options *opts;
-	struct pathset written_paths;
+	struct layer_writes writes;
 	unsigned long long data_bytes;
 };
 
@@ -199,10 +229,16 @@ static int extract_entry(struct extraction *x, struct archive_entry *e, struct e
 
 	if (strncmp(base, WHITEOUT, strlen(WHITEOUT)) == 0) {
 		if (strcmp(base, OPAQUE) == 0)
-			return apply_opaque(x->rootfd, parent, &x->written_paths, x->blob, err);
+			return apply_opaque(x->rootfd, parent, &x->writes, x->blob, err);
 		if (strncmp(base, ".wh..wh.", 8) == 0)
 			return 0; /* aufs bookkeeping (.wh..wh.plnk and such) */
-		return apply_whiteout(x->rootfd, parent, base + strlen(WHITEOUT), x->blob, err);
+		const char *victim = base + strlen(WHITEOUT);
+		/* ".wh.", ".wh.." and ".wh..." would name the directory itself
+		 * or its parent: nothing a layer may delete. */
+		if (!*victim || strcmp(victim, ".") == 0 || strcmp(victim, "..") == 0)
+			return error_set(err, 0, "layer %s: whiteout '%s' names no file; refusing", x->blob,
+					 path);
+		return apply_whiteout(x->rootfd, parent, victim, x->blob, err);
 	}
 
 	mode_t type = archive_entry_filetype(e);
@@ -216,7 +252,7 @@ static int extract_entry(struct extraction *x, struct archive_entry *e, struct e
 	/* The caller must be able to enter, list and later delete every dir. */
 	if (type == AE_IFDIR)
 		archive_entry_set_perm(e, archive_entry_perm(e) | 0700);
-	remember(&x->written_paths, path);
+	remember(&x->writes, path);
 
 	int r = archive_write_header(x->out, e);
 	if (r < ARCHIVE_WARN)
@@ -291,7 +327,8 @@ int layer_extract(const char *rootfs, const struct layer_plan *layer, const stru
 	struct blob_reader r = { .opts = opts };
 	struct extraction x = { .blob = layer->digest, .opts = opts, .rootfd = -1 };
 	int cwd = -1, ret = -1;
-	pathset_init(&x.written_paths);
+	pathset_init(&x.writes.entries);
+	pathset_init(&x.writes.ancestors);
 
 	r.fd = open(layer->path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 	if (r.fd < 0)
@@ -350,6 +387,7 @@ out:
 	digest_abort(r.digest);
 	free(r.buf);
 	close(r.fd);
-	pathset_clear(&x.written_paths);
+	pathset_clear(&x.writes.entries);
+	pathset_clear(&x.writes.ancestors);
 	return ret;
 }

@@ -292,6 +292,26 @@ def case_whiteouts(out):
     Layout(out).image([tar_bytes(layer1), tar_bytes(layer2)])
 
 
+def case_opaque_subdir(out):
+    # The upper layer writes into a subdirectory of the opaque directory
+    # before the marker: lower content of that subdirectory is hidden too.
+    Layout(out).image([
+        tar_bytes(base_dirs() + [d("opq"), d("opq/sub"), f("opq/sub/old2", "old2\n"),
+                                 f("opq/old1", "old1\n")]),
+        tar_bytes([d("opq"), d("opq/sub"), f("opq/sub/new", "new\n"), f("opq/.wh..wh..opq")]),
+    ])
+
+
+def case_whiteout_dotdot(out):
+    # ".wh..." would be a whiteout of "..": the directory above the rootfs.
+    Layout(out).image([tar_bytes(base_dirs() + [f("etc/a", "a\n"), f(".wh...")])])
+
+
+def case_whiteout_dot(out):
+    # "etc/.wh.." would be a whiteout of "etc/." : etc itself.
+    Layout(out).image([tar_bytes(base_dirs() + [f("etc/a", "a\n"), f("etc/.wh..")])])
+
+
 def simple_layer():
     return tar_bytes(base_dirs() + [f("etc/hello", "hello\n")])
 
@@ -401,9 +421,10 @@ CASES = [
      "both exist with the same inode."),
     ("devices", case_devices, WORKS,
      "char dev/null2 (1,3), block dev/sda9 (8,9), fifo run/fifo, then "
-     "run/after-devices. Import succeeds; no device node appears in the "
-     "cache (skip them; a warning is fine); run/after-devices exists; the "
-     "fifo may be created or skipped."),
+     "run/after-devices. Import succeeds; as a non-root user no device node "
+     "appears in the cache (root creates them: the rootfs is only ever "
+     "mounted nodev); run/after-devices exists; the fifo may be created or "
+     "skipped."),
     ("no-owner-rwx", case_no_owner_rwx, WORKS,
      "dir locked (0000) with file locked/f (0000); dir ro (0555) with file "
      "ro/g. Import succeeds as an unprivileged user, locked/f and ro/g have "
@@ -413,6 +434,15 @@ CASES = [
      ".wh.gone dir/.wh.x opq/new opq/.wh..wh..opq (marker AFTER opq/new). "
      "Result: keep dir/y opq/new exist; gone dir/x opq/old1 opq/sub do not; "
      "no .wh.* name anywhere in the rootfs."),
+    ("opaque-subdir", case_opaque_subdir, WORKS,
+     "layer 1: opq/old1 opq/sub/old2; layer 2: opq/ opq/sub/ opq/sub/new, then "
+     "opq/.wh..wh..opq. Result: opq/sub/new exists; opq/old1 and "
+     "opq/sub/old2 do not."),
+    ("whiteout-dotdot", case_whiteout_dotdot, REFUSED,
+     "a whiteout '.wh...' at the layer root (of '..'). Import fails; nothing "
+     "outside the rootfs is removed."),
+    ("whiteout-dot", case_whiteout_dot, REFUSED,
+     "a whiteout 'etc/.wh..' (of 'etc/.'). Import fails."),
     ("bad-layer-digest", case_bad_layer_digest, REFUSED,
      "layer blob changed after its digest was taken (gzip header MTIME, "
      "same size; still gunzips to the same tar, so diff_id matches)."),

@@ -12,6 +12,10 @@
 #   OCHRE_ASAN_BUILD [build-asan]  the same, built with sanitizers
 #   OCHRE_PREFIX                   installed prefix (bin/ochre, ...) for e2e
 #   OCHRE_ROOTFS                   demo rootfs (scripts/build-demo-rootfs.sh)
+#   OCHRE_IMAGES                   test images (scripts/build-test-images.sh);
+#                                  image tests skip without it
+#   OCHRE_HOSTILE                  hostile layouts (scripts/make-hostile-images.py);
+#                                  hostile-image tests skip without it
 #   OCHRE_TEST_USER [ochretest]    unprivileged user the e2e tests also run as
 #   OCHRE_TEST_TIMEOUT [120]       seconds per test binary / e2e case
 #   OCHRE_TEST_KEEP                if set, keep the per-run temp dir
@@ -143,8 +147,8 @@ run_unit() {
 #     _rootonly; such tests may switch to the user themselves);
 #   - with OCHRE_RUNTIME=crun and =runc if the name contains _rt_, else crun.
 # The scripts are copied to a per-run temp dir first, because the test user
-# may not be able to read the source tree; the tests use only $OCHRE_PREFIX
-# and $OCHRE_ROOTFS.
+# may not be able to read the source tree; the tests use only $OCHRE_PREFIX,
+# $OCHRE_ROOTFS, $OCHRE_IMAGES and $OCHRE_HOSTILE.
 
 RUNDIR=
 cleanup_rundir() {
@@ -220,6 +224,7 @@ run_e2e_case() {
             setpriv --reuid="$owner" --regid="$owner" --init-groups \
             env -i PATH="$SAFE_PATH" HOME="${home:-/}" USER="$owner" LOGNAME="$owner" \
             OCHRE_PREFIX="$OCHRE_PREFIX" OCHRE_ROOTFS="$OCHRE_ROOTFS" \
+            OCHRE_IMAGES="$OCHRE_IMAGES" OCHRE_HOSTILE="$OCHRE_HOSTILE" \
             OCHRE_RUNTIME="$rt" OCHRE_TEST_USER="$OCHRE_TEST_USER" TESTTMP="$tt" \
             bash "$RUNDIR/e2e/lib.sh" --run-case "$RUNDIR/e2e/${file##*/}" "$func" \
             >"$log" 2>&1 </dev/null || rc=$?
@@ -227,6 +232,7 @@ run_e2e_case() {
         timeout -k 10 "$TIMEOUT" \
             env -i PATH="$SAFE_PATH" HOME="${HOME:-/root}" USER="$owner" LOGNAME="$owner" \
             OCHRE_PREFIX="$OCHRE_PREFIX" OCHRE_ROOTFS="$OCHRE_ROOTFS" \
+            OCHRE_IMAGES="$OCHRE_IMAGES" OCHRE_HOSTILE="$OCHRE_HOSTILE" \
             OCHRE_RUNTIME="$rt" OCHRE_TEST_USER="$OCHRE_TEST_USER" TESTTMP="$tt" \
             bash "$RUNDIR/e2e/lib.sh" --run-case "$RUNDIR/e2e/${file##*/}" "$func" \
             >"$log" 2>&1 </dev/null || rc=$?
@@ -310,6 +316,18 @@ run_e2e() {
     # The tests cd around; make both paths absolute.
     OCHRE_PREFIX=$(cd "$OCHRE_PREFIX" && pwd)
     OCHRE_ROOTFS=$(cd "$OCHRE_ROOTFS" && pwd)
+    # The image sets are optional (their tests skip without them), but one
+    # that is named must exist.
+    local var
+    for var in OCHRE_IMAGES OCHRE_HOSTILE; do
+        [ -n "${!var:-}" ] || continue
+        if [ ! -d "${!var}" ]; then
+            e2e_setup_fail "$var='${!var}' is not a directory"
+            return
+        fi
+        printf -v "$var" %s "$(cd "${!var}" && pwd)"
+    done
+    OCHRE_IMAGES=${OCHRE_IMAGES:-} OCHRE_HOSTILE=${OCHRE_HOSTILE:-}
 
     RUNDIR=$(mktemp -d /tmp/ochre-tests.XXXXXX) || return
     trap cleanup_rundir EXIT
@@ -331,10 +349,13 @@ run_e2e() {
         # rather than as a failure of every user case.
         # shellcheck disable=SC2016 # $1.. expand in the inner sh
         if ! setpriv --reuid="$OCHRE_TEST_USER" --regid="$OCHRE_TEST_USER" --init-groups \
-            sh -c 'test -x "$1/bin/ochre" && test -x "$2/bin/busybox" && test -r "$3/e2e/lib.sh"' \
-            sh "$OCHRE_PREFIX" "$OCHRE_ROOTFS" "$RUNDIR"; then
+            sh -c 'test -x "$1/bin/ochre" && test -x "$2/bin/busybox" && test -r "$3/e2e/lib.sh" &&
+                   { [ -z "$4" ] || test -r "$4/busybox-oci/index.json"; } &&
+                   { [ -z "$5" ] || test -r "$5/README"; }' \
+            sh "$OCHRE_PREFIX" "$OCHRE_ROOTFS" "$RUNDIR" "$OCHRE_IMAGES" "$OCHRE_HOSTILE"; then
             e2e_setup_fail "user $OCHRE_TEST_USER cannot use $OCHRE_PREFIX/bin/ochre," \
-                "$OCHRE_ROOTFS or $RUNDIR (check permissions of every parent directory)"
+                "$OCHRE_ROOTFS, $RUNDIR${OCHRE_IMAGES:+, $OCHRE_IMAGES}${OCHRE_HOSTILE:+, $OCHRE_HOSTILE}" \
+                "(check permissions of every parent directory)"
             return
         fi
     else

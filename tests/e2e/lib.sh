@@ -10,6 +10,9 @@
 #     OCHRE_RUNTIME   crun or runc
 #     TESTTMP         a fresh, empty directory owned by the current user
 #     OCHRE_TEST_USER the unprivileged user (for *_rootonly tests)
+#     OCHRE_IMAGES    test images (scripts/build-test-images.sh), or empty
+#     OCHRE_HOSTILE   hostile OCI layouts (scripts/make-hostile-images.py,
+#                     see its README), or empty
 # The test files only define functions named test_*; they must not depend on
 # the source tree, which the test user may not be able to read.
 #
@@ -21,13 +24,20 @@
 : "${OCHRE_ROOTFS:?OCHRE_ROOTFS must point to a rootfs directory}"
 : "${OCHRE_RUNTIME:=crun}"
 : "${OCHRE_TEST_USER:=ochretest}"
-export OCHRE_PREFIX OCHRE_ROOTFS OCHRE_RUNTIME OCHRE_TEST_USER
+# Optional: tests that need them call need_images / need_hostile (skip).
+: "${OCHRE_IMAGES:=}"
+: "${OCHRE_HOSTILE:=}"
+export OCHRE_PREFIX OCHRE_ROOTFS OCHRE_RUNTIME OCHRE_TEST_USER OCHRE_IMAGES OCHRE_HOSTILE
 
 # These are for the test files, which shellcheck sees separately.
 # shellcheck disable=SC2034
 OCHRE=$OCHRE_PREFIX/bin/ochre
 # shellcheck disable=SC2034
 ROOTFS=$OCHRE_ROOTFS
+# shellcheck disable=SC2034
+IMAGES=$OCHRE_IMAGES
+# shellcheck disable=SC2034
+HOSTILE=$OCHRE_HOSTILE
 
 # `oexec DIR CMD...` runs a container with the runtime under test.
 oexec() { "$OCHRE" exec --runtime "$OCHRE_RUNTIME" "$@"; }
@@ -45,6 +55,53 @@ SLEEP_SECS=$((1000000 + $$))
 SLEEP_RE="^sleep $SLEEP_SECS\$"
 
 is_root() { [ "$(id -u)" -eq 0 ]; }
+
+# Skip the test unless the harness was given the test images / hostile
+# layouts (make check always gives both).
+need_images() {
+    if [ -z "$IMAGES" ] || [ ! -d "$IMAGES" ]; then
+        skip "OCHRE_IMAGES not set (scripts/build-test-images.sh)"
+    fi
+}
+need_hostile() {
+    if [ -z "$HOSTILE" ] || [ ! -d "$HOSTILE" ]; then
+        skip "OCHRE_HOSTILE not set (scripts/make-hostile-images.py)"
+    fi
+}
+
+# The image cache of this test ($XDG_CACHE_HOME is per test, see _setup).
+cache_root() { echo "$XDG_CACHE_HOME/ochre"; }
+
+# The cache's image entries (images/sha256-HEX dirs), one per line, sorted.
+cache_entries() {
+    local e
+    for e in "$(cache_root)"/images/*; do
+        [ -e "$e" ] && echo "$e"
+    done | sort
+    return 0
+}
+
+# The number of cache entries.
+cache_count() { cache_entries | awk 'END { print NR }'; }
+
+# The rootfs of the only cache entry; fails unless there is exactly one.
+cache_rootfs() {
+    local n
+    n=$(cache_count)
+    [ "$n" = 1 ] || fail "expected exactly one cache entry, found $n: $(cache_entries | tr '\n' ' ')"
+    echo "$(cache_entries)/rootfs"
+}
+
+# After a failed import: no entry in images/ and nothing in tmp/ (no
+# half-written entry, no leftover build dir).
+assert_cache_clean() {
+    local left
+    left=$(find "$(cache_root)/images" "$(cache_root)/tmp" -mindepth 1 -maxdepth 1 2>/dev/null || true)
+    [ -z "$left" ] && return 0
+    echo "FAIL ($(_where)): the failed import left something in the cache" >&2
+    printf '%s\n' "$left" | sed 's/^/  /' >&2
+    exit 1
+}
 
 # Message with the test file and line of the caller's caller (the assertion's
 # call site), so failures point at the test, not at this library.
@@ -203,10 +260,18 @@ as_user() {
 BG_PIDS=()
 track() { BG_PIDS+=("$@"); }
 
+# Paths outside $TESTTMP a test creates (e.g. in /tmp): removed when the case
+# ends, however it ends.
+CLEANUP_PATHS=()
+remove_at_exit() { CLEANUP_PATHS+=("$@"); }
+
 _cleanup() {
     local p
     for p in "${BG_PIDS[@]}" $(sleep_pids); do
         kill -KILL "$p" 2>/dev/null || true
+    done
+    for p in "${CLEANUP_PATHS[@]}"; do
+        rm -rf --one-file-system -- "$p" 2>/dev/null || true
     done
     return 0
 }
@@ -224,7 +289,9 @@ _setup() {
     export HOME=$TESTTMP/home
     mkdir -p "$HOME"
     export LANG=C LC_ALL=C
-    unset XDG_CACHE_HOME XDG_CONFIG_HOME
+    # The image cache too, so every test starts cold and leaves nothing.
+    export XDG_CACHE_HOME=$TESTTMP/cache
+    unset XDG_CONFIG_HOME
     cd "$TESTTMP"
 }
 
