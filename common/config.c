@@ -44,6 +44,7 @@ void config_free(struct ochre_config *cfg)
 		free(cfg->runtime_path[k]);
 	free(cfg->session_dir);
 	free(cfg->cache_dir);
+	free(cfg->conmon_path);
 	memset(cfg, 0, sizeof *cfg);
 }
 
@@ -136,7 +137,7 @@ static int set_path(struct parse_ctx *ctx, const char *directive, char **slot, c
 
 enum directive {
 	DIR_RUNTIME, DIR_CRUN_PATH, DIR_RUNC_PATH, DIR_TMPFS_SIZE, DIR_SESSION_DIR, DIR_CACHE_DIR,
-	DIR_COUNT,
+	DIR_CONMON_PATH, DIR_COUNT,
 };
 
 static const char *const directive_names[DIR_COUNT] = {
@@ -146,6 +147,7 @@ static const char *const directive_names[DIR_COUNT] = {
 	[DIR_TMPFS_SIZE] = "tmpfs size",
 	[DIR_SESSION_DIR] = "session dir",
 	[DIR_CACHE_DIR] = "cache dir",
+	[DIR_CONMON_PATH] = "conmon path",
 };
 
 static int apply(struct parse_ctx *ctx, struct ochre_config *cfg, enum directive d, char *value)
@@ -165,6 +167,8 @@ static int apply(struct parse_ctx *ctx, struct ochre_config *cfg, enum directive
 		return set_path(ctx, directive_names[d], &cfg->session_dir, value);
 	case DIR_CACHE_DIR:
 		return set_path(ctx, directive_names[d], &cfg->cache_dir, value);
+	case DIR_CONMON_PATH:
+		return set_path(ctx, directive_names[d], &cfg->conmon_path, value);
 	case DIR_COUNT:
 	default:
 		break;

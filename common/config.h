@@ -26,6 +26,7 @@ struct ochre_config {
 	unsigned long long tmpfs_size;          /* bytes */
 	char *session_dir;                      /* NULL: per-user default */
 	char *cache_dir;                        /* NULL: per-user default */
+	char *conmon_path;                      /* NULL: search the system dirs */
 };
 
 const char *runtime_kind_name(enum runtime_kind kind);

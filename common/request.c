@@ -4,6 +4,7 @@
 #include "path.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +15,7 @@ void request_init(struct starter_request *req)
 	memset(req, 0, sizeof *req);
 	req->log_level = LOG_LEVEL_WARN;
 	req->lifeline_fd = -1;
+	req->sync_fd = -1;
 }
 
 __attribute__((format(printf, 3, 4)))
@@ -69,11 +71,15 @@ long request_format(const struct starter_request *req, char *buf, size_t cap,
 {
 	struct writer w = { .buf = buf, .cap = cap, .err = err, .errlen = errlen };
 	emit(&w, "%s %d\n", REQUEST_MAGIC, REQUEST_VERSION);
+	if (req->mode == REQUEST_MODE_ENTER)
+		emit(&w, "mode enter\n");
 	emit(&w, "log-level %s\n", log_level_name(req->log_level));
-	emit_value(&w, "session", req->session);
+	if (req->session)
+		emit_value(&w, "session", req->session);
 	for (size_t i = 0; i < req->n_lowers; i++)
 		emit_value(&w, "lower", req->lowers[i]);
-	emit(&w, "tmpfs-size %llu\n", req->tmpfs_size);
+	if (req->tmpfs_size)
+		emit(&w, "tmpfs-size %llu\n", req->tmpfs_size);
 	for (size_t i = 0; i < req->n_uid_ranges; i++)
 		emit(&w, "uid-range %lu %lu %lu\n", req->uid_ranges[i].inside,
 		     req->uid_ranges[i].outside, req->uid_ranges[i].count);
@@ -86,6 +92,8 @@ long request_format(const struct starter_request *req, char *buf, size_t cap,
 		emit_value(&w, "newgidmap", req->newgidmap);
 	if (req->lifeline_fd >= 0)
 		emit(&w, "lifeline-fd %d\n", req->lifeline_fd);
+	if (req->sync_fd >= 0)
+		emit(&w, "sync-fd %d\n", req->sync_fd);
 	emit_value(&w, "payload", req->payload);
 	for (size_t i = 0; i < req->n_args; i++)
 		emit_value(&w, "arg", req->args[i]);
@@ -136,7 +144,7 @@ static int parse_range(char *value, struct id_range *r)
 }
 
 enum key {
-	KEY_LOG_LEVEL, KEY_SESSION, KEY_LOWER, KEY_TMPFS_SIZE, KEY_UID_RANGE,
+	KEY_MODE, KEY_SYNC_FD, KEY_LOG_LEVEL, KEY_SESSION, KEY_LOWER, KEY_TMPFS_SIZE, KEY_UID_RANGE,
 	KEY_GID_RANGE, KEY_NEWUIDMAP, KEY_NEWGIDMAP, KEY_LIFELINE_FD, KEY_PAYLOAD,
 	KEY_ARG, KEY_END, KEY_COUNT,
 };
@@ -145,6 +153,8 @@ static const struct {
 	const char *name;
 	unsigned max; /* how many times the key may appear */
 } keys[KEY_COUNT] = {
+	[KEY_MODE] = { "mode", 1 },
+	[KEY_SYNC_FD] = { "sync-fd", 1 },
 	[KEY_LOG_LEVEL] = { "log-level", 1 },
 	[KEY_SESSION] = { "session", 1 },
 	[KEY_LOWER] = { "lower", REQUEST_MAX_LOWERS },
@@ -179,6 +189,20 @@ static int parse_line(int key, char *value, struct starter_request *req, char *e
 	unsigned long long n;
 
 	switch ((enum key)key) {
+	case KEY_MODE:
+		if (strcmp(value, "run") == 0)
+			req->mode = REQUEST_MODE_RUN;
+		else if (strcmp(value, "enter") == 0)
+			req->mode = REQUEST_MODE_ENTER;
+		else
+			return fail(err, errlen, "starter request: unknown mode '%s'", value);
+		return 0;
+	case KEY_SYNC_FD:
+		if (parse_ulong(value, REQUEST_SYNC_FD_MAX, &n) < 0 || n < REQUEST_SYNC_FD_MIN)
+			return fail(err, errlen, "starter request: sync-fd must be %d..%d", REQUEST_SYNC_FD_MIN,
+				    REQUEST_SYNC_FD_MAX);
+		req->sync_fd = (int)n;
+		return 0;
 	case KEY_LOG_LEVEL: {
 		int level = log_level_from_name(value);
 		if (level < 0)
@@ -279,10 +303,26 @@ int request_parse(char *buf, size_t len, struct starter_request *req, char *err,
 
 	if (!seen[KEY_END])
 		return fail(err, errlen, "starter request: truncated (no 'end')");
-	static const int required[] = { KEY_SESSION, KEY_LOWER, KEY_TMPFS_SIZE, KEY_PAYLOAD, KEY_ARG };
-	for (size_t i = 0; i < sizeof required / sizeof required[0]; i++)
+	/* Each mode has its keys: what the other mode takes is refused. */
+	static const int run_required[] = { KEY_SESSION, KEY_LOWER, KEY_TMPFS_SIZE, KEY_PAYLOAD, KEY_ARG };
+	static const int run_refused[] = { KEY_SYNC_FD };
+	static const int enter_required[] = { KEY_PAYLOAD, KEY_ARG };
+	static const int enter_refused[] = { KEY_SESSION, KEY_LOWER, KEY_TMPFS_SIZE, KEY_UID_RANGE,
+					     KEY_GID_RANGE, KEY_NEWUIDMAP, KEY_NEWGIDMAP, KEY_LIFELINE_FD };
+	bool enter = req->mode == REQUEST_MODE_ENTER;
+	const int *required = enter ? enter_required : run_required;
+	size_t n_required = enter ? sizeof enter_required / sizeof enter_required[0]
+				  : sizeof run_required / sizeof run_required[0];
+	const int *refused = enter ? enter_refused : run_refused;
+	size_t n_refused = enter ? sizeof enter_refused / sizeof enter_refused[0]
+				 : sizeof run_refused / sizeof run_refused[0];
+	for (size_t i = 0; i < n_required; i++)
 		if (!seen[required[i]])
 			return fail(err, errlen, "starter request: missing '%s'", keys[required[i]].name);
+	for (size_t i = 0; i < n_refused; i++)
+		if (seen[refused[i]])
+			return fail(err, errlen, "starter request: '%s' does not go with mode %s",
+				    keys[refused[i]].name, enter ? "enter" : "run");
 	if (req->n_uid_ranges && !req->newuidmap)
 		return fail(err, errlen, "starter request: uid-range needs newuidmap");
 	if (req->n_gid_ranges && !req->newgidmap)

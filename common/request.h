@@ -8,6 +8,7 @@
  * errors: the starter validates the whole request before its first act.
  *
  *   OCHRE-STARTER-REQUEST 1
+ *   mode run                             (optional, default run; or "enter")
  *   log-level debug                      (optional, default warning)
  *   session /run/user/1000/ochre/s-Ab12  (clean absolute path, caller-owned, 0700)
  *   lower /home/u/rootfs                 (1..16, the first is top-most)
@@ -18,8 +19,17 @@
  *   newgidmap /usr/bin/newgidmap         (required with gid-range)
  *   lifeline-fd 4                        (optional: the driver's cleanup pipe)
  *   payload /usr/bin/crun                (clean absolute path)
+ *   sync-fd 5                            (optional, enter mode: kept open for
+ *                                         the payload, named in _OCI_SYNCPIPE)
  *   arg crun                             (1..64: the payload's argv)
  *   end
+ *
+ * Mode "run" builds and supervises a container (the keys above, session,
+ * lower and tmpfs-size required). Mode "enter" only enters a mount
+ * namespace (and, for a non-root caller, a user namespace mapping the
+ * caller to itself), hides a hybrid cgroup2 mount and execs the payload:
+ * for runtimes and conmon acting on a bundle the caller prepared. It takes
+ * no session, lower, tmpfs-size, id ranges or lifeline.
  */
 #ifndef OCHRE_REQUEST_H
 #define OCHRE_REQUEST_H
@@ -36,6 +46,8 @@
 #define REQUEST_MAX_ARGS 64
 #define REQUEST_MAX_ID_RANGES 4
 #define REQUEST_MAX_TMPFS_SIZE (1ULL << 40)
+#define REQUEST_SYNC_FD_MIN 5
+#define REQUEST_SYNC_FD_MAX 1023
 
 struct id_range {
 	unsigned long inside;  /* first id inside the outer user namespace */
@@ -43,7 +55,13 @@ struct id_range {
 	unsigned long count;
 };
 
+enum request_mode {
+	REQUEST_MODE_RUN,
+	REQUEST_MODE_ENTER,
+};
+
 struct starter_request {
+	enum request_mode mode;
 	int log_level;
 	const char *session;
 	const char *lowers[REQUEST_MAX_LOWERS];
@@ -56,6 +74,7 @@ struct starter_request {
 	const char *newuidmap;
 	const char *newgidmap;
 	int lifeline_fd; /* -1 when absent */
+	int sync_fd;     /* -1 when absent */
 	const char *payload;
 	const char *args[REQUEST_MAX_ARGS + 1]; /* NULL-terminated */
 	size_t n_args;

@@ -147,3 +147,39 @@ int launch_starter(const char *starter_path, char **argv, const struct session *
 		;
 	return -1;
 }
+
+pid_t spawn_starter_enter(const char *starter_path, struct starter_request *req, int sync_fd,
+			  struct error *err)
+{
+	req->mode = REQUEST_MODE_ENTER;
+	req->sync_fd = sync_fd >= 0 ? REQUEST_SYNC_FD_MIN : -1;
+	int req_fd = request_fd(req, err);
+	if (req_fd < 0)
+		return -1;
+	req_fd = move_high(req_fd);
+	if (sync_fd >= 0)
+		sync_fd = move_high(sync_fd);
+	pid_t pid = fork();
+	if (pid < 0) {
+		close(req_fd);
+		if (sync_fd >= 0)
+			close(sync_fd);
+		error_set(err, errno, "fork");
+		return -1;
+	}
+	if (pid == 0) {
+		if (sync_fd >= 0 && dup2(sync_fd, REQUEST_SYNC_FD_MIN) < 0)
+			_exit(127);
+		if (dup2(req_fd, REQUEST_FD) < 0)
+			_exit(127);
+		char *argv[] = { "ochre-starter", NULL };
+		log_debug("exec %s (mode enter, request on fd %d)", starter_path, REQUEST_FD);
+		execve(starter_path, argv, environ);
+		log_error("run %s: %s", starter_path, strerror(errno));
+		_exit(127);
+	}
+	close(req_fd);
+	if (sync_fd >= 0)
+		close(sync_fd);
+	return pid;
+}

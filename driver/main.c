@@ -9,6 +9,7 @@
 #include "../common/log.h"
 #include "cmd_cache.h"
 #include "cmd_launch.h"
+#include "cmd_oci.h"
 #include "context.h"
 #include "error.h"
 #include "xalloc.h"
@@ -44,6 +45,7 @@ static const char usage[] =
 	"  shell IMAGE          run /bin/sh in a new container\n"
 	"  pull IMAGE           verify and unpack an image into your cache\n"
 	"  cache list|clean     show or remove the images unpacked in your cache\n"
+	"  oci SUBCOMMAND       OCI runtime operations on a bundle (ochre oci --help)\n"
 	"\n"
 	"Global options:\n"
 	"  -d, --debug          show every command run, every mount, the starter request\n"
@@ -176,7 +178,8 @@ static int run(int argc, char **argv, struct error *err)
 	for (int i = 0; i < 3; i++)
 		if (strcmp(command, launchers[i]) == 0)
 			launch = i;
-	if (launch < 0 && strcmp(command, "cache") != 0 && strcmp(command, "pull") != 0)
+	if (launch < 0 && strcmp(command, "cache") != 0 && strcmp(command, "pull") != 0 &&
+	    strcmp(command, "oci") != 0)
 		return error_set(err, 0, "unknown command '%s' (see 'ochre --help')", command);
 
 	ctx.starter_path = find_helper("ochre-starter", err);
@@ -187,6 +190,8 @@ static int run(int argc, char **argv, struct error *err)
 		return -1;
 	if (load_config(&ctx, explicit_config, err) < 0)
 		return -1;
+	if (launch < 0 && strcmp(command, "oci") == 0)
+		return cmd_oci(&ctx, argc - optind, argv + optind, err);
 	if (launch < 0 && strcmp(command, "pull") == 0)
 		return cmd_pull(&ctx, argc - optind, argv + optind, err);
 	if (launch < 0)

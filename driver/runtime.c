@@ -20,23 +20,26 @@ static int is_executable_file(const char *path)
 	return stat(path, &st) == 0 && S_ISREG(st.st_mode) && access(path, X_OK) == 0;
 }
 
-static char *find_runtime(const struct ochre_config *cfg, enum runtime_kind kind)
+char *find_system_tool(const char *configured, const char *name)
 {
-	const char *configured = cfg->runtime_path[kind];
 	if (configured) {
 		if (is_executable_file(configured))
 			return xstrdup(configured);
-		log_debug("%s path %s from the config is not an executable file", runtime_kind_name(kind),
-			  configured);
+		log_debug("%s path %s from the config is not an executable file", name, configured);
 		return NULL;
 	}
 	for (size_t i = 0; i < sizeof system_dirs / sizeof system_dirs[0]; i++) {
-		char *path = xasprintf("%s/%s", system_dirs[i], runtime_kind_name(kind));
+		char *path = xasprintf("%s/%s", system_dirs[i], name);
 		if (is_executable_file(path))
 			return path;
 		free(path);
 	}
 	return NULL;
+}
+
+static char *find_runtime(const struct ochre_config *cfg, enum runtime_kind kind)
+{
+	return find_system_tool(cfg->runtime_path[kind], runtime_kind_name(kind));
 }
 
 int runtime_resolve(const struct ochre_config *cfg, const char *name, struct runtime *out,

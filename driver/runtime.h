@@ -15,4 +15,8 @@ struct runtime {
 int runtime_resolve(const struct ochre_config *cfg, const char *name, struct runtime *out,
 		    struct error *err);
 
+/* An executable NAME from the system directories (never $PATH), or the
+ * configured path; NULL when none. */
+char *find_system_tool(const char *configured, const char *name);
+
 #endif

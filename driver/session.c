@@ -38,17 +38,12 @@ static int is_own_dir(const char *path)
 	       st.st_uid == getuid();
 }
 
-/* Admin's `session dir` (a per-uid subdir in it), else $XDG_RUNTIME_DIR/ochre
- * when that is the caller's, else /run/ochre for root, /run/user/UID/ochre
- * or /tmp/ochre-UID for other users. */
-static char *session_base(const struct ochre_config *cfg, struct error *err)
+char *user_runtime_dir(struct error *err)
 {
 	uid_t uid = getuid();
 	const char *xdg = getenv("XDG_RUNTIME_DIR");
 	char *base;
-	if (cfg->session_dir) {
-		base = xasprintf("%s/%u", cfg->session_dir, (unsigned)uid);
-	} else if (is_own_dir(xdg)) {
+	if (is_own_dir(xdg)) {
 		base = xasprintf("%s/ochre", xdg);
 	} else if (uid == 0) {
 		base = xstrdup("/run/ochre");
@@ -60,6 +55,19 @@ static char *session_base(const struct ochre_config *cfg, struct error *err)
 			base = xasprintf("/tmp/ochre-%u", (unsigned)uid);
 		free(run_user);
 	}
+	if (ensure_private_dir(base, err) < 0) {
+		free(base);
+		return NULL;
+	}
+	return base;
+}
+
+/* Admin's `session dir` (a per-uid subdir in it), else user_runtime_dir(). */
+static char *session_base(const struct ochre_config *cfg, struct error *err)
+{
+	if (!cfg->session_dir)
+		return user_runtime_dir(err);
+	char *base = xasprintf("%s/%u", cfg->session_dir, (unsigned)getuid());
 	if (ensure_private_dir(base, err) < 0) {
 		free(base);
 		return NULL;

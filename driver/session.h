@@ -25,4 +25,9 @@ int session_remove_path(const char *path);
 
 void session_free(struct session *s);
 
+/* The caller's private run-time directory for ochre, created if missing:
+ * $XDG_RUNTIME_DIR/ochre when that is the caller's, else /run/ochre for
+ * root and /run/user/UID/ochre or /tmp/ochre-UID for other users. */
+char *user_runtime_dir(struct error *err);
+
 #endif

@@ -7,7 +7,7 @@ set -eu
 PACKAGES="
   build-essential pkg-config
   libjson-c-dev libarchive-dev libssl-dev libmount-dev libcap-dev
-  crun runc
+  crun runc conmon
   busybox-static
   uidmap util-linux procps psmisc
   fuse3 fuse-overlayfs

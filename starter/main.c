@@ -107,6 +107,18 @@ static void read_request(struct starter_request *req)
 	log_level_current = (enum log_level)req->log_level;
 }
 
+/* Close every fd from 3 up except keep (or -1). */
+static void close_fds_except(int keep)
+{
+	if (keep < 0) {
+		close_range(3, ~0U, 0);
+		return;
+	}
+	if (keep > 3)
+		close_range(3, (unsigned)keep - 1, 0);
+	close_range((unsigned)keep + 1, ~0U, 0);
+}
+
 /* Phase 3. */
 static void sanitize_environment(const struct starter_request *req)
 {
@@ -117,10 +129,54 @@ static void sanitize_environment(const struct starter_request *req)
 	if (req->lifeline_fd >= 0) {
 		if (fcntl(req->lifeline_fd, F_SETFD, FD_CLOEXEC) < 0)
 			die_errno("lifeline fd %d", req->lifeline_fd);
-		close_range(REQUEST_LIFELINE_FD + 1, ~0U, 0);
-	} else {
-		close_range(REQUEST_FD, ~0U, 0);
+		close_fds_except(req->lifeline_fd);
+		return;
 	}
+	/* Enter mode: conmon reports the container's pid on its sync pipe,
+	 * which it finds by the number in _OCI_SYNCPIPE. */
+	close_fds_except(req->sync_fd);
+	if (req->sync_fd >= 0) {
+		struct stat st;
+		char num[16];
+		if (fstat(req->sync_fd, &st) < 0 || !S_ISFIFO(st.st_mode))
+			die("sync-fd %d is not a pipe", req->sync_fd);
+		snprintf(num, sizeof num, "%d", req->sync_fd);
+		if (setenv("_OCI_SYNCPIPE", num, 1) != 0)
+			die("cannot set _OCI_SYNCPIPE");
+	}
+}
+
+/* Mode enter: namespaces and fix-ups only, then become the payload. For a
+ * non-root caller the exec drops every capability the new user namespace
+ * gave us (the caller is not root in it); we clear them first anyway and
+ * check, so the payload provably starts with none. */
+static noreturn void enter_and_exec(const struct starter_request *req)
+{
+	bool rootless = getuid() != 0;
+	if (rootless) {
+		userns_enter_as_self();
+	} else {
+		log_debug("[starter] create namespaces: mount");
+		if (unshare(CLONE_NEWNS) < 0)
+			die_errno("create a mount namespace (unshare)");
+	}
+	mounts_make_private();
+	mounts_hide_hybrid_cgroup(rootless);
+	if (rootless) {
+		cap_t none = cap_init();
+		if (!none || cap_set_proc(none) < 0 ||
+		    prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0)
+			die_errno("drop capabilities");
+		cap_t have = cap_get_proc();
+		if (!have || cap_compare(have, none) != 0)
+			die("capabilities remain after dropping them; refusing");
+		cap_free(have);
+		cap_free(none);
+	}
+	signals_reset_for_exec();
+	log_debug_argv("[starter] exec", (char *const *)req->args);
+	execve(req->payload, (char *const *)req->args, environ);
+	die_errno("exec %s", req->payload);
 }
 
 /* Phase 4: the caller's session dir must be theirs and private. */
@@ -226,6 +282,8 @@ int main(void)
 	harden_process();
 	read_request(&req);
 	sanitize_environment(&req);
+	if (req.mode == REQUEST_MODE_ENTER)
+		enter_and_exec(&req);
 	l.rootless = getuid() != 0;
 
 	int ready[2], go[2];

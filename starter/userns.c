@@ -5,6 +5,8 @@
 #include "die.h"
 
 #include <fcntl.h>
+#include <sched.h>
+#include <sys/prctl.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -81,4 +83,29 @@ void userns_write_maps(pid_t child, const struct starter_request *req)
 		snprintf(line, sizeof line, "0 %lu 1", gid);
 		write_proc_file(child, "gid_map", line);
 	}
+}
+
+static void write_self(const char *name, const char *content)
+{
+	write_proc_file(getpid(), name, content);
+}
+
+void userns_enter_as_self(void)
+{
+	unsigned long uid = (unsigned long)getuid(), gid = (unsigned long)getgid();
+	char line[64];
+	log_debug("[starter] create namespaces: user (you -> you), mount");
+	if (unshare(CLONE_NEWUSER | CLONE_NEWNS) < 0)
+		die_errno("create namespaces (unshare)");
+	/* /proc/self/{uid,gid}_map belong to root while we are not dumpable; we hold
+	 * nothing the caller lacks, so open them up for these writes only. */
+	if (prctl(PR_SET_DUMPABLE, 1, 0, 0, 0) < 0)
+		die_errno("prctl(PR_SET_DUMPABLE)");
+	write_self("setgroups", "deny");
+	snprintf(line, sizeof line, "%lu %lu 1", uid, uid);
+	write_self("uid_map", line);
+	snprintf(line, sizeof line, "%lu %lu 1", gid, gid);
+	write_self("gid_map", line);
+	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
+		die_errno("prctl(PR_SET_DUMPABLE)");
 }

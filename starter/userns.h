@@ -11,4 +11,10 @@
  * newgidmap, the setuid helpers that check them against /etc/subuid. */
 void userns_write_maps(pid_t child, const struct starter_request *req);
 
+/* Enter mode: unshare a user namespace in which the caller keeps their own
+ * uid and gid (single mappings, as an unprivileged process may write for
+ * itself), so that a runtime exec'd after it runs as the caller, rootless,
+ * exactly as the caller's bundle expects. */
+void userns_enter_as_self(void);
+
 #endif

@@ -111,6 +111,23 @@ int main(void)
 	refused("end\n", "end \n", "takes no", "a value on end");
 	refused("arg run\n", "arg\n", "needs a value", "a key without value");
 
+	/* Mode enter: payload and args only, plus an optional sync fd. */
+	static const char enter[] = "OCHRE-STARTER-REQUEST 1\nmode enter\nsync-fd 5\n"
+				    "payload /usr/bin/conmon\narg conmon\nend\n";
+	CHECK(parse(enter, &req, err, sizeof err) == 0 && req.mode == REQUEST_MODE_ENTER && req.sync_fd == 5,
+	      "parses an enter request");
+	CHECK(request_format(&req, out, sizeof out, err, sizeof err) == (long)strlen(enter) &&
+	      memcmp(out, enter, strlen(enter)) == 0, "enter request round trip");
+	static const char enter_lower[] = "OCHRE-STARTER-REQUEST 1\nmode enter\nlower /x\n"
+					  "payload /usr/bin/conmon\narg conmon\nend\n";
+	CHECK(parse(enter_lower, &req, err, sizeof err) == -1 && strstr(err, "does not go with mode enter"),
+	      "refuses a lower in mode enter");
+	refused("lifeline-fd 4\n", "lifeline-fd 4\nsync-fd 5\n", "does not go with mode run", "a sync-fd in mode run");
+	refused("log-level debug", "mode exec\nlog-level debug", "unknown mode", "an unknown mode");
+	static const char low_fd[] = "OCHRE-STARTER-REQUEST 1\nmode enter\nsync-fd 2\n"
+				     "payload /usr/bin/conmon\narg conmon\nend\n";
+	CHECK(parse(low_fd, &req, err, sizeof err) == -1 && strstr(err, "sync-fd"), "refuses sync-fd over stdio");
+
 	/* Limits: lines, lowers, args, NUL bytes. */
 	char big[REQUEST_MAX_LINE + 64];
 	memset(big, 'a', sizeof big);
