@@ -112,7 +112,7 @@ int main(void)
 	refused("arg run\n", "arg\n", "needs a value", "a key without value");
 
 	/* Mode enter: payload and args only, plus an optional sync fd. */
-	static const char enter[] = "OCHRE-STARTER-REQUEST 1\nmode enter\nsync-fd 5\n"
+	static const char enter[] = "OCHRE-STARTER-REQUEST 1\nmode enter\nlog-level warning\nsync-fd 5\n"
 				    "payload /usr/bin/conmon\narg conmon\nend\n";
 	CHECK(parse(enter, &req, err, sizeof err) == 0 && req.mode == REQUEST_MODE_ENTER && req.sync_fd == 5,
 	      "parses an enter request");
