@@ -57,7 +57,12 @@ static void noreturn_cleanup(char **argv, const char *session_path, int lifeline
 	while ((n = read(3, buf, sizeof buf)) != 0)
 		if (n < 0 && errno != EINTR)
 			break;
-	if (session_remove_path(session_path) < 0)
+	/* After a kill -9 the kernel tears the container down while we run:
+	 * a runtime still writing its state makes a pass fail; retry a while. */
+	int ret = -1;
+	for (int attempt = 0; attempt < 100 && (ret = session_remove_path(session_path)) < 0; attempt++)
+		usleep(50 * 1000);
+	if (ret < 0)
 		log_warn("could not remove session dir %s: %s", session_path, strerror(errno));
 	else
 		log_debug("removed session dir %s", session_path);

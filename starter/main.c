@@ -259,19 +259,25 @@ static noreturn void container_init(const struct launch *l, int ready_fd, int go
 	for (size_t i = 0; i < req->n_lowers; i++)
 		close(lower_fds[i]);
 
-	pid_t payload = fork();
-	if (payload < 0)
-		die_errno("fork");
-	if (payload == 0) {
-		signals_reset_for_exec();
-		if (chdir("/") < 0)
-			die_errno("chdir /");
-		log_debug_argv("[starter] exec", (char *const *)req->args);
-		execve(req->payload, (char *const *)req->args, environ);
-		die_errno("exec %s", req->payload);
-	}
-	forward_signals_to(payload);
-	_exit(wait_exit_code(payload));
+	/* The runtime becomes pid 1 of the namespace (one process fewer to
+	 * create per launch). Both runtimes handle or block every signal they
+	 * forward, so the kernel's pid-1 rule (signals without a handler are
+	 * dropped) does not swallow what the parent passes on; until it has
+	 * set that up, the termination signals stay blocked (queued, not
+	 * lost: the kernel drops only unblocked ones). PDEATHSIG, set above,
+	 * survives this exec as the runtime is not setuid. */
+	signals_reset_for_exec();
+	signals_block_until_runtime_ready();
+	/* The runtime keeps the lifeline (it closes all extra fds in the
+	 * container), so the cleanup process waits for the runtime's death
+	 * too, not only ours, before it removes the session dir. */
+	if (req->lifeline_fd >= 0 && fcntl(req->lifeline_fd, F_SETFD, 0) < 0)
+		die_errno("lifeline fd %d", req->lifeline_fd);
+	if (chdir("/") < 0)
+		die_errno("chdir /");
+	log_debug_argv("[starter] exec", (char *const *)req->args);
+	execve(req->payload, (char *const *)req->args, environ);
+	die_errno("exec %s", req->payload);
 }
 
 int main(void)

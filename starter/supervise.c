@@ -62,6 +62,17 @@ void signals_reset_for_exec(void)
 	sigprocmask(SIG_SETMASK, &none, NULL);
 }
 
+void signals_block_until_runtime_ready(void)
+{
+	sigset_t set;
+	sigemptyset(&set);
+	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGQUIT);
+	sigaddset(&set, SIGTERM);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+}
+
 int wait_exit_code(pid_t pid)
 {
 	for (;;) {

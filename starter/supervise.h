@@ -19,6 +19,14 @@ void forward_signals_to(pid_t pid);
  * started as a background job with INT ignored). */
 void signals_reset_for_exec(void);
 
+/* Before exec of a runtime that becomes pid 1: block HUP, INT, QUIT and
+ * TERM, so that one forwarded before the runtime has installed its own
+ * handling stays pending instead of being dropped by the pid-1 rule. Both
+ * runtimes take these over and clear them from the container's mask;
+ * runc would leave others (USR1, USR2, WINCH) blocked in the container,
+ * so those are not blocked here. */
+void signals_block_until_runtime_ready(void);
+
 /* Wait for pid, reaping any other child meanwhile; return its status as an
  * exit code: its exit status, or 128+N when killed by signal N. */
 int wait_exit_code(pid_t pid);
