@@ -405,6 +405,9 @@ static int oci_run(int argc, char **argv, const struct ochre_context *ctx, struc
 		oci_container_free(&c);
 		return -1;
 	}
+	/* Others may query or signal the container while it runs. */
+	close(c.lock_fd);
+	c.lock_fd = -1;
 	char *rt = oci_path(&c, "rt"), *bundle_d = oci_path(&c, "bundle.d");
 	const char *name = strrchr(c.runtime, '/') + 1;
 	const char *args[] = { name, "--root", rt, "run", "--bundle", bundle_d, c.id, NULL };

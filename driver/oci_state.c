@@ -38,11 +38,17 @@ int oci_container_init(struct oci_container *c, const char *id, struct error *er
 	if (!id_is_valid(id))
 		return error_set(err, 0, "invalid container ID '%s' (letters, digits, '.', '_', '-'; at most %d)", id,
 				 ID_MAX);
-	char *base = user_runtime_dir(err);
-	if (!base)
-		return -1;
-	c->root = xasprintf("%s/oci", base);
-	free(base);
+	/* Root's containers are the system's: /run/ochre/oci, whatever its
+	 * XDG_RUNTIME_DIR; other users' live in their own runtime dir. */
+	if (getuid() == 0) {
+		c->root = xstrdup("/run/ochre/oci");
+	} else {
+		char *base = user_runtime_dir(err);
+		if (!base)
+			return -1;
+		c->root = xasprintf("%s/oci", base);
+		free(base);
+	}
 	if (make_private_dirs(c->root, err) < 0)
 		return -1;
 	c->id = xstrdup(id);

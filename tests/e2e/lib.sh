@@ -265,10 +265,21 @@ track() { BG_PIDS+=("$@"); }
 CLEANUP_PATHS=()
 remove_at_exit() { CLEANUP_PATHS+=("$@"); }
 
+# Programs run when the case ends, however it ends, after the background
+# processes are killed: for what outlives the test's own processes, e.g.
+# `at_exit "$OCHRE" oci delete --force ID` for a detached container (its
+# state, as root, is not below $TESTTMP).  Each gets 30 s; their output and
+# status are ignored.
+AT_EXIT=()
+at_exit() { AT_EXIT+=("$(printf '%q ' "$@")"); }
+
 _cleanup() {
     local p
     for p in "${BG_PIDS[@]}" $(sleep_pids); do
         kill -KILL "$p" 2>/dev/null || true
+    done
+    for p in "${AT_EXIT[@]}"; do
+        eval "timeout -k 5 30 $p" >/dev/null 2>&1 </dev/null || true
     done
     for p in "${CLEANUP_PATHS[@]}"; do
         rm -rf --one-file-system -- "$p" 2>/dev/null || true
