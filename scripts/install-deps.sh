@@ -1,5 +1,6 @@
 #!/bin/sh
-# Install every Debian package that building, testing and demoing ochre needs.
+# Install every Debian package that building, testing and demoing ochre needs
+# (or, given arguments, those packages instead: see install-bench-deps.sh).
 # Idempotent: when all packages are present it does nothing (no apt-get update),
 # so `make check` stays fast on a machine that is already set up.
 set -eu
@@ -14,6 +15,8 @@ PACKAGES="
   umoci skopeo python3 zstd
   debootstrap
 "
+
+[ $# -gt 0 ] && PACKAGES="$*"
 
 missing=""
 for p in $PACKAGES; do
