@@ -129,10 +129,7 @@ void cache_remove_stale_builds(const struct cache *c)
  * the reference, so a hash collision is only a miss. */
 static char *ref_record_path(const struct cache *c, const char *ref_text)
 {
-	unsigned long long h = 1469598103934665603ULL; /* FNV-1a */
-	for (const char *p = ref_text; *p; p++)
-		h = (h ^ (unsigned char)*p) * 1099511628211ULL;
-	return xasprintf("%s/%016llx", c->refs, h);
+	return xasprintf("%s/%016llx", c->refs, fnv1a64(ref_text));
 }
 
 static void file_identity(const struct stat *st, char *out, size_t len)

@@ -118,3 +118,11 @@ int make_private_dirs(const char *path, struct error *err)
 		return error_set(err, 0, "%s is not a directory owned by you", path);
 	return 0;
 }
+
+unsigned long long fnv1a64(const char *s)
+{
+	unsigned long long h = 1469598103934665603ULL;
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+	return h;
+}

@@ -21,4 +21,7 @@ int read_file(const char *path, size_t max, char **out, size_t *len, struct erro
 /* mkdir -p for a private (0700) directory owned by the caller. */
 int make_private_dirs(const char *path, struct error *err);
 
+/* FNV-1a, 64 bits: a short, stable name for a path (not a secure hash). */
+unsigned long long fnv1a64(const char *s);
+
 #endif

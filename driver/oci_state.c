@@ -100,10 +100,7 @@ int oci_container_open(struct oci_container *c, struct error *err)
 
 static char *bundle_claim_path(const struct oci_container *c, const char *bundle)
 {
-	unsigned long long h = 1469598103934665603ULL; /* FNV-1a of the path */
-	for (const char *p = bundle; *p; p++)
-		h = (h ^ (unsigned char)*p) * 1099511628211ULL;
-	return xasprintf("%s/.bundles/%016llx", c->root, h);
+	return xasprintf("%s/.bundles/%016llx", c->root, fnv1a64(bundle));
 }
 
 static int write_text(const char *path, const char *text, int flags, struct error *err)

@@ -1,18 +1,11 @@
 #include "pathset.h"
 
+#include "fsutil.h"
 #include "xalloc.h"
 
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-
-static uint64_t hash(const char *s)
-{
-	uint64_t h = 1469598103934665603ULL; /* FNV-1a */
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
-	return h;
-}
 
 void pathset_init(struct pathset *s)
 {
@@ -29,7 +22,7 @@ void pathset_clear(struct pathset *s)
 
 static void insert(char **slots, size_t cap, char *item)
 {
-	for (size_t i = hash(item) & (cap - 1);; i = (i + 1) & (cap - 1))
+	for (size_t i = fnv1a64(item) & (cap - 1);; i = (i + 1) & (cap - 1))
 		if (!slots[i]) {
 			slots[i] = item;
 			return;
@@ -40,7 +33,7 @@ bool pathset_has(const struct pathset *s, const char *path)
 {
 	if (!s->cap)
 		return false;
-	for (size_t i = hash(path) & (s->cap - 1); s->slots[i]; i = (i + 1) & (s->cap - 1))
+	for (size_t i = fnv1a64(path) & (s->cap - 1); s->slots[i]; i = (i + 1) & (s->cap - 1))
 		if (strcmp(s->slots[i], path) == 0)
 			return true;
 	return false;
