@@ -34,7 +34,20 @@
 	"Options:\n" \
 	"  --runtime NAME       OCI runtime to use: crun or runc (default: the\n" \
 	"                       config's 'runtime' search order, crun then runc)\n" \
-	"  -h, --help           show this help\n"
+	"  -e, --env K=V[,K=V]  set variables in the container (repeatable)\n" \
+	"  --env-file FILE      set variables from FILE (NAME=value lines; $X expands)\n" \
+	"  --cleanenv           pass not even TERM and the proxy variables from the host\n" \
+	"  --hostname NAME      the container's hostname (its own uts namespace)\n" \
+	"  --no-pid             no pid namespace of its own (its process is not pid 1)\n" \
+	"  --pwd, --cwd DIR     working directory in the container (default: the\n" \
+	"                       image's WorkingDir, else /)\n" \
+	"  -h, --help           show this help\n" \
+	"\n" \
+	"Environment: the host's is not passed, except TERM and the proxy variables.\n" \
+	"Lowest precedence first: the image's Env, then OCHREENV_NAME=value (also\n" \
+	"SINGULARITYENV_ and APPTAINERENV_) from the host, then --env-file, then\n" \
+	"--env. APPEND_PATH / PREPEND_PATH (e.g. OCHREENV_APPEND_PATH=/opt/bin)\n" \
+	"extend PATH. Names that are not shell identifiers are dropped with a warning.\n"
 
 #define CONTAINER_HELP \
 	"The container gets its own pid, mount, ipc and uts namespaces, a fresh /dev,\n" \
@@ -63,15 +76,35 @@ struct exec_options {
 	const char *runtime;
 	const char *image;
 	char **command;
+	struct env_options env;
+	const char *hostname;
+	const char *cwd;
+	bool no_pid;
 };
+
+/* A hostname as the kernel and resolvers accept it: letters, digits, '-'
+ * and '.', at most 64 bytes. */
+static bool hostname_is_valid(const char *h)
+{
+	size_t n = strlen(h);
+	return n > 0 && n <= 64 && h[0] != '-' &&
+	       strspn(h, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-.") == n;
+}
 
 static int parse_options(enum launch_mode mode, int argc, char **argv, struct exec_options *o,
 			 struct error *err)
 {
 	const char *name = mode_names[mode];
-	enum { OPT_RUNTIME = 256 };
+	enum { OPT_RUNTIME = 256, OPT_ENV_FILE, OPT_CLEANENV, OPT_HOSTNAME, OPT_NO_PID, OPT_PWD };
 	static const struct option longopts[] = {
 		{ "runtime", required_argument, NULL, OPT_RUNTIME },
+		{ "env", required_argument, NULL, 'e' },
+		{ "env-file", required_argument, NULL, OPT_ENV_FILE },
+		{ "cleanenv", no_argument, NULL, OPT_CLEANENV },
+		{ "hostname", required_argument, NULL, OPT_HOSTNAME },
+		{ "no-pid", no_argument, NULL, OPT_NO_PID },
+		{ "pwd", required_argument, NULL, OPT_PWD },
+		{ "cwd", required_argument, NULL, OPT_PWD },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -79,10 +112,33 @@ static int parse_options(enum launch_mode mode, int argc, char **argv, struct ex
 	opterr = 0;
 	optind = 1;
 	int c;
-	while ((c = getopt_long(argc, argv, "+:h", longopts, NULL)) != -1) {
+	o->env.env_args = xcalloc((size_t)argc, sizeof *o->env.env_args);
+	while ((c = getopt_long(argc, argv, "+:he:", longopts, NULL)) != -1) {
 		switch (c) {
 		case OPT_RUNTIME:
 			o->runtime = optarg;
+			break;
+		case 'e':
+			o->env.env_args[o->env.n_env_args++] = optarg;
+			break;
+		case OPT_ENV_FILE:
+			o->env.env_file = optarg;
+			break;
+		case OPT_CLEANENV:
+			o->env.cleanenv = true;
+			break;
+		case OPT_HOSTNAME:
+			if (!hostname_is_valid(optarg))
+				return error_set(err, 0, "%s: invalid hostname '%s'", name, optarg);
+			o->hostname = optarg;
+			break;
+		case OPT_NO_PID:
+			o->no_pid = true;
+			break;
+		case OPT_PWD:
+			if (optarg[0] != '/')
+				return error_set(err, 0, "%s: --pwd needs an absolute path, not '%s'", name, optarg);
+			o->cwd = optarg;
 			break;
 		case 'h':
 			fputs(usages[mode], stdout);
@@ -159,7 +215,7 @@ int cmd_launch(struct ochre_context *ctx, enum launch_mode mode, int argc, char 
 	if (image_prepare(&ctx->cfg, ctx->importer_path, o.image, &img, err) < 0)
 		return -1;
 	struct process proc;
-	if (process_from_image(img.config, mode, o.command, img.rootfs, &proc, err) < 0)
+	if (process_from_image(img.config, mode, o.command, img.rootfs, &o.env, o.cwd, &proc, err) < 0)
 		return -1;
 
 	bool rootless = getuid() != 0;
@@ -176,6 +232,8 @@ int cmd_launch(struct ochre_context *ctx, enum launch_mode mode, int argc, char 
 		.proc = &proc,
 		.rootless = rootless,
 		.map_container_root = req.n_uid_ranges > 0,
+		.hostname = o.hostname,
+		.no_pid = o.no_pid,
 	};
 	if (spec_write(s.path, &sp, err) < 0) {
 		session_remove_path(s.path);

@@ -14,7 +14,6 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#define DEFAULT_PATH "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
 struct strv {
 	char **v;
@@ -58,15 +57,6 @@ static void add_strings(struct strv *s, json_object *array)
 		if (item)
 			strv_add(s, xstrdup(item));
 	}
-}
-
-static bool env_has(char **env, size_t n, const char *name)
-{
-	size_t len = strlen(name);
-	for (size_t i = 0; i < n; i++)
-		if (strncmp(env[i], name, len) == 0 && env[i][len] == '=')
-			return true;
-	return false;
 }
 
 /* A file of the image, opened as if the rootfs were "/": a symlinked
@@ -168,7 +158,7 @@ static char *caller_home(void)
 }
 
 int process_from_image(json_object *image_config, enum launch_mode mode, char **user_args, const char *rootfs,
-		       struct process *p, struct error *err)
+		       const struct env_options *env, const char *cwd_override, struct process *p, struct error *err)
 {
 	memset(p, 0, sizeof *p);
 	p->uid = getuid();
@@ -199,23 +189,16 @@ int process_from_image(json_object *image_config, enum launch_mode mode, char **
 	}
 	p->args = args.v;
 
-	/* Image Env first; PATH, HOME and TERM only where the image has none. */
-	struct strv env = { 0 };
-	add_strings(&env, config_field(image_config, "Env"));
-	if (!env_has(env.v, env.n, "PATH"))
-		strv_add(&env, xstrdup(DEFAULT_PATH));
-	if (!env_has(env.v, env.n, "HOME")) {
-		char *home = caller_home();
-		strv_add(&env, xasprintf("HOME=%s", home));
-		free(home);
+	char *home = caller_home();
+	int ret = environment_build(config_field(image_config, "Env"), env, home, &p->env, err);
+	free(home);
+	if (ret < 0) {
+		process_free(p);
+		return -1;
 	}
-	const char *term = getenv("TERM");
-	if (term && !env_has(env.v, env.n, "TERM"))
-		strv_add(&env, xasprintf("TERM=%s", term));
-	p->env = env.v;
 
 	json_object *wd = config_field(image_config, "WorkingDir");
-	const char *cwd = wd ? json_object_get_string(wd) : NULL;
+	const char *cwd = cwd_override ? cwd_override : wd ? json_object_get_string(wd) : NULL;
 	p->cwd = xstrdup(cwd && cwd[0] == '/' ? cwd : "/");
 
 	/* Only root can become another user; a user's container runs as

@@ -4,6 +4,7 @@
 #ifndef OCHRE_PROCESS_H
 #define OCHRE_PROCESS_H
 
+#include "environment.h"
 #include "error.h"
 
 #include <json-c/json.h>
@@ -25,9 +26,11 @@ struct process {
 };
 
 /* image_config: the image's config blob, or NULL for a plain rootfs dir.
- * rootfs: where to resolve a User name (etc/passwd, etc/group). */
+ * rootfs: where to resolve a User name (etc/passwd, etc/group). env: the
+ * environment options; cwd_override: --pwd, or NULL. */
 int process_from_image(json_object *image_config, enum launch_mode mode, char **user_args, const char *rootfs,
-		       struct process *p, struct error *err);
+		       const struct env_options *env, const char *cwd_override, struct process *p,
+		       struct error *err);
 void process_free(struct process *p);
 
 /* "name[:group]" or "uid[:gid]" against ROOTFS/etc/passwd and etc/group. */

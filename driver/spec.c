@@ -81,7 +81,11 @@ static json_object *linux_section(const struct spec_params *p)
 {
 	json_object *l = json_object_new_object();
 	json_object *ns = json_object_new_array();
-	const char *types[] = { "pid", "ipc", "uts", "mount", p->rootless ? "user" : NULL, NULL };
+	/* The starter's own pid namespace stays under --no-pid: the container
+	 * shares it with the runtime instead of getting one of its own. */
+	const char *types[] = { "ipc", "uts", "mount", p->rootless ? "user" : NULL, NULL, NULL };
+	if (!p->no_pid)
+		types[p->rootless ? 4 : 3] = "pid";
 	for (size_t i = 0; types[i]; i++) {
 		json_object *n = json_object_new_object();
 		json_object_object_add(n, "type", json_object_new_string(types[i]));
@@ -151,6 +155,8 @@ char *spec_generate(const struct spec_params *p)
 	json_object *spec = json_object_new_object();
 	json_object_object_add(spec, "ociVersion", json_object_new_string("1.0.2"));
 	json_object_object_add(spec, "process", process_section(p));
+	if (p->hostname)
+		json_object_object_add(spec, "hostname", json_object_new_string(p->hostname));
 	json_object *root = json_object_new_object();
 	json_object_object_add(root, "path", json_object_new_string("rootfs"));
 	json_object_object_add(root, "readonly", json_object_new_boolean(0));

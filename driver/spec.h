@@ -18,6 +18,8 @@ struct spec_params {
 	/* runc insists that container root be mapped: map it to outer id 1,
 	 * the first subordinate id the starter maps. */
 	bool map_container_root;
+	const char *hostname; /* --hostname, or NULL: the host's */
+	bool no_pid;          /* --no-pid: no pid namespace of its own */
 };
 
 /* Build the spec as a JSON string (caller frees). */
