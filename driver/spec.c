@@ -31,10 +31,16 @@ static void add_mount(json_object *mounts, const char *dest, const char *type, c
 	json_object_array_add(mounts, m);
 }
 
-static json_object *mounts(bool rootless)
+static json_object *mounts(bool rootless, bool no_pid)
 {
 	json_object *m = json_object_new_array();
-	add_mount(m, "/proc", "proc", "proc", (const char *[]){ "nosuid", "noexec", "nodev", NULL });
+	/* A new proc needs a pid namespace owned by the mounting user
+	 * namespace; a rootless container without its own (--no-pid) gets
+	 * the starter's proc by bind instead. */
+	if (rootless && no_pid)
+		add_mount(m, "/proc", "none", "/proc", (const char *[]){ "rbind", "nosuid", "noexec", "nodev", NULL });
+	else
+		add_mount(m, "/proc", "proc", "proc", (const char *[]){ "nosuid", "noexec", "nodev", NULL });
 	/* A fresh /dev: the runtime populates it with the standard devices. */
 	add_mount(m, "/dev", "tmpfs", "tmpfs",
 		  (const char *[]){ "nosuid", "strictatime", "mode=755", "size=65536k", NULL });
@@ -161,7 +167,7 @@ char *spec_generate(const struct spec_params *p)
 	json_object_object_add(root, "path", json_object_new_string("rootfs"));
 	json_object_object_add(root, "readonly", json_object_new_boolean(0));
 	json_object_object_add(spec, "root", root);
-	json_object_object_add(spec, "mounts", mounts(p->rootless));
+	json_object_object_add(spec, "mounts", mounts(p->rootless, p->no_pid));
 	json_object_object_add(spec, "linux", linux_section(p));
 
 	char *text = xstrdup(json_object_to_json_string_ext(spec, JSON_C_TO_STRING_PRETTY |
