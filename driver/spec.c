@@ -53,6 +53,11 @@ static json_object *mounts(bool rootless, bool no_pid)
 	add_mount(m, "/dev/shm", "tmpfs", "shm",
 		  (const char *[]){ "nosuid", "noexec", "nodev", "mode=1777", "size=65536k", NULL });
 	add_mount(m, "/dev/mqueue", "mqueue", "mqueue", (const char *[]){ "nosuid", "noexec", "nodev", NULL });
+	/* Compat default (SingularityCE's OCI mode): private, writable /tmp and
+	 * /var/tmp, whatever the image's own are (a rootless caller could not
+	 * write into the image's root-owned ones through the overlay). */
+	add_mount(m, "/tmp", "tmpfs", "tmpfs", (const char *[]){ "nosuid", "nodev", "mode=1777", NULL });
+	add_mount(m, "/var/tmp", "tmpfs", "tmpfs", (const char *[]){ "nosuid", "nodev", "mode=1777", NULL });
 	/* A new sysfs needs a network namespace owned by the mounting user
 	 * namespace; without one a rootless container gets a read-only bind. */
 	if (rootless)

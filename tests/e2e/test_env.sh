@@ -107,3 +107,16 @@ test_rt_hostname_pid_pwd() {
     assert_error "absolute path" oexec --pwd relative "$ROOTFS" /bin/true
     assert_nothing_left
 }
+
+# /tmp and /var/tmp are private tmpfs mounts: writable for any caller
+# (even over a root-owned rootfs), and gone with the container.
+test_rt_private_tmp() {
+    assert_status 0 oexec "$ROOTFS" /bin/sh -c \
+        'grep -E " /tmp | /var/tmp " /proc/self/mounts; echo x >/tmp/f && echo y >/var/tmp/g && echo written'
+    assert_contains "$OUT" "tmpfs /tmp tmpfs" "/tmp must be a tmpfs"
+    assert_contains "$OUT" "tmpfs /var/tmp tmpfs" "/var/tmp must be a tmpfs"
+    assert_contains "$OUT" "written" "/tmp and /var/tmp must be writable"
+    assert_status 0 oexec "$ROOTFS" /bin/sh -c '! [ -e /tmp/f ] && ! [ -e /var/tmp/g ]'
+    [ ! -e "$ROOTFS/tmp/f" ] || fail "a /tmp write reached the image"
+    assert_nothing_left
+}

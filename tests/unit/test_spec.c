@@ -66,6 +66,8 @@ int main(void)
 	CHECK_STR(mount_type(spec, "/sys"), "none", "rootless /sys is a bind");
 	CHECK_STR(mount_type(spec, "/dev"), "tmpfs", "a fresh tmpfs /dev");
 	CHECK_STR(mount_type(spec, "/proc"), "proc", "a /proc");
+	CHECK_STR(mount_type(spec, "/tmp"), "tmpfs", "a private tmpfs /tmp");
+	CHECK_STR(mount_type(spec, "/var/tmp"), "tmpfs", "a private tmpfs /var/tmp");
 	CHECK(!json_object_get_boolean(get(spec, "root.readonly")), "root is writable (overlay upper)");
 	CHECK(get(spec, "process.user.additionalGids") == NULL, "no unmapped supplementary groups");
 	CHECK_STR(json_object_get_string(get(spec, "process.cwd")), "/srv", "cwd");
