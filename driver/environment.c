@@ -3,6 +3,7 @@
 
 #include "../common/log.h"
 #include "fsutil.h"
+#include "strv.h"
 #include "xalloc.h"
 
 #include <ctype.h>
@@ -21,8 +22,7 @@ static const char *const host_passed[] = {
 static const char *const host_prefixes[] = { "SINGULARITYENV_", "APPTAINERENV_", "OCHREENV_" };
 
 struct env {
-	char **v;
-	size_t n, cap;
+	struct strv vars;
 	char *append_path, *prepend_path;
 };
 
@@ -39,9 +39,9 @@ static bool valid_name(const char *name, size_t len)
 static const char *env_get(const struct env *e, const char *name)
 {
 	size_t len = strlen(name);
-	for (size_t i = 0; i < e->n; i++)
-		if (strncmp(e->v[i], name, len) == 0 && e->v[i][len] == '=')
-			return e->v[i] + len + 1;
+	for (size_t i = 0; i < e->vars.n; i++)
+		if (strncmp(e->vars.v[i], name, len) == 0 && e->vars.v[i][len] == '=')
+			return e->vars.v[i] + len + 1;
 	return NULL;
 }
 
@@ -63,20 +63,13 @@ static void env_set(struct env *e, const char *name, size_t len, const char *val
 		return;
 	}
 	char *item = xasprintf("%.*s=%s", (int)len, name, value);
-	for (size_t i = 0; i < e->n; i++)
-		if (strncmp(e->v[i], name, len) == 0 && e->v[i][len] == '=') {
-			free(e->v[i]);
-			e->v[i] = item;
+	for (size_t i = 0; i < e->vars.n; i++)
+		if (strncmp(e->vars.v[i], name, len) == 0 && e->vars.v[i][len] == '=') {
+			free(e->vars.v[i]);
+			e->vars.v[i] = item;
 			return;
 		}
-	if (e->n + 2 > e->cap) {
-		e->cap = e->cap ? 2 * e->cap : 32;
-		e->v = realloc(e->v, e->cap * sizeof *e->v);
-		if (!e->v)
-			abort();
-	}
-	e->v[e->n++] = item;
-	e->v[e->n] = NULL;
+	strv_add(&e->vars, item);
 }
 
 /* "NAME=value" as one string. */
@@ -227,9 +220,7 @@ int environment_build(json_object *image_env, const struct env_options *o, const
 				env_set_pair(&e, *h + plen, host_prefixes[k]);
 	}
 	if (o->env_file && read_env_file(&e, o->env_file, err) < 0) {
-		for (size_t i = 0; i < e.n; i++)
-			free(e.v[i]);
-		free(e.v);
+		strv_free(e.vars.v);
 		free(e.append_path);
 		free(e.prepend_path);
 		return -1;
@@ -247,6 +238,6 @@ int environment_build(json_object *image_env, const struct env_options *o, const
 		env_set(&e, "HOME", 4, home, "HOME");
 	free(e.append_path);
 	free(e.prepend_path);
-	*out = e.v;
+	*out = e.vars.v;
 	return 0;
 }

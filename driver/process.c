@@ -2,6 +2,7 @@
 #include "process.h"
 
 #include "../common/log.h"
+#include "strv.h"
 #include "xalloc.h"
 
 #include <errno.h>
@@ -14,30 +15,6 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-
-struct strv {
-	char **v;
-	size_t n, cap;
-};
-
-static void strv_add(struct strv *s, char *item)
-{
-	if (s->n + 2 > s->cap) {
-		s->cap = s->cap ? 2 * s->cap : 16;
-		s->v = realloc(s->v, s->cap * sizeof *s->v);
-		if (!s->v)
-			abort();
-	}
-	s->v[s->n++] = item;
-	s->v[s->n] = NULL;
-}
-
-static void strv_free(char **v)
-{
-	for (size_t i = 0; v && v[i]; i++)
-		free(v[i]);
-	free(v);
-}
 
 static json_object *config_field(json_object *image_config, const char *key)
 {
