@@ -215,28 +215,24 @@ run_e2e_case() {
     chmod 0755 "$tt"
     log=$RUNDIR/log.$$
     : >"$log"
+    # As the user: setpriv rather than runuser, since it execs (no PAM
+    # session, no extra parent), so timeout's process-group kill reaches the
+    # whole case.
+    local -a as=()
+    home=${HOME:-/root}
     if [ "$who" = user ] && [ "$owner" != "$(id -un)" ]; then
         chown "$owner:" "$tt"
         home=$(getent passwd "$owner" | cut -d: -f6)
-        # setpriv rather than runuser: it execs (no PAM session, no extra
-        # parent), so timeout's process-group kill reaches the whole case.
-        timeout -k 10 "$TIMEOUT" \
-            setpriv --reuid="$owner" --regid="$owner" --init-groups \
-            env -i PATH="$SAFE_PATH" HOME="${home:-/}" USER="$owner" LOGNAME="$owner" \
-            OCHRE_PREFIX="$OCHRE_PREFIX" OCHRE_ROOTFS="$OCHRE_ROOTFS" \
-            OCHRE_IMAGES="$OCHRE_IMAGES" OCHRE_HOSTILE="$OCHRE_HOSTILE" \
-            OCHRE_RUNTIME="$rt" OCHRE_TEST_USER="$OCHRE_TEST_USER" TESTTMP="$tt" \
-            bash "$RUNDIR/e2e/lib.sh" --run-case "$RUNDIR/e2e/${file##*/}" "$func" \
-            >"$log" 2>&1 </dev/null || rc=$?
-    else
-        timeout -k 10 "$TIMEOUT" \
-            env -i PATH="$SAFE_PATH" HOME="${HOME:-/root}" USER="$owner" LOGNAME="$owner" \
-            OCHRE_PREFIX="$OCHRE_PREFIX" OCHRE_ROOTFS="$OCHRE_ROOTFS" \
-            OCHRE_IMAGES="$OCHRE_IMAGES" OCHRE_HOSTILE="$OCHRE_HOSTILE" \
-            OCHRE_RUNTIME="$rt" OCHRE_TEST_USER="$OCHRE_TEST_USER" TESTTMP="$tt" \
-            bash "$RUNDIR/e2e/lib.sh" --run-case "$RUNDIR/e2e/${file##*/}" "$func" \
-            >"$log" 2>&1 </dev/null || rc=$?
+        home=${home:-/}
+        as=(setpriv --reuid="$owner" --regid="$owner" --init-groups)
     fi
+    timeout -k 10 "$TIMEOUT" "${as[@]}" \
+        env -i PATH="$SAFE_PATH" HOME="$home" USER="$owner" LOGNAME="$owner" \
+        OCHRE_PREFIX="$OCHRE_PREFIX" OCHRE_ROOTFS="$OCHRE_ROOTFS" \
+        OCHRE_IMAGES="$OCHRE_IMAGES" OCHRE_HOSTILE="$OCHRE_HOSTILE" \
+        OCHRE_RUNTIME="$rt" OCHRE_TEST_USER="$OCHRE_TEST_USER" TESTTMP="$tt" \
+        bash "$RUNDIR/e2e/lib.sh" --run-case "$RUNDIR/e2e/${file##*/}" "$func" \
+        >"$log" 2>&1 </dev/null || rc=$?
     case $rc in
         0) report PASS "$name" ;;
         77) report SKIP "$name" "$log" ;;
