@@ -3,6 +3,7 @@
 #include "path.h"
 
 #include <ctype.h>
+#include <stdbool.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -36,6 +37,17 @@ void config_init(struct ochre_config *cfg)
 	cfg->runtimes[1] = RUNTIME_RUNC;
 	cfg->n_runtimes = 2;
 	cfg->tmpfs_size = DEFAULT_TMPFS_SIZE;
+	cfg->overlay = OVERLAY_AUTO;
+	cfg->allow_setuid = 1;
+	cfg->allow_user_overlay = 1;
+	cfg->user_bind_control = 1;
+}
+
+static void list_free(struct config_list *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		free(l->v[i]);
+	l->n = 0;
 }
 
 void config_free(struct ochre_config *cfg)
@@ -45,6 +57,12 @@ void config_free(struct ochre_config *cfg)
 	free(cfg->session_dir);
 	free(cfg->cache_dir);
 	free(cfg->conmon_path);
+	free(cfg->fuse_overlayfs_path);
+	free(cfg->fusermount_path);
+	list_free(&cfg->bind_paths);
+	list_free(&cfg->limit_paths);
+	list_free(&cfg->limit_owners);
+	list_free(&cfg->security);
 	memset(cfg, 0, sizeof *cfg);
 }
 
@@ -135,9 +153,78 @@ static int set_path(struct parse_ctx *ctx, const char *directive, char **slot, c
 	return 0;
 }
 
+static int set_bool(struct parse_ctx *ctx, const char *directive, int *slot, const char *value)
+{
+	if (strcmp(value, "yes") == 0)
+		*slot = 1;
+	else if (strcmp(value, "no") == 0)
+		*slot = 0;
+	else
+		return fail(ctx, "'%s' must be yes or no, not '%s'", directive, value);
+	return 0;
+}
+
+static int set_overlay(struct parse_ctx *ctx, struct ochre_config *cfg, const char *value)
+{
+	static const char *const modes[] = { [OVERLAY_AUTO] = "auto", [OVERLAY_KERNEL] = "kernel",
+					     [OVERLAY_FUSE] = "fuse" };
+	for (size_t i = 0; i < sizeof modes / sizeof modes[0]; i++)
+		if (strcmp(value, modes[i]) == 0) {
+			cfg->overlay = (enum overlay_mode)i;
+			return 0;
+		}
+	return fail(ctx, "'overlay' must be auto, kernel or fuse, not '%s'", value);
+}
+
+/* Values a list directive accepts. */
+enum list_kind { LIST_BIND, LIST_PATH, LIST_OWNER, LIST_SECURITY };
+
+static bool list_item_ok(enum list_kind kind, const char *item)
+{
+	switch (kind) {
+	case LIST_BIND: {
+		/* SRC[:DST], both clean absolute paths */
+		char buf[4096];
+		snprintf(buf, sizeof buf, "%s", item);
+		char *colon = strchr(buf, ':');
+		if (colon)
+			*colon = '\0';
+		return path_is_clean_absolute(buf) && (!colon || path_is_clean_absolute(colon + 1));
+	}
+	case LIST_PATH:
+		return path_is_clean_absolute(item);
+	case LIST_OWNER:
+		return item[0] && strspn(item, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") ==
+					  strlen(item) && item[0] != '-';
+	case LIST_SECURITY:
+		return (strncmp(item, "selinux:", 8) == 0 && item[8]) || (strncmp(item, "apparmor:", 9) == 0 && item[9]);
+	default:
+		return false;
+	}
+}
+
+/* A list directive: "a, b" adds a and b; given again, it adds more. */
+static int add_to_list(struct parse_ctx *ctx, const char *directive, struct config_list *l, enum list_kind kind,
+		       char *value)
+{
+	for (char *save = NULL, *tok = strtok_r(value, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		tok = trim(tok);
+		if (!list_item_ok(kind, tok))
+			return fail(ctx, "bad value '%s' for '%s'", tok, directive);
+		if (l->n == CONFIG_MAX_LIST)
+			return fail(ctx, "more than %d values for '%s'", CONFIG_MAX_LIST, directive);
+		if (!(l->v[l->n] = strdup(tok)))
+			return fail(ctx, "out of memory");
+		l->n++;
+	}
+	return 0;
+}
+
 enum directive {
 	DIR_RUNTIME, DIR_CRUN_PATH, DIR_RUNC_PATH, DIR_TMPFS_SIZE, DIR_SESSION_DIR, DIR_CACHE_DIR,
-	DIR_CONMON_PATH, DIR_COUNT,
+	DIR_CONMON_PATH, DIR_FUSE_OVERLAYFS_PATH, DIR_FUSERMOUNT_PATH, DIR_OVERLAY, DIR_ALLOW_SETUID,
+	DIR_ALLOW_USER_OVERLAY, DIR_USER_BIND_CONTROL, DIR_BIND_PATH, DIR_LIMIT_PATHS, DIR_LIMIT_OWNERS,
+	DIR_SECURITY, DIR_COUNT,
 };
 
 static const char *const directive_names[DIR_COUNT] = {
@@ -148,7 +235,23 @@ static const char *const directive_names[DIR_COUNT] = {
 	[DIR_SESSION_DIR] = "session dir",
 	[DIR_CACHE_DIR] = "cache dir",
 	[DIR_CONMON_PATH] = "conmon path",
+	[DIR_FUSE_OVERLAYFS_PATH] = "fuse-overlayfs path",
+	[DIR_FUSERMOUNT_PATH] = "fusermount3 path",
+	[DIR_OVERLAY] = "overlay",
+	[DIR_ALLOW_SETUID] = "allow setuid",
+	[DIR_ALLOW_USER_OVERLAY] = "allow user overlay",
+	[DIR_USER_BIND_CONTROL] = "user bind control",
+	[DIR_BIND_PATH] = "bind path",
+	[DIR_LIMIT_PATHS] = "limit container paths",
+	[DIR_LIMIT_OWNERS] = "limit container owners",
+	[DIR_SECURITY] = "security",
 };
+
+/* These may be given more than once. */
+static bool repeatable(enum directive d)
+{
+	return d == DIR_BIND_PATH || d == DIR_LIMIT_PATHS || d == DIR_LIMIT_OWNERS || d == DIR_SECURITY;
+}
 
 static int apply(struct parse_ctx *ctx, struct ochre_config *cfg, enum directive d, char *value)
 {
@@ -169,6 +272,26 @@ static int apply(struct parse_ctx *ctx, struct ochre_config *cfg, enum directive
 		return set_path(ctx, directive_names[d], &cfg->cache_dir, value);
 	case DIR_CONMON_PATH:
 		return set_path(ctx, directive_names[d], &cfg->conmon_path, value);
+	case DIR_FUSE_OVERLAYFS_PATH:
+		return set_path(ctx, directive_names[d], &cfg->fuse_overlayfs_path, value);
+	case DIR_FUSERMOUNT_PATH:
+		return set_path(ctx, directive_names[d], &cfg->fusermount_path, value);
+	case DIR_OVERLAY:
+		return set_overlay(ctx, cfg, value);
+	case DIR_ALLOW_SETUID:
+		return set_bool(ctx, directive_names[d], &cfg->allow_setuid, value);
+	case DIR_ALLOW_USER_OVERLAY:
+		return set_bool(ctx, directive_names[d], &cfg->allow_user_overlay, value);
+	case DIR_USER_BIND_CONTROL:
+		return set_bool(ctx, directive_names[d], &cfg->user_bind_control, value);
+	case DIR_BIND_PATH:
+		return add_to_list(ctx, directive_names[d], &cfg->bind_paths, LIST_BIND, value);
+	case DIR_LIMIT_PATHS:
+		return add_to_list(ctx, directive_names[d], &cfg->limit_paths, LIST_PATH, value);
+	case DIR_LIMIT_OWNERS:
+		return add_to_list(ctx, directive_names[d], &cfg->limit_owners, LIST_OWNER, value);
+	case DIR_SECURITY:
+		return add_to_list(ctx, directive_names[d], &cfg->security, LIST_SECURITY, value);
 	case DIR_COUNT:
 	default:
 		break;
@@ -211,7 +334,7 @@ int config_parse(const char *name, char *text, size_t len, struct ochre_config *
 				break;
 		if (d == DIR_COUNT)
 			return fail(&ctx, "unknown directive '%s'", key);
-		if (seen[d]++)
+		if (seen[d]++ && !repeatable((enum directive)d))
 			return fail(&ctx, "'%s' is set twice", key);
 		if (*value == '\0')
 			return fail(&ctx, "'%s' needs a value", key);

@@ -19,6 +19,20 @@ enum runtime_kind {
 	RUNTIME_KIND_COUNT,
 };
 
+#define CONFIG_MAX_LIST 64 /* entries of a list directive */
+
+enum overlay_mode {
+	OVERLAY_AUTO,   /* kernel overlay, else fuse-overlayfs */
+	OVERLAY_KERNEL, /* kernel overlay only */
+	OVERLAY_FUSE,   /* fuse-overlayfs only */
+};
+
+/* A directive that may be given many times, or hold a comma list. */
+struct config_list {
+	char *v[CONFIG_MAX_LIST];
+	size_t n;
+};
+
 struct ochre_config {
 	enum runtime_kind runtimes[CONFIG_MAX_RUNTIMES]; /* search order */
 	size_t n_runtimes;
@@ -27,6 +41,16 @@ struct ochre_config {
 	char *session_dir;                      /* NULL: per-user default */
 	char *cache_dir;                        /* NULL: per-user default */
 	char *conmon_path;                      /* NULL: search the system dirs */
+	char *fuse_overlayfs_path;              /* NULL: search the system dirs */
+	char *fusermount_path;                  /* NULL: search the system dirs */
+	enum overlay_mode overlay;
+	int allow_setuid;                       /* 1 (default) or 0 */
+	int allow_user_overlay;                 /* 1 (default) or 0: -o/--overlay */
+	int user_bind_control;                  /* 1 (default) or 0: -B/--mount */
+	struct config_list bind_paths;          /* "SRC[:DST]", for --no-compat */
+	struct config_list limit_paths;         /* clean absolute paths */
+	struct config_list limit_owners;        /* user names or uids */
+	struct config_list security;            /* "selinux:LABEL", "apparmor:PROFILE" */
 };
 
 const char *runtime_kind_name(enum runtime_kind kind);

@@ -80,6 +80,8 @@ long request_format(const struct starter_request *req, char *buf, size_t cap,
 		emit_value(&w, "lower", req->lowers[i]);
 	if (req->tmpfs_size)
 		emit(&w, "tmpfs-size %llu\n", req->tmpfs_size);
+	if (req->upper)
+		emit_value(&w, "upper", req->upper);
 	for (size_t i = 0; i < req->n_uid_ranges; i++)
 		emit(&w, "uid-range %lu %lu %lu\n", req->uid_ranges[i].inside,
 		     req->uid_ranges[i].outside, req->uid_ranges[i].count);
@@ -146,7 +148,7 @@ static int parse_range(char *value, struct id_range *r)
 enum key {
 	KEY_MODE, KEY_SYNC_FD, KEY_LOG_LEVEL, KEY_SESSION, KEY_LOWER, KEY_TMPFS_SIZE, KEY_UID_RANGE,
 	KEY_GID_RANGE, KEY_NEWUIDMAP, KEY_NEWGIDMAP, KEY_LIFELINE_FD, KEY_PAYLOAD,
-	KEY_ARG, KEY_END, KEY_COUNT,
+	KEY_ARG, KEY_UPPER, KEY_END, KEY_COUNT,
 };
 
 static const struct {
@@ -166,6 +168,7 @@ static const struct {
 	[KEY_LIFELINE_FD] = { "lifeline-fd", 1 },
 	[KEY_PAYLOAD] = { "payload", 1 },
 	[KEY_ARG] = { "arg", REQUEST_MAX_ARGS },
+	[KEY_UPPER] = { "upper", 1 },
 	[KEY_END] = { "end", 1 },
 };
 
@@ -216,6 +219,9 @@ static int parse_line(int key, char *value, struct starter_request *req, char *e
 	case KEY_LOWER:
 		req->lowers[req->n_lowers++] = value;
 		return check_path("lower", value, err, errlen);
+	case KEY_UPPER:
+		req->upper = value;
+		return check_path("upper", value, err, errlen);
 	case KEY_TMPFS_SIZE:
 		if (parse_ulong(value, REQUEST_MAX_TMPFS_SIZE, &n) < 0 || n == 0)
 			return fail(err, errlen, "starter request: bad tmpfs-size '%s'", value);
@@ -307,7 +313,7 @@ int request_parse(char *buf, size_t len, struct starter_request *req, char *err,
 	static const int run_required[] = { KEY_SESSION, KEY_LOWER, KEY_TMPFS_SIZE, KEY_PAYLOAD, KEY_ARG };
 	static const int run_refused[] = { KEY_SYNC_FD };
 	static const int enter_required[] = { KEY_PAYLOAD, KEY_ARG };
-	static const int enter_refused[] = { KEY_SESSION, KEY_LOWER, KEY_TMPFS_SIZE, KEY_UID_RANGE,
+	static const int enter_refused[] = { KEY_SESSION, KEY_LOWER, KEY_TMPFS_SIZE, KEY_UPPER, KEY_UID_RANGE,
 					     KEY_GID_RANGE, KEY_NEWUIDMAP, KEY_NEWGIDMAP, KEY_LIFELINE_FD };
 	bool enter = req->mode == REQUEST_MODE_ENTER;
 	const int *required = enter ? enter_required : run_required;

@@ -13,6 +13,9 @@
  *   session /run/user/1000/ochre/s-Ab12  (clean absolute path, caller-owned, 0700)
  *   lower /home/u/rootfs                 (1..16, the first is top-most)
  *   tmpfs-size 67108864                  (bytes, for the overlay's upper tmpfs)
+ *   upper /home/u/overlay                (optional: a persistent writable overlay
+ *                                         dir, caller-owned, holding upper/ and
+ *                                         work/; replaces the tmpfs upper)
  *   uid-range 1 100000 65536             (optional, 0..4: subordinate ids for
  *   gid-range 1 100000 65536              the rootless outer user namespace)
  *   newuidmap /usr/bin/newuidmap         (required with uid-range)
@@ -67,6 +70,7 @@ struct starter_request {
 	const char *lowers[REQUEST_MAX_LOWERS];
 	size_t n_lowers;
 	unsigned long long tmpfs_size;
+	const char *upper; /* NULL: a tmpfs upper */
 	struct id_range uid_ranges[REQUEST_MAX_ID_RANGES];
 	size_t n_uid_ranges;
 	struct id_range gid_ranges[REQUEST_MAX_ID_RANGES];

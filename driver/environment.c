@@ -72,6 +72,26 @@ static void env_set(struct env *e, const char *name, size_t len, const char *val
 	strv_add(&e->vars, item);
 }
 
+/* --no-compat: the host's environment, but not what would break the image
+ * (its PATH and libraries), nor what this launch sets itself (HOME) or
+ * passes on by prefix. The image's Env, applied next, overrides the rest. */
+static void pass_host_environment(struct env *e)
+{
+	static const char *const kept_out[] = { "PATH", "HOME", "LD_LIBRARY_PATH", "LD_PRELOAD", "PWD", "OLDPWD",
+						"SHLVL", "_" };
+	for (char **h = environ; *h; h++) {
+		size_t len = strcspn(*h, "=");
+		bool skip = (*h)[len] != '=';
+		for (size_t i = 0; !skip && i < sizeof kept_out / sizeof kept_out[0]; i++)
+			skip = strlen(kept_out[i]) == len && strncmp(*h, kept_out[i], len) == 0;
+		for (size_t i = 0; !skip && i < sizeof host_prefixes / sizeof host_prefixes[0]; i++)
+			skip = strncmp(*h, host_prefixes[i], strlen(host_prefixes[i])) == 0;
+		/* Quietly: a host variable with an odd name is not the user's doing. */
+		if (!skip && valid_name(*h, len))
+			env_set(e, *h, len, *h + len + 1, "host");
+	}
+}
+
 /* "NAME=value" as one string. */
 static void env_set_pair(struct env *e, const char *pair, const char *source)
 {
@@ -201,7 +221,9 @@ int environment_build(json_object *image_env, const struct env_options *o, const
 		      struct error *err)
 {
 	struct env e = { 0 };
-	if (!o->cleanenv)
+	if (!o->cleanenv && o->host_env)
+		pass_host_environment(&e);
+	else if (!o->cleanenv)
 		for (size_t i = 0; i < sizeof host_passed / sizeof host_passed[0]; i++) {
 			const char *v = getenv(host_passed[i]);
 			if (v)
@@ -213,6 +235,9 @@ int environment_build(json_object *image_env, const struct env_options *o, const
 		if (pair)
 			env_set_pair(&e, pair, "image Env");
 	}
+	/* The container's home, whatever the image's Env says; the user's own
+	 * settings below may still change it. */
+	env_set(&e, "HOME", 4, home, "HOME");
 	for (size_t k = 0; k < sizeof host_prefixes / sizeof host_prefixes[0]; k++) {
 		size_t plen = strlen(host_prefixes[k]);
 		for (char **h = environ; *h; h++)
@@ -234,8 +259,6 @@ int environment_build(json_object *image_env, const struct env_options *o, const
 				     e.append_path ? e.append_path : "");
 	env_set(&e, "PATH", 4, final_path, "PATH");
 	free(final_path);
-	if (!env_get(&e, "HOME"))
-		env_set(&e, "HOME", 4, home, "HOME");
 	free(e.append_path);
 	free(e.prepend_path);
 	*out = e.vars.v;

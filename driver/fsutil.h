@@ -5,6 +5,7 @@
 #include "error.h"
 
 #include <stddef.h>
+#include <stdio.h>
 
 /* Remove dirfd/name and everything below it, never following symlinks.
  * Directories without owner rwx are made accessible first (as extracted
@@ -20,6 +21,11 @@ int read_file(const char *path, size_t max, char **out, size_t *len, struct erro
 
 /* mkdir -p for a private (0700) directory owned by the caller. */
 int make_private_dirs(const char *path, struct error *err);
+
+/* Open REL of an image's root filesystem for reading as if ROOTFS were
+ * "/": symlinks resolve inside it, so a symlinked etc/passwd cannot make
+ * us read a host file. NULL when missing. */
+FILE *fopen_in_root(const char *rootfs, const char *rel);
 
 /* FNV-1a, 64 bits: a short, stable name for a path (not a secure hash). */
 unsigned long long fnv1a64(const char *s);

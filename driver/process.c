@@ -2,17 +2,16 @@
 #include "process.h"
 
 #include "../common/log.h"
+#include "fsutil.h"
 #include "strv.h"
 #include "xalloc.h"
 
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/openat2.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 
@@ -36,23 +35,10 @@ static void add_strings(struct strv *s, json_object *array)
 	}
 }
 
-/* A file of the image, opened as if the rootfs were "/": a symlinked
- * etc/passwd cannot make us read a host file. */
-static FILE *open_in_rootfs(const char *rootfs, const char *rel)
-{
-	int root = open(rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (root < 0)
-		return NULL;
-	struct open_how how = { .flags = O_RDONLY | O_CLOEXEC, .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS };
-	int fd = (int)syscall(SYS_openat2, root, rel, &how, sizeof how);
-	close(root);
-	return fd < 0 ? NULL : fdopen(fd, "r");
-}
-
 /* Look NAME up in a passwd-style file: field 3 (uid/gid) and field 4. */
 static bool lookup_name(const char *rootfs, const char *file, const char *name, long *id, long *group)
 {
-	FILE *f = open_in_rootfs(rootfs, file);
+	FILE *f = fopen_in_root(rootfs, file);
 	if (!f)
 		return false;
 	char line[1024];
@@ -77,7 +63,7 @@ static bool lookup_name(const char *rootfs, const char *file, const char *name, 
 /* A numeric uid's primary group, when the image's passwd knows it; else 0. */
 static long primary_gid(const char *rootfs, long uid)
 {
-	FILE *f = open_in_rootfs(rootfs, "etc/passwd");
+	FILE *f = fopen_in_root(rootfs, "etc/passwd");
 	char line[1024];
 	long gid = 0;
 	while (f && fgets(line, sizeof line, f)) {
@@ -128,14 +114,8 @@ int resolve_image_user(const char *rootfs, const char *spec, uid_t *uid, gid_t *
 	return ret;
 }
 
-static char *caller_home(void)
-{
-	struct passwd *pw = getpwuid(getuid());
-	return xstrdup(pw && pw->pw_dir && pw->pw_dir[0] == '/' ? pw->pw_dir : "/");
-}
-
 int process_from_image(json_object *image_config, enum launch_mode mode, char **user_args, const char *rootfs,
-		       const struct env_options *env, const char *cwd_override, struct process *p, struct error *err)
+		       const struct env_options *env, const char *home, struct process *p, struct error *err)
 {
 	memset(p, 0, sizeof *p);
 	p->uid = getuid();
@@ -166,17 +146,15 @@ int process_from_image(json_object *image_config, enum launch_mode mode, char **
 	}
 	p->args = args.v;
 
-	char *home = caller_home();
-	int ret = environment_build(config_field(image_config, "Env"), env, home, &p->env, err);
-	free(home);
-	if (ret < 0) {
+	if (environment_build(config_field(image_config, "Env"), env, home, &p->env, err) < 0) {
 		process_free(p);
 		return -1;
 	}
 
 	json_object *wd = config_field(image_config, "WorkingDir");
-	const char *cwd = cwd_override ? cwd_override : wd ? json_object_get_string(wd) : NULL;
-	p->cwd = xstrdup(cwd && cwd[0] == '/' ? cwd : "/");
+	const char *cwd = wd ? json_object_get_string(wd) : NULL;
+	if (cwd && cwd[0] == '/' && strcmp(cwd, "/") != 0)
+		p->cwd = xstrdup(cwd);
 
 	/* Only root can become another user; a user's container runs as
 	 * themselves (the image's User applies under --fakeroot). */

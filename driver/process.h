@@ -20,16 +20,17 @@ enum launch_mode {
 struct process {
 	char **args; /* NULL-terminated */
 	char **env;  /* NULL-terminated, "NAME=value" */
-	char *cwd;
+	char *cwd;   /* the image's WorkingDir (NULL when unset or "/"), until
+		      * the launch decides (container.c) */
 	uid_t uid;
 	gid_t gid;
 };
 
 /* image_config: the image's config blob, or NULL for a plain rootfs dir.
  * rootfs: where to resolve a User name (etc/passwd, etc/group). env: the
- * environment options; cwd_override: --pwd, or NULL. */
+ * environment options; home: the container's home directory (HOME). */
 int process_from_image(json_object *image_config, enum launch_mode mode, char **user_args, const char *rootfs,
-		       const struct env_options *env, const char *cwd_override, struct process *p,
+		       const struct env_options *env, const char *home, struct process *p,
 		       struct error *err);
 void process_free(struct process *p);
 

@@ -1,25 +1,25 @@
 /* config.json: the OCI runtime spec for one container. The runtime trusts
- * it entirely, so every policy decision is made before it is written. */
+ * it entirely, so every policy decision is made before it is written
+ * (container.c); this only writes the decisions down. */
 #ifndef OCHRE_SPEC_H
 #define OCHRE_SPEC_H
 
+#include "container.h"
 #include "error.h"
-#include "process.h"
 
 #include <stdbool.h>
-#include <sys/types.h>
 
 struct spec_params {
-	const struct process *proc; /* args, env, cwd, uid, gid */
+	const struct container *c;
 	/* Non-root caller: the runtime runs as root of the starter's outer
-	 * user namespace (id 0 = the caller) and must create an inner one
-	 * mapping the caller's own ids back. */
-	bool rootless;
+	 * user namespace (id 0 = the caller) and creates an inner one mapping
+	 * the container's ids to it: the caller's own uid to outer 0, or, for
+	 * --fakeroot, container root to outer 0 and container 1..subids to
+	 * outer 1..subids (which the starter maps to /etc/subuid ranges). */
+	unsigned long subids;
 	/* runc insists that container root be mapped: map it to outer id 1,
 	 * the first subordinate id the starter maps. */
 	bool map_container_root;
-	const char *hostname; /* --hostname, or NULL: the host's */
-	bool no_pid;          /* --no-pid: no pid namespace of its own */
 };
 
 /* Build the spec as a JSON string (caller frees). */

@@ -179,17 +179,27 @@ static noreturn void enter_and_exec(const struct starter_request *req)
 	die_errno("exec %s", req->payload);
 }
 
-/* Phase 4: the caller's session dir must be theirs and private. */
-static int open_session(const char *path)
+/* Phase 4: a directory the caller owns, opened without following symlinks. */
+static int open_owned_dir(const char *what, const char *path)
 {
 	int fd = open_dir_nofollow(path);
 	if (fd < 0)
-		die_errno("session dir '%s'", path);
+		die_errno("%s '%s'", what, path);
+	struct stat st;
+	if (fstat(fd, &st) < 0)
+		die_errno("%s '%s'", what, path);
+	if (st.st_uid != getuid())
+		die("%s '%s' is not owned by the caller", what, path);
+	return fd;
+}
+
+/* The caller's session dir must be theirs and private. */
+static int open_session(const char *path)
+{
+	int fd = open_owned_dir("session dir", path);
 	struct stat st;
 	if (fstat(fd, &st) < 0)
 		die_errno("session dir '%s'", path);
-	if (st.st_uid != getuid())
-		die("session dir '%s' is not owned by the caller", path);
 	if (st.st_mode & 077)
 		die("session dir '%s' must be private (mode 0700)", path);
 	return fd;
@@ -242,6 +252,7 @@ static noreturn void container_init(const struct launch *l, int ready_fd, int go
 	int lower_fds[REQUEST_MAX_LOWERS];
 	int session_fd = open_session(req->session);
 	open_lowers(req, lower_fds);
+	int persistent_fd = req->upper ? open_owned_dir("writable overlay", req->upper) : -1;
 	struct overlay_plan plan = {
 		.session_fd = session_fd,
 		.session = req->session,
@@ -249,6 +260,8 @@ static noreturn void container_init(const struct launch *l, int ready_fd, int go
 		.lower_paths = req->lowers,
 		.n_lowers = req->n_lowers,
 		.tmpfs_size = req->tmpfs_size,
+		.persistent_fd = persistent_fd,
+		.persistent = req->upper,
 		.in_user_namespace = l->rootless,
 	};
 	mounts_overlay_rootfs(&plan);
@@ -256,6 +269,8 @@ static noreturn void container_init(const struct launch *l, int ready_fd, int go
 
 	/* The mounts are done: nothing below needs the paths' fds. */
 	close(session_fd);
+	if (persistent_fd >= 0)
+		close(persistent_fd);
 	for (size_t i = 0; i < req->n_lowers; i++)
 		close(lower_fds[i]);
 

@@ -65,9 +65,20 @@ static int mount_upper_tmpfs(const struct overlay_plan *plan)
 	return tmpfs_fd;
 }
 
+/* A persistent overlay dir: upper/ and work/ in it, made if missing. */
+static int persistent_upper(const struct overlay_plan *plan)
+{
+	int fd = openat(plan->persistent_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		die_errno("open overlay dir %s", plan->persistent);
+	if ((mkdirat(fd, "upper", 0755) < 0 && errno != EEXIST) || (mkdirat(fd, "work", 0700) < 0 && errno != EEXIST))
+		die_errno("create upper and work dirs in %s", plan->persistent);
+	return fd;
+}
+
 void mounts_overlay_rootfs(const struct overlay_plan *plan)
 {
-	int tmpfs_fd = mount_upper_tmpfs(plan);
+	int tmpfs_fd = plan->persistent_fd >= 0 ? persistent_upper(plan) : mount_upper_tmpfs(plan);
 	int upper_fd = open_subdir_nofollow(tmpfs_fd, "upper");
 	int work_fd = open_subdir_nofollow(tmpfs_fd, "work");
 	int target_fd = open_subdir_nofollow(plan->session_fd, ROOTFS_DIR);
@@ -99,9 +110,14 @@ void mounts_overlay_rootfs(const struct overlay_plan *plan)
 		for (size_t i = 0; i < plan->n_lowers && l < sizeof lowers; i++)
 			l += (size_t)snprintf(lowers + l, sizeof lowers - l, "%s%s", i ? ":" : "",
 					      plan->lower_paths[i]);
+		char upper[4096];
+		if (plan->persistent_fd >= 0)
+			snprintf(upper, sizeof upper, "%s/upper", plan->persistent);
+		else
+			snprintf(upper, sizeof upper, "%s/%s/upper", plan->session, OVERLAY_DIR);
 		log_debug("[starter] mount overlay on %s/%s (nosuid,nodev,lowerdir=%s,"
-			  "upperdir=%s/%s/upper,redirect_dir=nofollow,metacopy=off%s)",
-			  plan->session, ROOTFS_DIR, lowers, plan->session, OVERLAY_DIR, flavour);
+			  "upperdir=%s,redirect_dir=nofollow,metacopy=off%s)",
+			  plan->session, ROOTFS_DIR, lowers, upper, flavour);
 	}
 	if (mount("overlay", target, "overlay", MS_NOSUID | MS_NODEV, data) < 0)
 		die_errno("mount overlay on %s/%s (lower %s)", plan->session, ROOTFS_DIR,

@@ -13,6 +13,8 @@ struct overlay_plan {
 	const char *const *lower_paths;
 	size_t n_lowers;
 	unsigned long long tmpfs_size;
+	int persistent_fd;      /* O_PATH fd of a writable overlay dir, or -1 */
+	const char *persistent; /* its path, for messages */
 	bool in_user_namespace; /* rootless: overlay needs userxattr */
 };
 
@@ -23,8 +25,9 @@ void mounts_make_private(void);
  * read /proc/PID of the pids they see, which are pids of this namespace. */
 void mounts_fresh_proc(void);
 
-/* Mount a tmpfs on SESSION/overlay holding upper/ and work/, then an overlay
- * of the lowers with that upper onto SESSION/rootfs. */
+/* Mount a tmpfs on SESSION/overlay holding upper/ and work/ (or use the
+ * persistent overlay dir's upper/ and work/), then an overlay of the
+ * lowers with that upper onto SESSION/rootfs. */
 void mounts_overlay_rootfs(const struct overlay_plan *plan);
 
 /* On a cgroup v1/v2 hybrid host, hide /sys/fs/cgroup/unified in this mount

@@ -1,0 +1,37 @@
+/* The container's mounts, in the order the runtime makes them. */
+#ifndef OCHRE_MOUNT_LIST_H
+#define OCHRE_MOUNT_LIST_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+struct mount_entry {
+	char *dest;
+	char *type;
+	char *source;
+	char **options; /* NULL-terminated */
+	bool user;      /* asked for by the user (-B, --mount, -H, ...) */
+};
+
+struct mount_list {
+	struct mount_entry *v;
+	size_t n, cap;
+};
+
+/* Append a mount; a later mount on the same destination replaces an
+ * earlier one (a user's -B /tmp wins over the default tmpfs). */
+void mount_list_add(struct mount_list *l, const char *dest, const char *type, const char *source,
+		    const char *const *options, bool user);
+/* Append a bind of source on dest ("rbind", nosuid, nodev, and ro if asked). */
+void mount_list_bind(struct mount_list *l, const char *source, const char *dest, bool ro, bool user);
+
+bool mount_list_has(const struct mount_list *l, const char *dest);
+
+/* Order parents before children (by path depth, stably), so that a mount
+ * inside another one's destination is made after it: nested binds work
+ * whatever order they were given in. */
+void mount_list_sort(struct mount_list *l);
+
+void mount_list_free(struct mount_list *l);
+
+#endif

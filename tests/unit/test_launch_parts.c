@@ -1,0 +1,125 @@
+/* The pieces container.c decides with: bind specs, container paths,
+ * capability sets, mount ordering, --dns and the config's new directives. */
+#include "../../common/config.h"
+#include "../../driver/binds.h"
+#include "../../driver/capabilities.h"
+#include "../../driver/etc_files.h"
+#include "../../driver/mount_list.h"
+#include "unit.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static void test_paths(void)
+{
+	struct error err = { .msg = "" };
+	char *p = container_path("-B", "//a/./b//c/", &err);
+	CHECK_STR(p, "/a/b/c", "destination normalised");
+	free(p);
+	CHECK(container_path("-B", "rel/x", &err) == NULL && strstr(err.msg, "absolute"), "relative destination refused");
+	CHECK(container_path("-B", "/a/../etc", &err) == NULL && strstr(err.msg, ".."), "'..' refused");
+}
+
+static void test_binds(void)
+{
+	struct error err = { .msg = "" };
+	struct bind_spec b;
+	CHECK(bind_parse("--bind", "/etc:/mnt/e:ro", true, &b, &err) == 0 && strcmp(b.src, "/etc") == 0 &&
+	      strcmp(b.dst, "/mnt/e") == 0 && b.ro, "SRC:DST:ro");
+	bind_spec_free(&b);
+	CHECK(bind_parse("--bind", "/etc", true, &b, &err) == 0 && strcmp(b.dst, "/etc") == 0 && !b.ro,
+	      "DST defaults to SRC, rw");
+	bind_spec_free(&b);
+	CHECK(bind_parse("--bind", "/no/such/dir", true, &b, &err) < 0 && strstr(err.msg, "does not exist"),
+	      "missing source refused");
+	CHECK(bind_parse("--bind", "/etc:/x:rx", true, &b, &err) < 0, "unknown option refused");
+	CHECK(bind_parse("--home", "/etc:/x:ro", false, &b, &err) < 0, "-H takes no option");
+	CHECK(bind_parse_mount("type=bind,source=/etc,destination=/x,ro", &b, &err) == 0 && b.ro &&
+	      strcmp(b.dst, "/x") == 0, "--mount type=bind,...,ro");
+	bind_spec_free(&b);
+	CHECK(bind_parse_mount("type=bind,src=/etc,dst=/x,readonly=false", &b, &err) == 0 && !b.ro,
+	      "--mount short names");
+	bind_spec_free(&b);
+	CHECK(bind_parse_mount("type=tmpfs,destination=/x", &b, &err) < 0, "--mount other types refused");
+	CHECK(bind_parse_mount("type=bind,source=/etc", &b, &err) < 0, "--mount needs a destination");
+	CHECK(bind_parse_mount("type=bind,source=/etc,destination=x", &b, &err) < 0, "--mount relative dest");
+}
+
+static void test_caps(void)
+{
+	struct error err = { .msg = "" };
+	struct cap_sets s;
+	struct strv add = { 0 }, drop = { 0 };
+	struct cap_request r = { .as_root = true, .add = &add, .drop = &drop };
+	CHECK(cap_sets_build(&r, &s, &err) == 0 && (s.effective & (1ULL << 0)) && !(s.effective & (1ULL << 21)),
+	      "root: the default set, without CAP_SYS_ADMIN");
+	r.keep_privs = true;
+	CHECK(cap_sets_build(&r, &s, &err) == 0 && (s.effective & (1ULL << 21)), "--keep-privs: every capability");
+	r.keep_privs = false;
+	r.as_root = false;
+	CHECK(cap_sets_build(&r, &s, &err) == 0 && s.effective == 0 && s.bounding != 0, "user: none effective");
+	strv_add(&add, strdup("net_raw,CAP_SYS_ADMIN"));
+	strv_add(&drop, strdup("sys_admin"));
+	CHECK(cap_sets_build(&r, &s, &err) == 0 && s.effective == (1ULL << 13) && s.ambient == (1ULL << 13),
+	      "user: --add-caps less --drop-caps, ambient too");
+	r.no_privs = true;
+	CHECK(cap_sets_build(&r, &s, &err) == 0 && !s.bounding && !s.effective && !s.permitted, "--no-privs: empty");
+	r.no_privs = false;
+	strv_add(&add, strdup("CAP_BOGUS"));
+	CHECK(cap_sets_build(&r, &s, &err) < 0 && strstr(err.msg, "CAP_BOGUS"), "unknown capability refused");
+	strv_free(add.v);
+	strv_free(drop.v);
+}
+
+static void test_mount_order(void)
+{
+	struct mount_list l = { 0 };
+	mount_list_bind(&l, "/h/b", "/a/b/c", false, true);
+	mount_list_bind(&l, "/h/a", "/a", false, true);
+	mount_list_add(&l, "/tmp", "tmpfs", "tmpfs", (const char *[]){ NULL }, false);
+	mount_list_bind(&l, "/h/t", "/tmp", false, true);
+	mount_list_sort(&l);
+	CHECK(l.n == 3, "a later mount on the same destination replaces the earlier");
+	CHECK_STR(l.v[0].dest, "/a", "parents first");
+	CHECK_STR(l.v[1].dest, "/tmp", "stable among equals");
+	CHECK_STR(l.v[1].type, "none", "the user's bind won over the default");
+	CHECK_STR(l.v[2].dest, "/a/b/c", "children after");
+	mount_list_free(&l);
+}
+
+static void test_dns_and_config(void)
+{
+	struct error err = { .msg = "" };
+	CHECK(etc_dns_validate("1.1.1.1,2001:db8::1", &err) == 0, "--dns v4 and v6");
+	CHECK(etc_dns_validate("1.1.1", &err) < 0, "--dns bad address refused");
+	CHECK(etc_dns_validate("8.8.8.8,foo", &err) < 0, "--dns bad second address refused");
+
+	struct ochre_config cfg;
+	char e[256];
+	char text[] = "bind path = /opt/a, /opt/b:/b\nbind path = /scratch\nuser bind control = no\n"
+		      "limit container paths = /scratch\noverlay = fuse\nallow setuid = no\n";
+	config_init(&cfg);
+	CHECK(config_parse("t", text, strlen(text), &cfg, e, sizeof e) == 0, "list and yes/no directives parse");
+	CHECK(cfg.bind_paths.n == 3 && strcmp(cfg.bind_paths.v[1], "/opt/b:/b") == 0, "bind path: repeatable, lists");
+	CHECK(!cfg.user_bind_control && !cfg.allow_setuid && cfg.overlay == OVERLAY_FUSE, "values taken");
+	config_free(&cfg);
+	char bad[] = "user bind control = maybe\n";
+	config_init(&cfg);
+	CHECK(config_parse("t", bad, strlen(bad), &cfg, e, sizeof e) < 0 && strstr(e, "line 1"), "bad yes/no refused");
+	config_free(&cfg);
+	char twice[] = "overlay = fuse\noverlay = kernel\n";
+	config_init(&cfg);
+	CHECK(config_parse("t", twice, strlen(twice), &cfg, e, sizeof e) < 0 && strstr(e, "line 2"),
+	      "single-value directive set twice refused");
+	config_free(&cfg);
+}
+
+int main(void)
+{
+	test_paths();
+	test_binds();
+	test_caps();
+	test_mount_order();
+	test_dns_and_config();
+	return unit_done();
+}
