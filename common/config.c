@@ -185,6 +185,8 @@ static bool list_item_ok(enum list_kind kind, const char *item)
 	case LIST_BIND: {
 		/* SRC[:DST], both clean absolute paths */
 		char buf[4096];
+		if (strlen(item) >= sizeof buf)
+			return false;
 		snprintf(buf, sizeof buf, "%s", item);
 		char *colon = strchr(buf, ':');
 		if (colon)

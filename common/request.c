@@ -82,6 +82,12 @@ long request_format(const struct starter_request *req, char *buf, size_t cap,
 		emit(&w, "tmpfs-size %llu\n", req->tmpfs_size);
 	if (req->upper)
 		emit_value(&w, "upper", req->upper);
+	if (req->overlay != REQUEST_OVERLAY_AUTO)
+		emit(&w, "overlay %s\n", req->overlay == REQUEST_OVERLAY_FUSE ? "fuse" : "kernel");
+	if (req->fuse_overlayfs)
+		emit_value(&w, "fuse-overlayfs", req->fuse_overlayfs);
+	if (req->force_userns)
+		emit(&w, "userns yes\n");
 	for (size_t i = 0; i < req->n_uid_ranges; i++)
 		emit(&w, "uid-range %lu %lu %lu\n", req->uid_ranges[i].inside,
 		     req->uid_ranges[i].outside, req->uid_ranges[i].count);
@@ -148,7 +154,7 @@ static int parse_range(char *value, struct id_range *r)
 enum key {
 	KEY_MODE, KEY_SYNC_FD, KEY_LOG_LEVEL, KEY_SESSION, KEY_LOWER, KEY_TMPFS_SIZE, KEY_UID_RANGE,
 	KEY_GID_RANGE, KEY_NEWUIDMAP, KEY_NEWGIDMAP, KEY_LIFELINE_FD, KEY_PAYLOAD,
-	KEY_ARG, KEY_UPPER, KEY_END, KEY_COUNT,
+	KEY_ARG, KEY_UPPER, KEY_OVERLAY, KEY_FUSE_OVERLAYFS, KEY_USERNS, KEY_END, KEY_COUNT,
 };
 
 static const struct {
@@ -169,6 +175,9 @@ static const struct {
 	[KEY_PAYLOAD] = { "payload", 1 },
 	[KEY_ARG] = { "arg", REQUEST_MAX_ARGS },
 	[KEY_UPPER] = { "upper", 1 },
+	[KEY_OVERLAY] = { "overlay", 1 },
+	[KEY_FUSE_OVERLAYFS] = { "fuse-overlayfs", 1 },
+	[KEY_USERNS] = { "userns", 1 },
 	[KEY_END] = { "end", 1 },
 };
 
@@ -222,6 +231,22 @@ static int parse_line(int key, char *value, struct starter_request *req, char *e
 	case KEY_UPPER:
 		req->upper = value;
 		return check_path("upper", value, err, errlen);
+	case KEY_OVERLAY:
+		if (strcmp(value, "kernel") == 0)
+			req->overlay = REQUEST_OVERLAY_KERNEL;
+		else if (strcmp(value, "fuse") == 0)
+			req->overlay = REQUEST_OVERLAY_FUSE;
+		else if (strcmp(value, "auto") != 0)
+			return fail(err, errlen, "starter request: bad overlay '%s'", value);
+		return 0;
+	case KEY_FUSE_OVERLAYFS:
+		req->fuse_overlayfs = value;
+		return check_path("fuse-overlayfs", value, err, errlen);
+	case KEY_USERNS:
+		if (strcmp(value, "yes") != 0)
+			return fail(err, errlen, "starter request: bad userns '%s'", value);
+		req->force_userns = true;
+		return 0;
 	case KEY_TMPFS_SIZE:
 		if (parse_ulong(value, REQUEST_MAX_TMPFS_SIZE, &n) < 0 || n == 0)
 			return fail(err, errlen, "starter request: bad tmpfs-size '%s'", value);
@@ -313,7 +338,8 @@ int request_parse(char *buf, size_t len, struct starter_request *req, char *err,
 	static const int run_required[] = { KEY_SESSION, KEY_LOWER, KEY_TMPFS_SIZE, KEY_PAYLOAD, KEY_ARG };
 	static const int run_refused[] = { KEY_SYNC_FD };
 	static const int enter_required[] = { KEY_PAYLOAD, KEY_ARG };
-	static const int enter_refused[] = { KEY_SESSION, KEY_LOWER, KEY_TMPFS_SIZE, KEY_UPPER, KEY_UID_RANGE,
+	static const int enter_refused[] = { KEY_SESSION, KEY_LOWER, KEY_TMPFS_SIZE, KEY_UPPER, KEY_OVERLAY,
+					     KEY_FUSE_OVERLAYFS, KEY_UID_RANGE,
 					     KEY_GID_RANGE, KEY_NEWUIDMAP, KEY_NEWGIDMAP, KEY_LIFELINE_FD };
 	bool enter = req->mode == REQUEST_MODE_ENTER;
 	const int *required = enter ? enter_required : run_required;
@@ -329,6 +355,8 @@ int request_parse(char *buf, size_t len, struct starter_request *req, char *err,
 		if (seen[refused[i]])
 			return fail(err, errlen, "starter request: '%s' does not go with mode %s",
 				    keys[refused[i]].name, enter ? "enter" : "run");
+	if (req->overlay == REQUEST_OVERLAY_FUSE && !req->fuse_overlayfs)
+		return fail(err, errlen, "starter request: overlay fuse needs fuse-overlayfs");
 	if (req->n_uid_ranges && !req->newuidmap)
 		return fail(err, errlen, "starter request: uid-range needs newuidmap");
 	if (req->n_gid_ranges && !req->newgidmap)

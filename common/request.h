@@ -20,6 +20,12 @@
  *   gid-range 1 100000 65536              the rootless outer user namespace)
  *   newuidmap /usr/bin/newuidmap         (required with uid-range)
  *   newgidmap /usr/bin/newgidmap         (required with gid-range)
+ *   overlay auto                         (optional: auto, kernel or fuse; auto
+ *                                         falls back to fuse-overlayfs when the
+ *                                         kernel refuses, rootless only)
+ *   fuse-overlayfs /usr/bin/fuse-overlayfs (required with overlay fuse)
+ *   userns yes                           (optional: a setuid starter drops its
+ *                                         privilege at once, user-namespace mode)
  *   lifeline-fd 4                        (optional: the driver's cleanup pipe)
  *   payload /usr/bin/crun                (clean absolute path)
  *   sync-fd 5                            (optional, enter mode: kept open for
@@ -37,6 +43,7 @@
 #ifndef OCHRE_REQUEST_H
 #define OCHRE_REQUEST_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #define REQUEST_MAGIC "OCHRE-STARTER-REQUEST"
@@ -58,6 +65,12 @@ struct id_range {
 	unsigned long count;
 };
 
+enum request_overlay {
+	REQUEST_OVERLAY_AUTO,
+	REQUEST_OVERLAY_KERNEL,
+	REQUEST_OVERLAY_FUSE,
+};
+
 enum request_mode {
 	REQUEST_MODE_RUN,
 	REQUEST_MODE_ENTER,
@@ -71,6 +84,9 @@ struct starter_request {
 	size_t n_lowers;
 	unsigned long long tmpfs_size;
 	const char *upper; /* NULL: a tmpfs upper */
+	enum request_overlay overlay;
+	const char *fuse_overlayfs;
+	bool force_userns;
 	struct id_range uid_ranges[REQUEST_MAX_ID_RANGES];
 	size_t n_uid_ranges;
 	struct id_range gid_ranges[REQUEST_MAX_ID_RANGES];

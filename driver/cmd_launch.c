@@ -11,7 +11,7 @@
 #include "runtime.h"
 #include "session.h"
 #include "spec.h"
-#include "subid.h"
+#include "../common/subid.h"
 #include "xalloc.h"
 
 #include <errno.h>
@@ -81,6 +81,30 @@ static int plan_id_ranges(const struct container *c, enum runtime_kind rt, struc
 	return 0;
 }
 
+/* Setuid mode (a setuid-root starter, allowed by the config, a non-root
+ * caller, no --userns) mounts with real privilege: kernel overlay only.
+ * Otherwise a rootless launch may fall back to (or, by the config's
+ * 'overlay = fuse', use) fuse-overlayfs. */
+static int choose_overlay(const struct ochre_context *ctx, const struct launch_options *o,
+			  struct starter_request *req, struct error *err)
+{
+	bool rootless = getuid() != 0;
+	bool setuid_mode = rootless && ctx->starter_setuid && ctx->cfg.allow_setuid && !o->userns;
+	req->force_userns = rootless && ctx->starter_setuid && !setuid_mode;
+	log_debug("starter mode: %s", !rootless ? "root" : setuid_mode ? "setuid" : "user namespace");
+	if (!rootless || setuid_mode || ctx->cfg.overlay == OVERLAY_KERNEL) {
+		req->overlay = REQUEST_OVERLAY_KERNEL;
+		return 0;
+	}
+	char *fuse = find_system_tool(ctx->cfg.fuse_overlayfs_path, "fuse-overlayfs");
+	if (!fuse && ctx->cfg.overlay == OVERLAY_FUSE)
+		return error_set(err, 0, "'overlay = fuse' in the config, but fuse-overlayfs is not installed "
+					 "(Debian package fuse-overlayfs)");
+	req->overlay = ctx->cfg.overlay == OVERLAY_FUSE ? REQUEST_OVERLAY_FUSE : REQUEST_OVERLAY_AUTO;
+	req->fuse_overlayfs = fuse; /* lives until the exec */
+	return 0;
+}
+
 int cmd_launch(struct ochre_context *ctx, enum launch_mode mode, int argc, char **argv, struct error *err)
 {
 	struct launch_options o = { 0 };
@@ -107,6 +131,9 @@ int cmd_launch(struct ochre_context *ctx, enum launch_mode mode, int argc, char 
 	req.log_level = log_level_current;
 	struct spec_params sp = { .c = &c };
 	if (plan_id_ranges(&c, rt.kind, &req, &sp, err) < 0)
+		return -1;
+
+	if (choose_overlay(ctx, &o, &req, err) < 0)
 		return -1;
 
 	struct session s;

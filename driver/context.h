@@ -3,6 +3,8 @@
 
 #include "../common/config.h"
 
+#include <stdbool.h>
+
 /* What every subcommand gets from main(). */
 struct ochre_context {
 	struct ochre_config cfg;
@@ -10,6 +12,7 @@ struct ochre_context {
 	char *starter_path;  /* absolute, next to our own install location */
 	char *importer_path; /* ochre-import, beside the starter */
 	char **argv;        /* ochre's own command line, NULL-terminated */
+	bool starter_setuid; /* ochre-starter is installed setuid root */
 };
 
 #endif

@@ -58,6 +58,8 @@
 	"  -f, --fakeroot          be root in the container (your /etc/subuid and\n" \
 	"                          /etc/subgid ranges are mapped when you have them)\n" \
 	"  --no-setgroups          keep your supplementary groups (crun only)\n" \
+	"  --userns                user-namespace mode even where ochre-starter is\n" \
+	"                          installed setuid root\n" \
 	" Privileges:\n" \
 	"  --add-caps CAP[,CAP]    add capabilities (CAP_X or x)\n" \
 	"  --drop-caps CAP[,CAP]   drop capabilities\n" \
@@ -150,6 +152,7 @@ enum {
 	OPT_RUNTIME = 256, OPT_ENV_FILE, OPT_CLEANENV, OPT_HOSTNAME, OPT_NO_PID, OPT_PWD, OPT_MOUNT,
 	OPT_NO_HOME, OPT_NO_MOUNT, OPT_NET, OPT_NETWORK, OPT_NO_SETGROUPS, OPT_ADD_CAPS, OPT_DROP_CAPS,
 	OPT_KEEP_PRIVS, OPT_NO_PRIVS, OPT_WRITABLE_TMPFS, OPT_SECURITY, OPT_DNS, OPT_NO_COMPAT, OPT_NO_UMASK,
+	OPT_USERNS,
 };
 
 static const struct option longopts[] = {
@@ -182,6 +185,7 @@ static const struct option longopts[] = {
 	{ "dns", required_argument, NULL, OPT_DNS },
 	{ "no-compat", no_argument, NULL, OPT_NO_COMPAT },
 	{ "no-umask", no_argument, NULL, OPT_NO_UMASK },
+	{ "userns", no_argument, NULL, OPT_USERNS },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -231,6 +235,7 @@ static int take_option(const char *name, int c, struct launch_options *o, struct
 	case OPT_DNS: o->dns = optarg; break;
 	case OPT_NO_COMPAT: o->no_compat = true; break;
 	case OPT_NO_UMASK: o->no_umask = true; break;
+	case OPT_USERNS: o->userns = true; break;
 	default:
 		return 1;
 	}

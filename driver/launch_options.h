@@ -47,6 +47,7 @@ struct launch_options {
 	struct strv overlays;   /* -o values, "DIR" or "DIR:ro" */
 	struct strv security;   /* --security values */
 	const char *dns;        /* --dns a,b */
+	bool userns;            /* --userns: no setuid starter, a user namespace */
 };
 
 /* Returns 0, 1 after printing --help, or -1 with err set. */

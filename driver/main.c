@@ -186,6 +186,8 @@ static int run(int argc, char **argv, struct error *err)
 	ctx.importer_path = find_helper("ochre-import", err);
 	if (!ctx.starter_path || !ctx.importer_path)
 		return -1;
+	struct stat st;
+	ctx.starter_setuid = stat(ctx.starter_path, &st) == 0 && (st.st_mode & S_ISUID) && st.st_uid == 0;
 	if (explicit_config && check_config_override(&ctx, err) < 0)
 		return -1;
 	if (load_config(&ctx, explicit_config, err) < 0)

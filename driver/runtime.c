@@ -20,18 +20,30 @@ static int is_executable_file(const char *path)
 	return stat(path, &st) == 0 && S_ISREG(st.st_mode) && access(path, X_OK) == 0;
 }
 
+/* The tool's real path: a setuid starter runs only helpers whose every
+ * path component is root's, and refuses symlinks (Debian's /usr/bin/runc
+ * is one, to /usr/sbin/runc). */
+static char *real_tool_path(const char *path)
+{
+	char *real = realpath(path, NULL);
+	return real ? real : xstrdup(path);
+}
+
 char *find_system_tool(const char *configured, const char *name)
 {
 	if (configured) {
 		if (is_executable_file(configured))
-			return xstrdup(configured);
+			return real_tool_path(configured);
 		log_debug("%s path %s from the config is not an executable file", name, configured);
 		return NULL;
 	}
 	for (size_t i = 0; i < sizeof system_dirs / sizeof system_dirs[0]; i++) {
 		char *path = xasprintf("%s/%s", system_dirs[i], name);
-		if (is_executable_file(path))
-			return path;
+		if (is_executable_file(path)) {
+			char *real = real_tool_path(path);
+			free(path);
+			return real;
+		}
 		free(path);
 	}
 	return NULL;

@@ -14,6 +14,7 @@ PACKAGES="
   fuse3 fuse-overlayfs
   umoci skopeo python3 zstd
   debootstrap
+  clang libclang-rt-14-dev
 "
 
 [ $# -gt 0 ] && PACKAGES="$*"

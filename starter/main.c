@@ -25,6 +25,9 @@
 #include "../common/log.h"
 #include "../common/request.h"
 #include "die.h"
+#include "fuse_overlay.h"
+#include "policy.h"
+#include "privilege.h"
 #include "mounts.h"
 #include "safe_open.h"
 #include "supervise.h"
@@ -50,6 +53,9 @@
 extern char **environ;
 
 static char request_buf[REQUEST_MAX_BYTES + 1];
+/* Setuid root, called by a non-root user: see privilege.h. */
+static bool setuid_mode;
+static struct ochre_config policy;
 
 /* Phase 1. Nothing from the caller has been looked at yet. */
 static void harden_process(void)
@@ -64,14 +70,15 @@ static void harden_process(void)
 		if (fcntl(fd, F_GETFD) < 0 && open("/dev/null", O_RDWR) != fd)
 			_exit(STARTER_EXIT_FAILURE);
 
-	/* AT_SECURE: started setuid, setgid or with file capabilities. The
-	 * hardened setuid mode is not part of this version: refuse it. */
-	if (getauxval(AT_SECURE) || geteuid() != getuid() || getegid() != getgid())
-		die("ochre-starter is installed setuid or with file capabilities; "
-		    "this version supports only an unprivileged install");
+	/* AT_SECURE: started setuid, setgid or with file capabilities; only
+	 * setuid root is supported (privilege.c), anything else is refused. */
+	setuid_mode = privilege_setuid_mode();
+	if (!setuid_mode && (geteuid() != getuid() || getegid() != getgid()))
+		die("ochre-starter supports a setuid-root install only (not setgid, not file capabilities)");
 
-	/* A non-root caller must hold no capability in the initial namespace. */
-	if (getuid() != 0) {
+	/* A non-root caller must hold no capability in the initial namespace,
+	 * other than the ones a setuid-root exec gives. */
+	if (getuid() != 0 && !setuid_mode) {
 		cap_t have = cap_get_proc(), none = cap_init();
 		if (!have || !none)
 			die_errno("read capabilities");
@@ -205,19 +212,92 @@ static int open_session(const char *path)
 	return fd;
 }
 
+/* Lowers are opened with the caller's filesystem ids (setuid mode) and
+ * must be readable and searchable by them: a root-only directory cannot be
+ * smuggled into the caller's view through an overlay mounted as root. */
 static void open_lowers(const struct starter_request *req, int *fds)
 {
 	for (size_t i = 0; i < req->n_lowers; i++) {
-		fds[i] = open_dir_nofollow(req->lowers[i]);
-		if (fds[i] < 0)
+		int path_fd = open_dir_nofollow(req->lowers[i]);
+		if (path_fd < 0)
 			die_errno("image rootfs '%s'", req->lowers[i]);
+		fds[i] = openat(path_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (fds[i] < 0 || faccessat(fds[i], ".", R_OK | X_OK, 0) < 0)
+			die_errno("image rootfs '%s'", req->lowers[i]);
+		close(path_fd);
+		struct stat st;
+		if (setuid_mode && fstat(fds[i], &st) == 0)
+			policy_check_owner(&policy, req->lowers[i], st.st_uid);
 	}
 }
 
 struct launch {
 	const struct starter_request *req;
-	bool rootless;
+	bool rootless;    /* the caller is not root: a user namespace */
+	bool privileged;  /* setuid mode: mount as root, then make the userns */
+	uid_t caller_uid; /* the caller's ids on the host */
+	gid_t caller_gid;
 };
+
+/* Open the caller's paths (as the caller), check them, mount. Returns
+ * true when the rootfs is a fuse-overlayfs mount. */
+static bool build_rootfs(const struct launch *l)
+{
+	const struct starter_request *req = l->req;
+	mounts_make_private();
+	mounts_fresh_proc();
+	if (l->privileged)
+		privilege_fs_as_caller();
+	int lower_fds[REQUEST_MAX_LOWERS];
+	int session_fd = open_session(req->session);
+	open_lowers(req, lower_fds);
+	int persistent_fd = req->upper ? open_owned_dir("writable overlay", req->upper) : -1;
+	if (l->privileged)
+		privilege_fs_as_root();
+	struct overlay_plan plan = {
+		.session_fd = session_fd,
+		.session = req->session,
+		.lower_fds = lower_fds,
+		.lower_paths = req->lowers,
+		.n_lowers = req->n_lowers,
+		.tmpfs_size = req->tmpfs_size,
+		.persistent_fd = persistent_fd,
+		.persistent = req->upper,
+		.owner_uid = l->privileged ? l->caller_uid : (uid_t)-1,
+		.owner_gid = l->privileged ? l->caller_gid : (gid_t)-1,
+		.in_user_namespace = l->rootless && !l->privileged,
+		.overlay = req->overlay,
+		.fuse_overlayfs = req->fuse_overlayfs,
+	};
+	bool fuse = mounts_overlay_rootfs(&plan);
+	mounts_hide_hybrid_cgroup(plan.in_user_namespace);
+	/* The mounts are done: nothing below needs the paths' fds. */
+	close(session_fd);
+	if (persistent_fd >= 0)
+		close(persistent_fd);
+	for (size_t i = 0; i < req->n_lowers; i++)
+		close(lower_fds[i]);
+	return fuse;
+}
+
+/* With fuse-overlayfs we stay pid 1 and run the runtime as our child: a
+ * runtime that is pid 1 waits for every process of the namespace, the
+ * fuse daemon included, and would never exit. When the runtime is done we
+ * exit, and the kernel ends the daemon (and its mount) with the namespace. */
+static noreturn void run_runtime_as_child(const struct starter_request *req)
+{
+	pid_t pid = fork();
+	if (pid < 0)
+		die_errno("fork");
+	if (pid == 0) {
+		signals_reset_for_exec();
+		log_debug_argv("[starter] exec", (char *const *)req->args);
+		execve(req->payload, (char *const *)req->args, environ);
+		die_errno("exec %s", req->payload);
+	}
+	forward_signals_to(pid);
+	_exit(wait_exit_code(pid));
+}
 
 /* Runs as pid 1 of the new pid namespace, inside the new mount (and user)
  * namespace. When it exits the kernel kills everything left in the pid
@@ -227,11 +307,22 @@ static noreturn void container_init(const struct launch *l, int ready_fd, int go
 {
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
 		die_errno("prctl(PR_SET_PDEATHSIG)");
-	/* The parent writes our id maps through /proc/PID/{uid,gid}_map, which
-	 * the kernel gives to root while we are not dumpable. In the rootless
-	 * case we hold nothing the caller lacks, so for this window only we
-	 * let the caller's (parent) process open them. */
-	if (l->rootless && prctl(PR_SET_DUMPABLE, 1, 0, 0, 0) < 0)
+	/* Setuid mode: mount with real privilege first, then enter a user
+	 * namespace that the root parent maps (caller -> 0). */
+	if (l->privileged) {
+		build_rootfs(l);
+		/* A mount namespace of the user namespace's own too: runc goes
+		 * back into the mount namespace it started in, which it may only
+		 * if its user namespace owns it. Our mounts come along, locked. */
+		log_debug("[starter] create namespaces: user (caller -> root), mount");
+		if (unshare(CLONE_NEWUSER | CLONE_NEWNS) < 0)
+			die_errno("create a user namespace (unshare)");
+	}
+	/* Rootless: the parent writes our id maps through /proc/PID/{uid,gid}_map,
+	 * which the kernel gives to root while we are not dumpable. We hold
+	 * nothing the caller lacks, so for this window only we let the
+	 * caller's (parent) process open them. */
+	if (l->rootless && !l->privileged && prctl(PR_SET_DUMPABLE, 1, 0, 0, 0) < 0)
 		die_errno("prctl(PR_SET_DUMPABLE)");
 	if (write(ready_fd, "r", 1) != 1)
 		_exit(STARTER_EXIT_FAILURE);
@@ -245,34 +336,12 @@ static noreturn void container_init(const struct launch *l, int ready_fd, int go
 	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
 		die_errno("prctl(PR_SET_DUMPABLE)");
 
-	mounts_make_private();
-	mounts_fresh_proc();
-
 	const struct starter_request *req = l->req;
-	int lower_fds[REQUEST_MAX_LOWERS];
-	int session_fd = open_session(req->session);
-	open_lowers(req, lower_fds);
-	int persistent_fd = req->upper ? open_owned_dir("writable overlay", req->upper) : -1;
-	struct overlay_plan plan = {
-		.session_fd = session_fd,
-		.session = req->session,
-		.lower_fds = lower_fds,
-		.lower_paths = req->lowers,
-		.n_lowers = req->n_lowers,
-		.tmpfs_size = req->tmpfs_size,
-		.persistent_fd = persistent_fd,
-		.persistent = req->upper,
-		.in_user_namespace = l->rootless,
-	};
-	mounts_overlay_rootfs(&plan);
-	mounts_hide_hybrid_cgroup(l->rootless);
-
-	/* The mounts are done: nothing below needs the paths' fds. */
-	close(session_fd);
-	if (persistent_fd >= 0)
-		close(persistent_fd);
-	for (size_t i = 0; i < req->n_lowers; i++)
-		close(lower_fds[i]);
+	bool fuse = false;
+	if (l->privileged)
+		privilege_become_namespace_root(l->caller_uid, l->caller_gid);
+	else
+		fuse = build_rootfs(l);
 
 	/* The runtime becomes pid 1 of the namespace (one process fewer to
 	 * create per launch). Both runtimes handle or block every signal they
@@ -290,6 +359,8 @@ static noreturn void container_init(const struct launch *l, int ready_fd, int go
 		die_errno("lifeline fd %d", req->lifeline_fd);
 	if (chdir("/") < 0)
 		die_errno("chdir /");
+	if (fuse)
+		run_runtime_as_child(req);
 	log_debug_argv("[starter] exec", (char *const *)req->args);
 	execve(req->payload, (char *const *)req->args, environ);
 	die_errno("exec %s", req->payload);
@@ -303,16 +374,30 @@ int main(void)
 	harden_process();
 	read_request(&req);
 	sanitize_environment(&req);
+	if (setuid_mode) {
+		policy_load(&policy);
+		policy_check_request(&policy, &req);
+		/* Enter mode and --userns need no privilege at all. */
+		if (req.mode == REQUEST_MODE_ENTER || req.force_userns) {
+			privilege_drop_for_good();
+			setuid_mode = false;
+		}
+	}
 	if (req.mode == REQUEST_MODE_ENTER)
 		enter_and_exec(&req);
 	l.rootless = getuid() != 0;
+	l.privileged = setuid_mode;
+	/* The caller's own uid and gid, before a namespace renames them. */
+	l.caller_uid = getuid();
+	l.caller_gid = getgid();
 
 	int ready[2], go[2];
 	if (pipe2(ready, O_CLOEXEC) < 0 || pipe2(go, O_CLOEXEC) < 0)
 		die_errno("pipe");
 	signals_block_forwarded();
-	unsigned long flags = CLONE_NEWNS | CLONE_NEWPID | (l.rootless ? CLONE_NEWUSER : 0);
-	log_debug("[starter] create namespaces: mount, pid%s", l.rootless ? ", user (caller -> root)" : "");
+	unsigned long flags = CLONE_NEWNS | CLONE_NEWPID | (l.rootless && !l.privileged ? CLONE_NEWUSER : 0);
+	log_debug("[starter] create namespaces: mount, pid%s",
+		  flags & CLONE_NEWUSER ? ", user (caller -> root)" : "");
 	pid_t child = (pid_t)syscall(SYS_clone, flags | SIGCHLD, NULL, NULL, NULL, NULL);
 	if (child < 0)
 		die_errno("create namespaces (clone)");
@@ -329,8 +414,12 @@ int main(void)
 	if (read(ready[0], &r, 1) != 1)
 		die("the container init failed to start");
 	close(ready[0]);
-	if (l.rootless)
+	if (l.privileged) {
+		userns_write_maps_as_root(child, &req, l.caller_uid, l.caller_gid);
+		privilege_drop_for_good();
+	} else if (l.rootless) {
 		userns_write_maps(child, &req);
+	}
 	if (write(go[1], "g", 1) != 1)
 		die_errno("release the container init");
 	close(go[1]);

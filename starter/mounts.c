@@ -3,9 +3,11 @@
 
 #include "../common/log.h"
 #include "die.h"
+#include "fuse_overlay.h"
 #include "safe_open.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <linux/magic.h>
 #include <stdio.h>
@@ -62,6 +64,11 @@ static int mount_upper_tmpfs(const struct overlay_plan *plan)
 		die_errno("open tmpfs %s/%s", plan->session, OVERLAY_DIR);
 	if (mkdirat(tmpfs_fd, "upper", 0755) < 0 || mkdirat(tmpfs_fd, "work", 0700) < 0)
 		die_errno("create upper and work dirs in %s/%s", plan->session, OVERLAY_DIR);
+	/* Made by root in setuid mode: the container's root dir (the upper's)
+	 * must be the caller's, as it is when a user namespace makes it. */
+	if (plan->owner_uid != (uid_t)-1 && fchownat(tmpfs_fd, "upper", plan->owner_uid, plan->owner_gid,
+						      AT_SYMLINK_NOFOLLOW) < 0)
+		die_errno("chown %s/%s/upper", plan->session, OVERLAY_DIR);
 	return tmpfs_fd;
 }
 
@@ -76,7 +83,7 @@ static int persistent_upper(const struct overlay_plan *plan)
 	return fd;
 }
 
-void mounts_overlay_rootfs(const struct overlay_plan *plan)
+bool mounts_overlay_rootfs(const struct overlay_plan *plan)
 {
 	int tmpfs_fd = plan->persistent_fd >= 0 ? persistent_upper(plan) : mount_upper_tmpfs(plan);
 	int upper_fd = open_subdir_nofollow(tmpfs_fd, "upper");
@@ -103,7 +110,8 @@ void mounts_overlay_rootfs(const struct overlay_plan *plan)
 		die("overlay options too long");
 	fd_path(target, sizeof target, target_fd);
 
-	if (log_enabled(LOG_LEVEL_DEBUG)) {
+	bool fuse = plan->overlay == REQUEST_OVERLAY_FUSE;
+	if (!fuse && log_enabled(LOG_LEVEL_DEBUG)) {
 		char lowers[4096];
 		size_t l = 0;
 		lowers[0] = '\0';
@@ -119,14 +127,28 @@ void mounts_overlay_rootfs(const struct overlay_plan *plan)
 			  "upperdir=%s,redirect_dir=nofollow,metacopy=off%s)",
 			  plan->session, ROOTFS_DIR, lowers, upper, flavour);
 	}
-	if (mount("overlay", target, "overlay", MS_NOSUID | MS_NODEV, data) < 0)
-		die_errno("mount overlay on %s/%s (lower %s)", plan->session, ROOTFS_DIR,
-			  plan->lower_paths[0]);
+	char target_name[4096];
+	snprintf(target_name, sizeof target_name, "%s/%s", plan->session, ROOTFS_DIR);
+	if (!fuse && mount("overlay", target, "overlay", MS_NOSUID | MS_NODEV, data) < 0) {
+		/* Rootless, the kernel may refuse overlay (old kernel, lower on a
+		 * network filesystem): fuse-overlayfs can do it in user space. */
+		if (plan->overlay == REQUEST_OVERLAY_KERNEL || !plan->in_user_namespace || !plan->fuse_overlayfs)
+			die_errno("mount overlay on %s (lower %s)", target_name, plan->lower_paths[0]);
+		log_debug("[starter] kernel overlay refused (%m); falling back to fuse-overlayfs");
+		fuse = true;
+	}
+	if (fuse) {
+		if (!plan->in_user_namespace || !plan->fuse_overlayfs)
+			die("fuse-overlayfs is for rootless launches with its path configured");
+		fuse_overlay_mount(plan->fuse_overlayfs, plan->lower_fds, plan->n_lowers, upper_fd, work_fd,
+				   target_fd, target_name);
+	}
 
 	close(upper_fd);
 	close(work_fd);
 	close(target_fd);
 	close(tmpfs_fd);
+	return fuse;
 }
 
 void mounts_hide_hybrid_cgroup(bool in_user_namespace)

@@ -5,6 +5,9 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/types.h>
+
+#include "../common/request.h"
 
 struct overlay_plan {
 	int session_fd;         /* O_PATH fd of the session dir */
@@ -14,8 +17,12 @@ struct overlay_plan {
 	size_t n_lowers;
 	unsigned long long tmpfs_size;
 	int persistent_fd;      /* O_PATH fd of a writable overlay dir, or -1 */
+	uid_t owner_uid;        /* setuid mode: the caller, who must own the */
+	gid_t owner_gid;        /* tmpfs upper's root (else -1) */
 	const char *persistent; /* its path, for messages */
 	bool in_user_namespace; /* rootless: overlay needs userxattr */
+	enum request_overlay overlay;  /* auto: fuse-overlayfs if the kernel refuses */
+	const char *fuse_overlayfs;    /* its absolute path, or NULL */
 };
 
 /* Stop mount events from reaching the host: make every mount a slave. */
@@ -28,7 +35,9 @@ void mounts_fresh_proc(void);
 /* Mount a tmpfs on SESSION/overlay holding upper/ and work/ (or use the
  * persistent overlay dir's upper/ and work/), then an overlay of the
  * lowers with that upper onto SESSION/rootfs. */
-void mounts_overlay_rootfs(const struct overlay_plan *plan);
+/* Returns true when fuse-overlayfs made the mount: its daemon is then one
+ * of our children and must not be left to the runtime to reap. */
+bool mounts_overlay_rootfs(const struct overlay_plan *plan);
 
 /* On a cgroup v1/v2 hybrid host, hide /sys/fs/cgroup/unified in this mount
  * namespace: crun refuses to start containers while a v2 hierarchy with

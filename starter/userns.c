@@ -85,6 +85,29 @@ void userns_write_maps(pid_t child, const struct starter_request *req)
 	}
 }
 
+/* "0 OWN 1" and then each range, one per line: one write, as the kernel wants. */
+static void format_map(char *buf, size_t len, unsigned long own, const struct id_range *r, size_t n)
+{
+	size_t used = (size_t)snprintf(buf, len, "0 %lu 1\n", own);
+	for (size_t i = 0; i < n && used < len; i++)
+		used += (size_t)snprintf(buf + used, len - used, "%lu %lu %lu\n", r[i].inside, r[i].outside,
+					 r[i].count);
+}
+
+void userns_write_maps_as_root(pid_t child, const struct starter_request *req, uid_t uid, gid_t gid)
+{
+	char map[64 * (REQUEST_MAX_ID_RANGES + 1)];
+	format_map(map, sizeof map, (unsigned long)uid, req->uid_ranges, req->n_uid_ranges);
+	write_proc_file(child, "uid_map", map);
+	/* As newgidmap does: setgroups stays allowed only with ranges that
+	 * the site gave the caller; otherwise, as for an unprivileged map,
+	 * the caller cannot shed a group to get around a group-denied file. */
+	if (!req->n_gid_ranges)
+		write_proc_file(child, "setgroups", "deny");
+	format_map(map, sizeof map, (unsigned long)gid, req->gid_ranges, req->n_gid_ranges);
+	write_proc_file(child, "gid_map", map);
+}
+
 static void write_self(const char *name, const char *content)
 {
 	write_proc_file(getpid(), name, content);

@@ -11,6 +11,10 @@
  * newgidmap, the setuid helpers that check them against /etc/subuid. */
 void userns_write_maps(pid_t child, const struct starter_request *req);
 
+/* Setuid mode: the same maps, written directly by the root parent after
+ * the policy checked the ranges against /etc/subuid and /etc/subgid. */
+void userns_write_maps_as_root(pid_t child, const struct starter_request *req, uid_t uid, gid_t gid);
+
 /* Enter mode: unshare a user namespace in which the caller keeps their own
  * uid and gid (single mappings, as an unprivileged process may write for
  * itself), so that a runtime exec'd after it runs as the caller, rootless,

@@ -102,9 +102,9 @@ test_rt_ephemeral_root() {
     local before
     before=$(find "$image" -printf '%p %y %m %U:%G %s %T@\n' | sort)
     assert_status 0 oexec "$image" /bin/sh -c \
-        'echo data >/tmp/ochre-persist && rm /etc/passwd && echo x >>/etc/group && cat /tmp/ochre-persist'
-    assert_eq data "$OUT" "write to /tmp, rm and append in /etc"
-    assert_status 0 oexec "$image" /bin/sh -c '! [ -e /tmp/ochre-persist ] && [ -e /etc/passwd ]'
+        'echo data >/tmp/ochre-persist && rm /bin/true && echo x >>/etc/profile && cat /tmp/ochre-persist'
+    assert_eq data "$OUT" "write to /tmp, rm in /bin, append in /etc"
+    assert_status 0 oexec "$image" /bin/sh -c '! [ -e /tmp/ochre-persist ] && [ -e /bin/true ] && ! [ -e /etc/profile ]'
     assert_eq "$before" "$(find "$image" -printf '%p %y %m %U:%G %s %T@\n' | sort)" \
         "the image changed during the runs"
     assert_nothing_left

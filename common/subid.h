@@ -9,4 +9,9 @@
 bool subid_lookup(const char *file, const char *user_name, unsigned long id,
 		  unsigned long *start, unsigned long *count);
 
+/* Is [start, start+count) inside one of uid's ranges in FILE? uid's name
+ * is looked up in /etc/passwd directly (no NSS: the setuid starter is
+ * static and must not load modules). */
+bool subid_range_allowed(const char *file, unsigned long uid, unsigned long start, unsigned long count);
+
 #endif

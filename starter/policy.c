@@ -1,0 +1,178 @@
+#define _GNU_SOURCE
+#include "policy.h"
+
+#include "../common/log.h"
+#include "../common/subid.h"
+#include "die.h"
+
+#include <errno.h>
+#include <stdbool.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#ifndef OCHRE_SYSCONFDIR
+#define OCHRE_SYSCONFDIR "/usr/local/etc"
+#endif
+#define CONFIG_PATH OCHRE_SYSCONFDIR "/ochre/ochre.conf"
+
+static void check_trusted(const struct stat *st, const char *path, const char *what)
+{
+	if (st->st_uid != 0)
+		die("%s: '%s' is not owned by root; refusing", what, path);
+	if (st->st_mode & (S_IWGRP | S_IWOTH))
+		die("%s: '%s' is writable by group or others; refusing", what, path);
+}
+
+int policy_open_trusted(const char *path, const char *what, int read, struct stat *st)
+{
+	if (path[0] != '/')
+		die("%s: '%s' is not an absolute path", what, path);
+	int fd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0 || fstat(fd, st) < 0)
+		die_errno("%s: open /", what);
+	check_trusted(st, "/", what);
+	char prefix[4096];
+	size_t plen = 0;
+	for (const char *p = path + 1; *p;) {
+		size_t len = strcspn(p, "/");
+		if (len == 0 || plen + len + 2 > sizeof prefix)
+			die("%s: bad path '%s'", what, path);
+		char name[256];
+		if (len >= sizeof name)
+			die("%s: bad path '%s'", what, path);
+		memcpy(name, p, len);
+		name[len] = '\0';
+		prefix[plen++] = '/';
+		memcpy(prefix + plen, p, len);
+		plen += len;
+		prefix[plen] = '\0';
+		p += len;
+		while (*p == '/')
+			p++;
+		bool last = *p == '\0';
+		int flags = O_NOFOLLOW | O_CLOEXEC | (last && read ? O_RDONLY : O_PATH);
+		int next = openat(fd, name, flags);
+		if (next < 0)
+			die_errno("%s: '%s'", what, prefix);
+		close(fd);
+		fd = next;
+		if (fstat(fd, st) < 0)
+			die_errno("%s: '%s'", what, prefix);
+		if (S_ISLNK(st->st_mode))
+			die("%s: '%s' is a symlink; refusing", what, prefix);
+		check_trusted(st, prefix, what);
+	}
+	return fd;
+}
+
+void policy_load(struct ochre_config *cfg)
+{
+	struct stat st;
+	int fd = policy_open_trusted(CONFIG_PATH, "admin config", 1, &st);
+	if (!S_ISREG(st.st_mode) || st.st_size > CONFIG_MAX_BYTES)
+		die("admin config '%s' is not a regular file of at most %d bytes", CONFIG_PATH, CONFIG_MAX_BYTES);
+	static char text[CONFIG_MAX_BYTES + 1];
+	size_t len = 0;
+	ssize_t n;
+	while ((n = read(fd, text + len, sizeof text - 1 - len)) > 0)
+		len += (size_t)n;
+	if (n < 0)
+		die_errno("read admin config '%s'", CONFIG_PATH);
+	close(fd);
+	text[len] = '\0';
+	char err[512];
+	config_init(cfg);
+	if (config_parse(CONFIG_PATH, text, len, cfg, err, sizeof err) < 0)
+		die("%s", err);
+	if (!cfg->allow_setuid)
+		die("the administrator disabled the setuid starter ('allow setuid = no' in %s)", CONFIG_PATH);
+	log_debug("[starter] setuid mode: policy from %s", CONFIG_PATH);
+}
+
+/* Is path equal to or below prefix, component by component ("/scratch"
+ * covers "/scratch/a", not "/scratch2")? Both are clean absolute paths. */
+static bool path_within(const char *path, const char *prefix)
+{
+	size_t len = strlen(prefix);
+	if (strcmp(prefix, "/") == 0)
+		return true;
+	return strncmp(path, prefix, len) == 0 && (path[len] == '\0' || path[len] == '/');
+}
+
+static void check_limit_paths(const struct ochre_config *cfg, const char *what, const char *path)
+{
+	if (cfg->limit_paths.n == 0)
+		return;
+	for (size_t i = 0; i < cfg->limit_paths.n; i++)
+		if (path_within(path, cfg->limit_paths.v[i]))
+			return;
+	die("%s '%s' is outside the paths the administrator allows ('limit container paths')", what, path);
+}
+
+static void check_ranges(const char *file, unsigned long id, const struct id_range *r, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (r[i].inside == 0 || !subid_range_allowed(file, id, r[i].outside, r[i].count))
+			die("id range %lu %lu %lu is not yours in %s; refusing", r[i].inside, r[i].outside,
+			    r[i].count, file);
+	}
+}
+
+void policy_check_request(const struct ochre_config *cfg, struct starter_request *req)
+{
+	struct stat st;
+	/* The payload runs after the drop, but only the site's binaries may be
+	 * run from inside the namespaces the starter built with privilege. */
+	close(policy_open_trusted(req->payload, "payload", 0, &st));
+	if (!S_ISREG(st.st_mode) || !(st.st_mode & S_IXUSR))
+		die("payload '%s' is not an executable file", req->payload);
+	if (req->mode != REQUEST_MODE_RUN)
+		return;
+	for (size_t i = 0; i < req->n_lowers; i++)
+		check_limit_paths(cfg, "image", req->lowers[i]);
+	if (req->upper) {
+		if (!cfg->allow_user_overlay)
+			die("writable overlays are disabled by the administrator ('allow user overlay = no')");
+		check_limit_paths(cfg, "overlay", req->upper);
+	}
+	check_ranges("/etc/subuid", getuid(), req->uid_ranges, req->n_uid_ranges);
+	check_ranges("/etc/subgid", getuid(), req->gid_ranges, req->n_gid_ranges);
+	if (req->tmpfs_size > cfg->tmpfs_size)
+		req->tmpfs_size = cfg->tmpfs_size;
+}
+
+/* A 'limit container owners' entry: a user name (looked up in /etc/passwd
+ * directly, no NSS) or a uid. */
+static bool owner_matches(const char *entry, uid_t owner)
+{
+	char *end;
+	unsigned long id = strtoul(entry, &end, 10);
+	if (*entry && *end == '\0')
+		return id == owner;
+	FILE *f = fopen("/etc/passwd", "re");
+	char line[1024];
+	bool match = false;
+	while (f && !match && fgets(line, sizeof line, f)) {
+		char *save = NULL, *name = strtok_r(line, ":", &save);
+		strtok_r(NULL, ":", &save);
+		char *uid = strtok_r(NULL, ":", &save);
+		match = name && uid && strcmp(name, entry) == 0 && strtoul(uid, NULL, 10) == owner;
+	}
+	if (f)
+		fclose(f);
+	return match;
+}
+
+void policy_check_owner(const struct ochre_config *cfg, const char *path, uid_t owner)
+{
+	if (cfg->limit_owners.n == 0)
+		return;
+	for (size_t i = 0; i < cfg->limit_owners.n; i++)
+		if (owner_matches(cfg->limit_owners.v[i], owner))
+			return;
+	die("image '%s' is owned by uid %lu, not by an owner the administrator allows ('limit container owners')",
+	    path, (unsigned long)owner);
+}

@@ -1,0 +1,94 @@
+#define _GNU_SOURCE
+#include "privilege.h"
+
+#include "../common/log.h"
+#include "die.h"
+
+#include <errno.h>
+#include <grp.h>
+#include <stdio.h>
+#include <sys/auxv.h>
+#include <sys/capability.h>
+#include <sys/fsuid.h>
+#include <sys/prctl.h>
+#include <unistd.h>
+
+bool privilege_setuid_mode(void)
+{
+	uid_t ruid, euid, suid;
+	gid_t rgid, egid, sgid;
+	if (getresuid(&ruid, &euid, &suid) < 0 || getresgid(&rgid, &egid, &sgid) < 0)
+		die_errno("getresuid");
+	if (!getauxval(AT_SECURE))
+		return false;
+	if (euid != 0 || rgid != egid)
+		die("ochre-starter supports a setuid-root install only (not setgid, not file capabilities)");
+	return ruid != 0;
+}
+
+void privilege_fs_as_caller(void)
+{
+	/* setfsuid cannot fail loudly: check the result with a second call. */
+	setfsgid(getgid());
+	setfsuid(getuid());
+	if ((uid_t)setfsuid((uid_t)-1) != getuid() || (gid_t)setfsgid((gid_t)-1) != getgid())
+		die("cannot take the caller's filesystem ids");
+}
+
+void privilege_fs_as_root(void)
+{
+	setfsuid(0);
+	setfsgid(0);
+	if (setfsuid((uid_t)-1) != 0)
+		die("cannot take back root's filesystem ids");
+}
+
+static void clear_capabilities(void)
+{
+	cap_t none = cap_init();
+	if (!none || cap_set_proc(none) < 0 || prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0)
+		die_errno("drop capabilities");
+	cap_t have = cap_get_proc();
+	if (!have || cap_compare(have, none) != 0)
+		die("capabilities remain after dropping them; refusing");
+	cap_free(have);
+	cap_free(none);
+}
+
+void privilege_drop_for_good(void)
+{
+	uid_t uid = getuid();
+	gid_t gid = getgid();
+	log_debug("[starter] drop privileges for good: uid %lu, gid %lu", (unsigned long)uid, (unsigned long)gid);
+	/* The caller's supplementary groups are already ours (a setuid exec
+	 * keeps them); only the gid and uid change. */
+	if (setresgid(gid, gid, gid) < 0 || setresuid(uid, uid, uid) < 0)
+		die_errno("drop privileges");
+	clear_capabilities();
+	uid_t r, e, s;
+	gid_t rg, eg, sg;
+	if (getresuid(&r, &e, &s) < 0 || getresgid(&rg, &eg, &sg) < 0 || r != uid || e != uid || s != uid ||
+	    rg != gid || eg != gid || sg != gid)
+		die("privileges not dropped; refusing");
+	if (setuid(0) == 0 || seteuid(0) == 0 || errno != EPERM)
+		die("root could be regained after dropping privileges; refusing");
+}
+
+void privilege_become_namespace_root(uid_t caller_uid, gid_t caller_gid)
+{
+	if (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0)
+		die_errno("become root of the user namespace");
+	/* Our ids outside are now the caller's: /proc/self/status shows the
+	 * ids of our own namespace, so check the map instead. */
+	FILE *f = fopen("/proc/self/uid_map", "re");
+	unsigned long inside, outside, count;
+	if (!f || fscanf(f, "%lu %lu %lu", &inside, &outside, &count) != 3 || inside != 0 ||
+	    outside != caller_uid || count != 1)
+		die("the user namespace does not map root to the caller; refusing");
+	fclose(f);
+	f = fopen("/proc/self/gid_map", "re");
+	if (!f || fscanf(f, "%lu %lu %lu", &inside, &outside, &count) != 3 || inside != 0 ||
+	    outside != caller_gid || count != 1)
+		die("the user namespace does not map group 0 to the caller's; refusing");
+	fclose(f);
+}
