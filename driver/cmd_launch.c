@@ -137,10 +137,11 @@ int cmd_launch(struct ochre_context *ctx, enum launch_mode mode, int argc, char 
 		return -1;
 
 	struct session s;
-	if (session_create(&ctx->cfg, &s, err) < 0)
+	struct session_guard guard;
+	if (session_create(&ctx->cfg, &s, err) < 0 || session_guard_start(ctx->argv, &s, &guard, err) < 0)
 		return -1;
 	if (container_finish(&c, &s, err) < 0 || spec_write(s.path, &sp, err) < 0) {
-		session_remove_path(s.path);
+		session_guard_abandon(&guard);
 		return -1;
 	}
 
@@ -156,5 +157,5 @@ int cmd_launch(struct ochre_context *ctx, enum launch_mode mode, int argc, char 
 	req.args[req.n_args] = NULL;
 	log_debug_argv("runtime command", (char *const *)req.args);
 
-	return launch_starter(ctx->starter_path, ctx->argv, &s, &req, err);
+	return launch_starter(ctx->starter_path, ctx->argv, &guard, &req, err);
 }

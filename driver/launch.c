@@ -104,52 +104,60 @@ static int move_high(int fd)
 	return high;
 }
 
-int launch_starter(const char *starter_path, char **argv, const struct session *s,
-		   struct starter_request *req, struct error *err)
+int session_guard_start(char **argv, const struct session *s, struct session_guard *g, struct error *err)
 {
 	int lifeline[2];
-	req->lifeline_fd = REQUEST_LIFELINE_FD;
-	int req_fd = request_fd(req, err);
-	if (req_fd < 0) {
-		session_remove_path(s->path);
-		return -1;
-	}
 	if (pipe2(lifeline, O_CLOEXEC) < 0) {
 		int saved = errno;
-		close(req_fd);
 		session_remove_path(s->path);
 		return error_set(err, saved, "pipe");
 	}
-	req_fd = move_high(req_fd);
 	lifeline[0] = move_high(lifeline[0]);
 	lifeline[1] = move_high(lifeline[1]);
-
-	pid_t cleaner = fork();
-	if (cleaner < 0) {
+	g->cleaner = fork();
+	if (g->cleaner < 0) {
 		int saved = errno;
 		session_remove_path(s->path);
 		return error_set(err, saved, "fork");
 	}
-	if (cleaner == 0)
+	if (g->cleaner == 0)
 		noreturn_cleanup(argv, s->path, lifeline[0]);
 	close(lifeline[0]);
+	g->lifeline = lifeline[1];
+	return 0;
+}
 
+void session_guard_abandon(struct session_guard *g)
+{
+	/* Closing every write end lets the cleanup process remove the session. */
+	close(g->lifeline);
+	while (waitpid(g->cleaner, NULL, 0) < 0 && errno == EINTR)
+		;
+}
+
+int launch_starter(const char *starter_path, char **argv, struct session_guard *g, struct starter_request *req,
+		   struct error *err)
+{
+	req->lifeline_fd = REQUEST_LIFELINE_FD;
+	int req_fd = request_fd(req, err);
+	if (req_fd < 0) {
+		session_guard_abandon(g);
+		return -1;
+	}
+	req_fd = move_high(req_fd);
 	log_debug("exec %s (request on fd %d, lifeline on fd %d)", starter_path, REQUEST_FD,
 		  REQUEST_LIFELINE_FD);
 	/* dup2 leaves the new fds without FD_CLOEXEC: exactly 3 and 4 cross. */
-	if (dup2(req_fd, REQUEST_FD) < 0 || dup2(lifeline[1], REQUEST_LIFELINE_FD) < 0) {
+	if (dup2(req_fd, REQUEST_FD) < 0 || dup2(g->lifeline, REQUEST_LIFELINE_FD) < 0) {
 		error_set(err, errno, "set up the starter's fds");
 	} else {
 		execve(starter_path, argv, environ);
 		error_set(err, errno, "run %s", starter_path);
 	}
-	/* Closing every write end lets the cleanup process remove the session. */
 	close(REQUEST_LIFELINE_FD);
-	close(lifeline[1]);
 	close(req_fd);
 	close(REQUEST_FD);
-	while (waitpid(cleaner, NULL, 0) < 0 && errno == EINTR)
-		;
+	session_guard_abandon(g);
 	return -1;
 }
 

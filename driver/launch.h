@@ -8,13 +8,25 @@
 
 #include <sys/types.h>
 
-/* Exec the starter with req on fd 3, after forking the session's cleanup
- * process (which removes the session dir once the starter and the container
- * are gone, however they end). The starter gets ochre's own argv, which it
- * ignores, so that ps still shows the user's command. Returns only on
- * failure; the session dir is then already removed. */
-int launch_starter(const char *starter_path, char **argv, const struct session *s,
-		   struct starter_request *req, struct error *err);
+/* The session's cleanup process, started as soon as the session dir
+ * exists: it removes the dir once every holder of the lifeline's write end
+ * is gone (ochre until it execs the starter; then the starter and the
+ * container), however they end, kill -9 included. */
+struct session_guard {
+	int lifeline; /* write end */
+	pid_t cleaner;
+};
+int session_guard_start(char **argv, const struct session *s, struct session_guard *g, struct error *err);
+
+/* Give up before the launch: the cleanup process removes the session. */
+void session_guard_abandon(struct session_guard *g);
+
+/* Exec the starter with req on fd 3 and the lifeline on fd 4. The starter
+ * gets ochre's own argv, which it ignores, so that ps still shows the
+ * user's command. Returns only on failure; the session dir is then already
+ * removed. */
+int launch_starter(const char *starter_path, char **argv, struct session_guard *g, struct starter_request *req,
+		   struct error *err);
 
 /* Mode enter: fork a child that execs the starter with req on fd 3 and,
  * when sync_fd >= 0, that fd as fd 5 (req->sync_fd is set to 5); sync_fd

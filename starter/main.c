@@ -34,6 +34,7 @@
 #include "userns.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <fcntl.h>
 #include <sched.h>
 #include <signal.h>
@@ -252,6 +253,8 @@ static bool build_rootfs(const struct launch *l)
 	int session_fd = open_session(req->session);
 	open_lowers(req, lower_fds);
 	int persistent_fd = req->upper ? open_owned_dir("writable overlay", req->upper) : -1;
+	if (persistent_fd >= 0)
+		mounts_prepare_persistent(persistent_fd, req->upper);
 	if (l->privileged)
 		privilege_fs_as_root();
 	struct overlay_plan plan = {
@@ -332,16 +335,25 @@ static noreturn void container_init(const struct launch *l, int ready_fd, int go
 	char go;
 	if (read(go_fd, &go, 1) != 1)
 		_exit(STARTER_EXIT_FAILURE);
-	close(go_fd);
 	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
 		die_errno("prctl(PR_SET_DUMPABLE)");
 
 	const struct starter_request *req = l->req;
 	bool fuse = false;
-	if (l->privileged)
+	if (l->privileged) {
 		privilege_become_namespace_root(l->caller_uid, l->caller_gid);
-	else
+		/* Changing our ids cleared PDEATHSIG: set it again, then make sure
+		 * the parent did not die in between (its end of the go pipe stays
+		 * open for as long as it lives). */
+		if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
+			die_errno("prctl(PR_SET_PDEATHSIG)");
+		struct pollfd p = { .fd = go_fd, .events = POLLIN };
+		if (poll(&p, 1, 0) != 0)
+			_exit(STARTER_EXIT_FAILURE);
+	} else {
 		fuse = build_rootfs(l);
+	}
+	close(go_fd);
 
 	/* The runtime becomes pid 1 of the namespace (one process fewer to
 	 * create per launch). Both runtimes handle or block every signal they
@@ -422,7 +434,7 @@ int main(void)
 	}
 	if (write(go[1], "g", 1) != 1)
 		die_errno("release the container init");
-	close(go[1]);
+	/* go[1] stays open while we live: the child checks it (see above). */
 
 	forward_signals_to(child);
 	int code = wait_exit_code(child);

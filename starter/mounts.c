@@ -72,14 +72,22 @@ static int mount_upper_tmpfs(const struct overlay_plan *plan)
 	return tmpfs_fd;
 }
 
-/* A persistent overlay dir: upper/ and work/ in it, made if missing. */
+void mounts_prepare_persistent(int dir_fd, const char *path)
+{
+	int fd = openat(dir_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		die_errno("open overlay dir %s", path);
+	if ((mkdirat(fd, "upper", 0755) < 0 && errno != EEXIST) || (mkdirat(fd, "work", 0700) < 0 && errno != EEXIST))
+		die_errno("create upper and work dirs in %s", path);
+	close(fd);
+}
+
+/* A persistent overlay dir, its upper/ and work/ made by then. */
 static int persistent_upper(const struct overlay_plan *plan)
 {
 	int fd = openat(plan->persistent_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0)
 		die_errno("open overlay dir %s", plan->persistent);
-	if ((mkdirat(fd, "upper", 0755) < 0 && errno != EEXIST) || (mkdirat(fd, "work", 0700) < 0 && errno != EEXIST))
-		die_errno("create upper and work dirs in %s", plan->persistent);
 	return fd;
 }
 

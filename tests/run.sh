@@ -11,6 +11,11 @@
 #   OCHRE_BUILD [build]            build dir: $OCHRE_BUILD/tests/unit/test_*
 #   OCHRE_ASAN_BUILD [build-asan]  the same, built with sanitizers
 #   OCHRE_PREFIX                   installed prefix (bin/ochre, ...) for e2e
+#   OCHRE_SUID_PREFIX              optional: an install whose starter is setuid
+#                                  root; user cases run again against it
+#                                  ("[user-setuid]")
+#   OCHRE_FUSE_PREFIX              optional: an install configured 'overlay =
+#                                  fuse'; user cases run again ("[user-fuse]")
 #   OCHRE_ROOTFS                   demo rootfs (scripts/build-demo-rootfs.sh)
 #   OCHRE_IMAGES                   test images (scripts/build-test-images.sh);
 #                                  image tests skip without it
@@ -29,6 +34,8 @@ cd "$(dirname "$0")/.." || exit 2
 
 OCHRE_BUILD=${OCHRE_BUILD:-build}
 OCHRE_ASAN_BUILD=${OCHRE_ASAN_BUILD:-build-asan}
+OCHRE_SUID_PREFIX=${OCHRE_SUID_PREFIX:-}
+OCHRE_FUSE_PREFIX=${OCHRE_FUSE_PREFIX:-}
 OCHRE_TEST_USER=${OCHRE_TEST_USER:-ochretest}
 TIMEOUT=${OCHRE_TEST_TIMEOUT:-120}
 # A fixed PATH: sbin included (runc lives in /usr/sbin on Debian), and the
@@ -179,6 +186,12 @@ setup_test_user() {
     if ! id -u "$OCHRE_TEST_USER" >/dev/null 2>&1; then
         useradd -m -s /bin/sh "$OCHRE_TEST_USER" || return 1
     fi
+    # A supplementary group of its own, so that tests of what happens to
+    # the caller's supplementary groups (--no-setgroups) see at least one.
+    if ! id -nG "$OCHRE_TEST_USER" | tr ' ' '\n' | grep -qx "$OCHRE_TEST_USER-extra"; then
+        groupadd -f "$OCHRE_TEST_USER-extra" && usermod -aG "$OCHRE_TEST_USER-extra" "$OCHRE_TEST_USER" ||
+            return 1
+    fi
     local uid f
     uid=$(id -u "$OCHRE_TEST_USER")
     for f in /etc/subuid /etc/subgid; do
@@ -191,9 +204,15 @@ setup_test_user() {
 
 # Run one case and report it.  $1 file, $2 function, $3 root|user, $4 runtime
 run_e2e_case() {
-    local file=$1 func=$2 who=$3 rt=$4 name log tt rc=0 owner home
+    local file=$1 func=$2 who=$3 rt=$4 name log tt rc=0 owner home prefix=$OCHRE_PREFIX
     name="e2e/$(basename "$file" .sh):$func [$who] [$rt]"
     selected "$name" || return 0
+    # The same user cases again against the other installs: the starter
+    # setuid root, and the fuse-overlayfs fallback ('overlay = fuse').
+    case $who in
+        user-setuid) prefix=$OCHRE_SUID_PREFIX; who=user ;;
+        user-fuse) prefix=$OCHRE_FUSE_PREFIX; who=user ;;
+    esac
 
     if ! command -v "$rt" >/dev/null; then
         log=$(mktemp)
@@ -228,7 +247,7 @@ run_e2e_case() {
     fi
     timeout -k 10 "$TIMEOUT" "${as[@]}" \
         env -i PATH="$SAFE_PATH" HOME="$home" USER="$owner" LOGNAME="$owner" \
-        OCHRE_PREFIX="$OCHRE_PREFIX" OCHRE_ROOTFS="$OCHRE_ROOTFS" \
+        OCHRE_PREFIX="$prefix" OCHRE_ROOTFS="$OCHRE_ROOTFS" OCHRE_SUID_PREFIX="$OCHRE_SUID_PREFIX" \
         OCHRE_IMAGES="$OCHRE_IMAGES" OCHRE_HOSTILE="$OCHRE_HOSTILE" \
         OCHRE_RUNTIME="$rt" OCHRE_TEST_USER="$OCHRE_TEST_USER" TESTTMP="$tt" \
         bash "$RUNDIR/e2e/lib.sh" --run-case "$RUNDIR/e2e/${file##*/}" "$func" \
@@ -335,6 +354,13 @@ run_e2e() {
 
     if [ "$(id -u)" -eq 0 ]; then
         whos="root user"
+        [ -n "$OCHRE_SUID_PREFIX" ] && whos="$whos user-setuid"
+        if [ -n "$OCHRE_FUSE_PREFIX" ]; then
+            whos="$whos user-fuse"
+            # FUSE for a non-root user needs /dev/fuse 0666, the usual
+            # distribution default; this machine ships it 0600.
+            chmod 0666 /dev/fuse
+        fi
         if ! setup_test_user; then
             e2e_setup_fail "cannot create test user $OCHRE_TEST_USER or its subuid/subgid ranges"
             return
@@ -368,7 +394,7 @@ run_e2e() {
             [[ $func == *_rt_* ]] && rts="crun runc"
             for rt in $rts; do
                 for who in $whos; do
-                    if [[ $func == *_rootonly ]] && [ "$who" = user ]; then
+                    if [[ $func == *_rootonly ]] && [ "$who" != root ]; then
                         if [ "$(id -u)" -ne 0 ]; then
                             local log
                             log=$(mktemp)

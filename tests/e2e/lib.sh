@@ -13,6 +13,8 @@
 #     OCHRE_IMAGES    test images (scripts/build-test-images.sh), or empty
 #     OCHRE_HOSTILE   hostile OCI layouts (scripts/make-hostile-images.py,
 #                     see its README), or empty
+#     OCHRE_SUID_PREFIX an install whose starter is setuid root, or empty
+#                     (user cases also run with OCHRE_PREFIX set to it)
 # The test files only define functions named test_*; they must not depend on
 # the source tree, which the test user may not be able to read.
 #
@@ -27,6 +29,9 @@
 # Optional: tests that need them call need_images / need_hostile (skip).
 : "${OCHRE_IMAGES:=}"
 : "${OCHRE_HOSTILE:=}"
+# An install with the starter setuid root (make check makes one), or empty.
+: "${OCHRE_SUID_PREFIX:=}"
+export OCHRE_SUID_PREFIX
 export OCHRE_PREFIX OCHRE_ROOTFS OCHRE_RUNTIME OCHRE_TEST_USER OCHRE_IMAGES OCHRE_HOSTILE
 
 # These are for the test files, which shellcheck sees separately.
@@ -245,6 +250,72 @@ assert_nothing_left() {
     done
     exit 1
 }
+
+# The container's mount table, for tests that read /proc/self/mountinfo in
+# the container: `assert_status 0 oexec IMG cat /proc/self/mountinfo`, then
+# these on "$OUT".  Fields: id parent maj:min root mount-point options ...
+# - fstype source super-options.  A path mounted twice shows twice; the last
+# line is the mount the container sees.
+
+# `mountinfo_at TEXT PATH`: the lines of TEXT for mount point PATH.
+mountinfo_at() { printf '%s\n' "$1" | awk -v p="$2" '$5 == p'; }
+
+# `mount_field TEXT PATH WHAT`: of the top mount at PATH, WHAT is one of
+# fstype, root (the bound path inside its filesystem), opts (per-mount
+# options, e.g. ro,nosuid), source, super (filesystem options).
+mount_field() {
+    mountinfo_at "$1" "$2" | tail -n 1 | awk -v what="$3" '{
+        for (i = 7; i <= NF && $i != "-"; i++) ;
+        if (what == "fstype") print $(i + 1)
+        else if (what == "source") print $(i + 2)
+        else if (what == "super") print $(i + 3)
+        else if (what == "root") print $4
+        else if (what == "opts") print $6
+    }'
+}
+
+# `assert_mounted TEXT PATH [FSTYPE]`: something is mounted at PATH (of that
+# type).
+assert_mounted() {
+    local lines type
+    lines=$(mountinfo_at "$1" "$2")
+    if [ -z "$lines" ]; then
+        echo "FAIL ($(_where)): nothing is mounted at $2 in the container" >&2
+        printf '%s\n' "$1" | sed 's/^/    | /' >&2
+        exit 1
+    fi
+    [ $# -ge 3 ] || return 0
+    type=$(mount_field "$1" "$2" fstype)
+    [ "$type" = "$3" ] && return 0
+    echo "FAIL ($(_where)): $2 is a '$type' mount, expected '$3'" >&2
+    printf '%s\n' "$lines" | sed 's/^/    | /' >&2
+    exit 1
+}
+
+# `assert_not_mounted TEXT PATH`: no mount point at PATH.
+assert_not_mounted() {
+    local lines
+    lines=$(mountinfo_at "$1" "$2")
+    [ -z "$lines" ] && return 0
+    echo "FAIL ($(_where)): $2 must not be a mount point in the container" >&2
+    printf '%s\n' "$lines" | sed 's/^/    | /' >&2
+    exit 1
+}
+
+# `assert_mount_opt TEXT PATH ro|rw`: the top mount at PATH is read-only /
+# read-write.
+assert_mount_opt() {
+    local opts
+    opts=$(mount_field "$1" "$2" opts)
+    case ,$opts, in *,"$3",*) return 0 ;; esac
+    echo "FAIL ($(_where)): the mount at $2 is not $3 (options: '$opts')" >&2
+    mountinfo_at "$1" "$2" | sed 's/^/    | /' >&2
+    exit 1
+}
+
+# The caller's home directory as the host's passwd has it (what the
+# container uses, not $HOME, which the harness points into $TESTTMP).
+passwd_home() { getent passwd "$(id -u)" | cut -d: -f6; }
 
 # Run CMD as the unprivileged test user (for *_rootonly tests), with a minimal
 # environment.  setpriv rather than runuser: no PAM session, and it execs, so
