@@ -37,6 +37,14 @@ void fuse_overlay_mount(const char *helper, const int *lower_fds, size_t n_lower
 	if (pid < 0)
 		die_errno("fork");
 	if (pid == 0) {
+		/* Its daemon stays behind and chats on stderr about mount options
+		 * it ignores; the user's terminal is not for that, unless --debug.
+		 * A failed mount is reported below. */
+		if (!log_enabled(LOG_LEVEL_DEBUG)) {
+			int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+			if (null < 0 || dup2(null, 1) < 0 || dup2(null, 2) < 0)
+				_exit(127);
+		}
 		for (size_t i = 0; i < n_lowers; i++)
 			keep_open(lower_fds[i]);
 		keep_open(upper_fd);
