@@ -34,20 +34,21 @@ bool subid_lookup(const char *file, const char *user_name, unsigned long id,
 	return found;
 }
 
-/* uid's name from /etc/passwd, into buf; false when not there. */
-static bool passwd_name(unsigned long uid, char *buf, size_t len)
+bool passwd_file_lookup(const char *name, unsigned long uid, char *name_out, size_t len)
 {
 	FILE *f = fopen("/etc/passwd", "re");
 	char line[1024];
 	bool found = false;
 	while (f && !found && fgets(line, sizeof line, f)) {
-		char *save = NULL, *name = strtok_r(line, ":", &save);
+		char *save = NULL, *entry = strtok_r(line, ":", &save);
 		strtok_r(NULL, ":", &save);
 		char *id = strtok_r(NULL, ":", &save), *end;
-		if (name && id && strtoul(id, &end, 10) == uid && *end == '\0' && strlen(name) < len) {
-			strcpy(buf, name);
+		if (!entry || !id || strtoul(id, &end, 10) != uid || *end != '\0')
+			continue;
+		if (name && strcmp(entry, name) == 0)
 			found = true;
-		}
+		else if (!name && strlen(entry) < len)
+			found = (strcpy(name_out, entry), true);
 	}
 	if (f)
 		fclose(f);
@@ -57,7 +58,7 @@ static bool passwd_name(unsigned long uid, char *buf, size_t len)
 bool subid_range_allowed(const char *file, unsigned long uid, unsigned long start, unsigned long count)
 {
 	char name[256], id_text[32];
-	bool named = passwd_name(uid, name, sizeof name);
+	bool named = passwd_file_lookup(NULL, uid, name, sizeof name);
 	snprintf(id_text, sizeof id_text, "%lu", uid);
 	FILE *f = fopen(file, "re");
 	char line[512];

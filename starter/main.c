@@ -170,17 +170,8 @@ static noreturn void enter_and_exec(const struct starter_request *req)
 	}
 	mounts_make_private();
 	mounts_hide_hybrid_cgroup(rootless);
-	if (rootless) {
-		cap_t none = cap_init();
-		if (!none || cap_set_proc(none) < 0 ||
-		    prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0)
-			die_errno("drop capabilities");
-		cap_t have = cap_get_proc();
-		if (!have || cap_compare(have, none) != 0)
-			die("capabilities remain after dropping them; refusing");
-		cap_free(have);
-		cap_free(none);
-	}
+	if (rootless)
+		privilege_clear_capabilities();
 	signals_reset_for_exec();
 	log_debug_argv("[starter] exec", (char *const *)req->args);
 	execve(req->payload, (char *const *)req->args, environ);

@@ -152,18 +152,7 @@ static bool owner_matches(const char *entry, uid_t owner)
 	unsigned long id = strtoul(entry, &end, 10);
 	if (*entry && *end == '\0')
 		return id == owner;
-	FILE *f = fopen("/etc/passwd", "re");
-	char line[1024];
-	bool match = false;
-	while (f && !match && fgets(line, sizeof line, f)) {
-		char *save = NULL, *name = strtok_r(line, ":", &save);
-		strtok_r(NULL, ":", &save);
-		char *uid = strtok_r(NULL, ":", &save);
-		match = name && uid && strcmp(name, entry) == 0 && strtoul(uid, NULL, 10) == owner;
-	}
-	if (f)
-		fclose(f);
-	return match;
+	return passwd_file_lookup(entry, owner, NULL, 0);
 }
 
 void policy_check_owner(const struct ochre_config *cfg, const char *path, uid_t owner)

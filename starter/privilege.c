@@ -43,7 +43,7 @@ void privilege_fs_as_root(void)
 		die("cannot take back root's filesystem ids");
 }
 
-static void clear_capabilities(void)
+void privilege_clear_capabilities(void)
 {
 	cap_t none = cap_init();
 	if (!none || cap_set_proc(none) < 0 || prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0)
@@ -64,7 +64,7 @@ void privilege_drop_for_good(void)
 	 * keeps them); only the gid and uid change. */
 	if (setresgid(gid, gid, gid) < 0 || setresuid(uid, uid, uid) < 0)
 		die_errno("drop privileges");
-	clear_capabilities();
+	privilege_clear_capabilities();
 	uid_t r, e, s;
 	gid_t rg, eg, sg;
 	if (getresuid(&r, &e, &s) < 0 || getresgid(&rg, &eg, &sg) < 0 || r != uid || e != uid || s != uid ||

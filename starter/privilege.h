@@ -17,6 +17,9 @@ bool privilege_setuid_mode(void);
 void privilege_fs_as_caller(void);
 void privilege_fs_as_root(void);
 
+/* Clear every capability set (ambient too) and check they are empty. */
+void privilege_clear_capabilities(void);
+
 /* setresgid/setresuid to the caller, every capability set cleared, and
  * checked: the ids are the caller's and neither setuid(0) nor a capability
  * can be had back. */
