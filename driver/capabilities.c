@@ -88,6 +88,19 @@ static int parse_lists(const char *flag, const struct strv *lists, uint64_t *bit
 	return 0;
 }
 
+uint64_t cap_own_bounding_set(void)
+{
+	FILE *f = fopen("/proc/self/status", "re");
+	char line[256];
+	uint64_t set = all_caps();
+	while (f && fgets(line, sizeof line, f))
+		if (strncmp(line, "CapBnd:", 7) == 0)
+			set = strtoull(line + 7, NULL, 16);
+	if (f)
+		fclose(f);
+	return set;
+}
+
 int cap_sets_build(const struct cap_request *r, struct cap_sets *out, struct error *err)
 {
 	uint64_t add = 0, drop = 0, defaults = 0;
@@ -99,14 +112,18 @@ int cap_sets_build(const struct cap_request *r, struct cap_sets *out, struct err
 	memset(out, 0, sizeof *out);
 	if (r->no_privs)
 		return 0;
+	uint64_t beyond = (add | defaults) & ~r->limit;
+	for (unsigned i = 0; i < cap_count() && (add & beyond); i++)
+		if (add & beyond & (1ULL << i))
+			log_warn("--add-caps: %s is not yours to give (not in your bounding set); left out", names[i]);
 	if (r->as_root) {
-		uint64_t set = ((r->keep_privs ? all_caps() : defaults) | add) & ~drop;
+		uint64_t set = ((r->keep_privs ? all_caps() : defaults) | add) & ~drop & r->limit;
 		out->bounding = out->effective = out->permitted = set;
 		return 0;
 	}
 	if (r->keep_privs)
 		log_warn("--keep-privs applies to root and --fakeroot only; ignored");
-	out->bounding = (defaults | add) & ~drop;
-	out->effective = out->permitted = out->inheritable = out->ambient = add & ~drop;
+	out->bounding = (defaults | add) & ~drop & r->limit;
+	out->effective = out->permitted = out->inheritable = out->ambient = add & ~drop & r->limit;
 	return 0;
 }

@@ -24,7 +24,12 @@ struct cap_request {
 	bool keep_privs;
 	bool no_privs;
 	const struct strv *add, *drop; /* comma lists of names */
+	uint64_t limit; /* what the runtime can grant: root's own bounding set
+			 * on the host; every capability in a user namespace */
 };
+
+/* This process's bounding set (what host root may hand on). */
+uint64_t cap_own_bounding_set(void);
 
 int cap_sets_build(const struct cap_request *r, struct cap_sets *out, struct error *err);
 

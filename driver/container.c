@@ -379,6 +379,7 @@ int container_prepare(const struct launch_options *o, const struct ochre_config 
 		.no_privs = o->no_privs,
 		.add = &o->add_caps,
 		.drop = &o->drop_caps,
+		.limit = c->rootless ? ~0ULL : cap_own_bounding_set(),
 	};
 	if (cap_sets_build(&cr, &c->caps, err) < 0 || security_resolve(&o->security, cfg, &c->security, err) < 0)
 		goto out;

@@ -50,7 +50,7 @@ static void test_caps(void)
 	struct error err = { .msg = "" };
 	struct cap_sets s;
 	struct strv add = { 0 }, drop = { 0 };
-	struct cap_request r = { .as_root = true, .add = &add, .drop = &drop };
+	struct cap_request r = { .as_root = true, .add = &add, .drop = &drop, .limit = ~0ULL };
 	CHECK(cap_sets_build(&r, &s, &err) == 0 && (s.effective & (1ULL << 0)) && !(s.effective & (1ULL << 21)),
 	      "root: the default set, without CAP_SYS_ADMIN");
 	r.keep_privs = true;
@@ -67,6 +67,14 @@ static void test_caps(void)
 	r.no_privs = false;
 	strv_add(&add, strdup("CAP_BOGUS"));
 	CHECK(cap_sets_build(&r, &s, &err) < 0 && strstr(err.msg, "CAP_BOGUS"), "unknown capability refused");
+	r.as_root = true;
+	r.keep_privs = true;
+	r.limit = ~(1ULL << 24);
+	strv_free(add.v);
+	strv_free(drop.v);
+	add = drop = (struct strv){ 0 };
+	CHECK(cap_sets_build(&r, &s, &err) == 0 && !(s.effective & (1ULL << 24)) && (s.effective & (1ULL << 21)),
+	      "root's own bounding set limits what it hands on");
 	strv_free(add.v);
 	strv_free(drop.v);
 }
