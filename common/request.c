@@ -82,6 +82,8 @@ long request_format(const struct starter_request *req, char *buf, size_t cap,
 		emit(&w, "tmpfs-size %llu\n", req->tmpfs_size);
 	if (req->upper)
 		emit_value(&w, "upper", req->upper);
+	if (req->mountpoints)
+		emit_value(&w, "mountpoints", req->mountpoints);
 	if (req->overlay != REQUEST_OVERLAY_AUTO)
 		emit(&w, "overlay %s\n", req->overlay == REQUEST_OVERLAY_FUSE ? "fuse" : "kernel");
 	if (req->fuse_overlayfs)
@@ -154,7 +156,7 @@ static int parse_range(char *value, struct id_range *r)
 enum key {
 	KEY_MODE, KEY_SYNC_FD, KEY_LOG_LEVEL, KEY_SESSION, KEY_LOWER, KEY_TMPFS_SIZE, KEY_UID_RANGE,
 	KEY_GID_RANGE, KEY_NEWUIDMAP, KEY_NEWGIDMAP, KEY_LIFELINE_FD, KEY_PAYLOAD,
-	KEY_ARG, KEY_UPPER, KEY_OVERLAY, KEY_FUSE_OVERLAYFS, KEY_USERNS, KEY_END, KEY_COUNT,
+	KEY_ARG, KEY_UPPER, KEY_MOUNTPOINTS, KEY_OVERLAY, KEY_FUSE_OVERLAYFS, KEY_USERNS, KEY_END, KEY_COUNT,
 };
 
 static const struct {
@@ -175,6 +177,7 @@ static const struct {
 	[KEY_PAYLOAD] = { "payload", 1 },
 	[KEY_ARG] = { "arg", REQUEST_MAX_ARGS },
 	[KEY_UPPER] = { "upper", 1 },
+	[KEY_MOUNTPOINTS] = { "mountpoints", 1 },
 	[KEY_OVERLAY] = { "overlay", 1 },
 	[KEY_FUSE_OVERLAYFS] = { "fuse-overlayfs", 1 },
 	[KEY_USERNS] = { "userns", 1 },
@@ -231,6 +234,9 @@ static int parse_line(int key, char *value, struct starter_request *req, char *e
 	case KEY_UPPER:
 		req->upper = value;
 		return check_path("upper", value, err, errlen);
+	case KEY_MOUNTPOINTS:
+		req->mountpoints = value;
+		return check_path("mountpoints", value, err, errlen);
 	case KEY_OVERLAY:
 		if (strcmp(value, "kernel") == 0)
 			req->overlay = REQUEST_OVERLAY_KERNEL;
@@ -338,7 +344,8 @@ int request_parse(char *buf, size_t len, struct starter_request *req, char *err,
 	static const int run_required[] = { KEY_SESSION, KEY_LOWER, KEY_TMPFS_SIZE, KEY_PAYLOAD, KEY_ARG };
 	static const int run_refused[] = { KEY_SYNC_FD };
 	static const int enter_required[] = { KEY_PAYLOAD, KEY_ARG };
-	static const int enter_refused[] = { KEY_SESSION, KEY_LOWER, KEY_TMPFS_SIZE, KEY_UPPER, KEY_OVERLAY,
+	static const int enter_refused[] = { KEY_SESSION, KEY_LOWER, KEY_TMPFS_SIZE, KEY_UPPER, KEY_MOUNTPOINTS,
+					     KEY_OVERLAY,
 					     KEY_FUSE_OVERLAYFS, KEY_UID_RANGE,
 					     KEY_GID_RANGE, KEY_NEWUIDMAP, KEY_NEWGIDMAP, KEY_LIFELINE_FD };
 	bool enter = req->mode == REQUEST_MODE_ENTER;
@@ -355,6 +362,9 @@ int request_parse(char *buf, size_t len, struct starter_request *req, char *err,
 		if (seen[refused[i]])
 			return fail(err, errlen, "starter request: '%s' does not go with mode %s",
 				    keys[refused[i]].name, enter ? "enter" : "run");
+	if (req->mountpoints && (strncmp(req->mountpoints, req->session, strlen(req->session)) != 0 ||
+				 strcmp(req->mountpoints + strlen(req->session), "/mountpoints") != 0))
+		return fail(err, errlen, "starter request: mountpoints must be SESSION/mountpoints");
 	if (req->overlay == REQUEST_OVERLAY_FUSE && !req->fuse_overlayfs)
 		return fail(err, errlen, "starter request: overlay fuse needs fuse-overlayfs");
 	if (req->n_uid_ranges && !req->newuidmap)

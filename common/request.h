@@ -20,6 +20,9 @@
  *   gid-range 1 100000 65536              the rootless outer user namespace)
  *   newuidmap /usr/bin/newuidmap         (required with uid-range)
  *   newgidmap /usr/bin/newgidmap         (required with gid-range)
+ *   mountpoints SESSION/mountpoints       (optional: the driver's layer of mount
+ *                                         points, stacked bottom-most; only empty
+ *                                         dirs and files, checked by the starter)
  *   overlay auto                         (optional: auto, kernel or fuse; auto
  *                                         falls back to fuse-overlayfs when the
  *                                         kernel refuses, rootless only)
@@ -84,6 +87,7 @@ struct starter_request {
 	size_t n_lowers;
 	unsigned long long tmpfs_size;
 	const char *upper; /* NULL: a tmpfs upper */
+	const char *mountpoints; /* SESSION/mountpoints, or NULL */
 	enum request_overlay overlay;
 	const char *fuse_overlayfs;
 	bool force_userns;

@@ -89,7 +89,9 @@ static int choose_overlay(const struct ochre_context *ctx, const struct launch_o
 			  struct starter_request *req, struct error *err)
 {
 	bool rootless = getuid() != 0;
-	bool setuid_mode = rootless && ctx->starter_setuid && ctx->cfg.allow_setuid && !o->userns;
+	/* --overlay is for user-namespace mode: the setuid starter stacks only
+	 * the image itself (see SECURITY.md). */
+	bool setuid_mode = rootless && ctx->starter_setuid && ctx->cfg.allow_setuid && !o->userns && !o->overlays.n;
 	req->force_userns = rootless && ctx->starter_setuid && !setuid_mode;
 	log_debug("starter mode: %s", !rootless ? "root" : setuid_mode ? "setuid" : "user namespace");
 	if (!rootless || setuid_mode || ctx->cfg.overlay == OVERLAY_KERNEL) {
@@ -148,6 +150,7 @@ int cmd_launch(struct ochre_context *ctx, enum launch_mode mode, int argc, char 
 	req.session = s.path;
 	req.n_lowers = container_lowers(&c, req.lowers, REQUEST_MAX_LOWERS);
 	req.upper = c.upper;
+	req.mountpoints = c.mountpoint_layer;
 	req.tmpfs_size = ctx->cfg.tmpfs_size;
 	req.payload = rt.path;
 	const char *args[] = { runtime_kind_name(rt.kind), "--root", s.state, "run", "--bundle", s.path,

@@ -450,8 +450,6 @@ size_t container_lowers(const struct container *c, const char **lowers, size_t m
 		lowers[n++] = c->ro_overlays[i];
 	if (n < max)
 		lowers[n++] = c->image_rootfs;
-	if (c->mountpoint_layer && n < max)
-		lowers[n++] = c->mountpoint_layer;
 	return n;
 }
 

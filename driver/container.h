@@ -51,7 +51,8 @@ int container_prepare(const struct launch_options *o, const struct ochre_config 
 /* In the new session dir: the /etc files and the mount point layer. */
 int container_finish(struct container *c, const struct session *s, struct error *err);
 
-/* The overlay's lower dirs, top-most first; returns how many. */
+/* The overlay's lower dirs, top-most first; returns how many. The mount
+ * point layer is not among them (the starter stacks it bottom-most). */
 size_t container_lowers(const struct container *c, const char **lowers, size_t max);
 
 void container_free(struct container *c);

@@ -115,16 +115,26 @@ static void read_request(struct starter_request *req)
 	log_level_current = (enum log_level)req->log_level;
 }
 
+/* Close fds lo..hi; close_range(2), or one by one on kernels before 5.9. */
+static void close_fds(unsigned lo, unsigned hi)
+{
+	if (lo > hi || close_range(lo, hi, 0) == 0)
+		return;
+	long max = sysconf(_SC_OPEN_MAX);
+	for (unsigned fd = lo; fd <= hi && (max < 0 || fd < (unsigned long)max); fd++)
+		close((int)fd);
+}
+
 /* Close every fd from 3 up except keep (or -1). */
 static void close_fds_except(int keep)
 {
 	if (keep < 0) {
-		close_range(3, ~0U, 0);
+		close_fds(3, ~0U);
 		return;
 	}
 	if (keep > 3)
-		close_range(3, (unsigned)keep - 1, 0);
-	close_range((unsigned)keep + 1, ~0U, 0);
+		close_fds(3, (unsigned)keep - 1);
+	close_fds((unsigned)keep + 1, ~0U);
 }
 
 /* Phase 3. */
@@ -240,9 +250,24 @@ static bool build_rootfs(const struct launch *l)
 	mounts_fresh_proc();
 	if (l->privileged)
 		privilege_fs_as_caller();
-	int lower_fds[REQUEST_MAX_LOWERS];
+	int lower_fds[REQUEST_MAX_LOWERS + 1];
+	const char *lower_paths[REQUEST_MAX_LOWERS + 1];
 	int session_fd = open_session(req->session);
 	open_lowers(req, lower_fds);
+	size_t n_lowers = req->n_lowers;
+	for (size_t i = 0; i < n_lowers; i++)
+		lower_paths[i] = req->lowers[i];
+	/* The driver's mount point layer, bottom-most, from the session dir. */
+	if (req->mountpoints) {
+		lower_fds[n_lowers] = open_subdir_nofollow(session_fd, "mountpoints");
+		if (lower_fds[n_lowers] < 0)
+			die_errno("mount point layer '%s'", req->mountpoints);
+		if (l->privileged)
+			policy_check_mountpoint_layer(lower_fds[n_lowers], req->mountpoints);
+		lower_paths[n_lowers++] = req->mountpoints;
+	}
+	for (size_t i = 0; l->privileged && i < n_lowers; i++)
+		policy_check_no_submounts(lower_paths[i]);
 	int persistent_fd = req->upper ? open_owned_dir("writable overlay", req->upper) : -1;
 	if (persistent_fd >= 0)
 		mounts_prepare_persistent(persistent_fd, req->upper);
@@ -252,8 +277,8 @@ static bool build_rootfs(const struct launch *l)
 		.session_fd = session_fd,
 		.session = req->session,
 		.lower_fds = lower_fds,
-		.lower_paths = req->lowers,
-		.n_lowers = req->n_lowers,
+		.lower_paths = lower_paths,
+		.n_lowers = n_lowers,
 		.tmpfs_size = req->tmpfs_size,
 		.persistent_fd = persistent_fd,
 		.persistent = req->upper,
@@ -269,7 +294,7 @@ static bool build_rootfs(const struct launch *l)
 	close(session_fd);
 	if (persistent_fd >= 0)
 		close(persistent_fd);
-	for (size_t i = 0; i < req->n_lowers; i++)
+	for (size_t i = 0; i < n_lowers; i++)
 		close(lower_fds[i]);
 	return fuse;
 }

@@ -66,9 +66,10 @@ static int mount_upper_tmpfs(const struct overlay_plan *plan)
 		die_errno("create upper and work dirs in %s/%s", plan->session, OVERLAY_DIR);
 	/* Made by root in setuid mode: the container's root dir (the upper's)
 	 * must be the caller's, as it is when a user namespace makes it. */
-	if (plan->owner_uid != (uid_t)-1 && fchownat(tmpfs_fd, "upper", plan->owner_uid, plan->owner_gid,
-						      AT_SYMLINK_NOFOLLOW) < 0)
-		die_errno("chown %s/%s/upper", plan->session, OVERLAY_DIR);
+	if (plan->owner_uid != (uid_t)-1 &&
+	    (fchownat(tmpfs_fd, "upper", plan->owner_uid, plan->owner_gid, AT_SYMLINK_NOFOLLOW) < 0 ||
+	     fchownat(tmpfs_fd, "work", plan->owner_uid, plan->owner_gid, AT_SYMLINK_NOFOLLOW) < 0))
+		die_errno("chown %s/%s/upper and work", plan->session, OVERLAY_DIR);
 	return tmpfs_fd;
 }
 

@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <stdbool.h>
+#include <dirent.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -131,6 +132,15 @@ void policy_check_request(const struct ochre_config *cfg, struct starter_request
 		die("payload '%s' is not an executable file", req->payload);
 	if (req->mode != REQUEST_MODE_RUN)
 		return;
+	/* Overlay looks into its layers with its mounter's credentials, ours:
+	 * a layer of the caller's stacked over another (an --overlay dir, a
+	 * persistent upper) could show, through a directory the caller made
+	 * permissive, what the layer below keeps from them. So with privilege
+	 * the only layers are the image, a fresh tmpfs upper and the checked
+	 * mount point layer below; overlays need user-namespace mode. */
+	if ((req->n_lowers > 1 || req->upper) && !req->force_userns)
+		die("--overlay needs user-namespace mode (ochre exec --userns): with a setuid starter only the "
+		    "image itself is stacked");
 	for (size_t i = 0; i < req->n_lowers; i++)
 		check_limit_paths(cfg, "image", req->lowers[i]);
 	if (req->upper) {
@@ -164,4 +174,78 @@ void policy_check_owner(const struct ochre_config *cfg, const char *path, uid_t 
 			return;
 	die("image '%s' is owned by uid %lu, not by an owner the administrator allows ('limit container owners')",
 	    path, (unsigned long)owner);
+}
+
+/* The mount point layer may add structure, never content: only directories
+ * and empty regular files, so that it may sit outside 'limit container
+ * paths' without smuggling an image in. */
+static void check_empty_tree(int dir_fd, const char *path, unsigned depth, unsigned *entries)
+{
+	if (depth > 64)
+		die("mount point layer '%s' is too deep", path);
+	int fd = openat(dir_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	DIR *d = fd < 0 ? NULL : fdopendir(fd);
+	if (!d)
+		die_errno("read mount point layer '%s'", path);
+	struct dirent *de;
+	while ((de = readdir(d))) {
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+			continue;
+		struct stat st;
+		if (++*entries > 4096 || fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+			die("mount point layer '%s': too many entries, or unreadable", path);
+		if (S_ISREG(st.st_mode) && st.st_size == 0 && !(st.st_mode & (S_ISUID | S_ISGID)))
+			continue;
+		if (!S_ISDIR(st.st_mode))
+			die("mount point layer '%s' holds '%s', which is not an empty file or a directory", path,
+			    de->d_name);
+		int sub = openat(dirfd(d), de->d_name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (sub < 0)
+			die_errno("read mount point layer '%s'", path);
+		check_empty_tree(sub, path, depth + 1, entries);
+		close(sub);
+	}
+	closedir(d);
+}
+
+void policy_check_mountpoint_layer(int fd, const char *path)
+{
+	unsigned entries = 0;
+	check_empty_tree(fd, path, 0, &entries);
+}
+
+/* mountinfo escapes space, tab, newline and backslash as \ooo. */
+static void unescape(char *s)
+{
+	char *o = s;
+	for (; *s; s++, o++) {
+		if (s[0] == '\\' && s[1] >= '0' && s[1] <= '3' && s[2] >= '0' && s[2] <= '7' && s[3] >= '0' &&
+		    s[3] <= '7') {
+			*o = (char)((s[1] - '0') * 64 + (s[2] - '0') * 8 + (s[3] - '0'));
+			s += 3;
+		} else {
+			*o = *s;
+		}
+	}
+	*o = '\0';
+}
+
+void policy_check_no_submounts(const char *path)
+{
+	FILE *f = fopen("/proc/self/mountinfo", "re");
+	if (!f)
+		die_errno("read /proc/self/mountinfo");
+	char line[8192];
+	while (fgets(line, sizeof line, f)) {
+		char *save = NULL, *field = strtok_r(line, " ", &save);
+		for (int i = 1; field && i < 5; i++)
+			field = strtok_r(NULL, " ", &save);
+		if (!field)
+			continue;
+		unescape(field);
+		if (strcmp(path, "/") == 0 ? strcmp(field, "/") != 0 : path_within(field, path) && strcmp(field, path) != 0)
+			die("'%s' has a mount below it (%s): overlay would show what that mount covers; refusing",
+			    path, field);
+	}
+	fclose(f);
 }

@@ -73,8 +73,7 @@ test_mode_allow_setuid_no_rootonly() {
     _need_suid
     local conf=$OCHRE_SUID_PREFIX/etc/ochre/ochre.conf
     cp -p "$conf" "$TESTTMP/conf.saved"
-    # shellcheck disable=SC2064 # expand now
-    trap "cp -p '$TESTTMP/conf.saved' '$conf'" EXIT
+    at_exit cp -p "$TESTTMP/conf.saved" "$conf"
     echo 'allow setuid = no' >>"$conf"
     cd "$TESTTMP" || fail "cd"
     assert_status 255 _as_user "$OCHRE_SUID_PREFIX/bin/ochre" exec "$ROOTFS" true
