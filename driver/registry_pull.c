@@ -249,7 +249,10 @@ static int manifest_wants(struct pull *p, json_object **manifest, struct blob_wa
 			continue;
 		(*want)[*n].digest = digest;
 		(*want)[*n].size = json_object_get_int64(sz);
-		(*want)[*n].what = i == 0 ? "config" : "layer";
+		if (i == 0)
+			snprintf((*want)[*n].what, sizeof (*want)[*n].what, "config");
+		else
+			snprintf((*want)[*n].what, sizeof (*want)[*n].what, "layer %zu/%zu", i, nl);
 		(*n)++;
 	}
 	return 0;

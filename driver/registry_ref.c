@@ -34,7 +34,8 @@ bool registry_host_is_valid(const char *host)
 		port = close + 2;
 	} else {
 		size_t name = strspn(host, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-");
-		if (name == 0 || host[0] == '-' || host[0] == '.')
+		if (name == 0 || host[0] == '-' || host[0] == '.' || host[name - 1] == '.' || host[name - 1] == '-' ||
+		    memmem(host, name, "..", 2))
 			return false;
 		if (host[name] == '\0')
 			return true;
