@@ -156,13 +156,14 @@ fail:
 
 /* The tag's current digest with one HEAD request; NULL (no error) when the
  * registry does not say (then the GET will). */
-static int resolve_tag(struct pull *p, char **digest, struct error *err)
+static int resolve_tag(struct pull *p, char **digest, bool *unreachable, struct error *err)
 {
 	*digest = NULL;
 	char *path = xasprintf("/v2/%s/manifests/%s", p->r.repo, p->r.tag);
 	struct http_response resp;
 	int ret = registry_request(&p->cl, "HEAD", path, MANIFEST_ACCEPT, &resp, err);
 	free(path);
+	*unreachable = ret < 0;
 	if (ret < 0)
 		return -1;
 	char what[256];
@@ -301,6 +302,25 @@ static int pull_locked(struct pull *p, struct error *err)
 	return ret;
 }
 
+/* The registry cannot be reached (a compute node without a route out, a
+ * network outage): a tag pulled before still runs, with a warning, as
+ * --no-pull would have run it. HTTP errors (unknown tag, unauthorized) are
+ * answers, not outages, and stay errors. */
+static bool use_cached_tag(struct pull *p, const struct error *why)
+{
+	char *name = registry_record_name(p->r.text, p->platform);
+	char *key = cache_ref_lookup(p->c, name, NULL);
+	free(name);
+	if (!key || !entry_present(p->c, key)) {
+		free(key);
+		return false;
+	}
+	log_warn("%s; using the copy of %s cached earlier", why->msg, p->r.text);
+	free(p->key);
+	p->key = key;
+	return true;
+}
+
 int registry_pull(struct cache *c, const struct image_ref *ref, const struct import_options *opts, char **key,
 		  struct error *err)
 {
@@ -315,10 +335,14 @@ int registry_pull(struct cache *c, const struct image_ref *ref, const struct imp
 	log_debug("pull %s from %s (%s)", p.r.text, p.cl.base, opts->insecure ? "plain HTTP" : "HTTPS");
 
 	/* What the reference names now: a digest is fixed; a tag costs a HEAD. */
+	bool unreachable = false;
 	if (p.r.digest)
 		p.top = xstrdup(p.r.digest);
-	else if (resolve_tag(&p, &p.top, err) < 0)
+	else if (resolve_tag(&p, &p.top, &unreachable, err) < 0) {
+		if (unreachable && use_cached_tag(&p, err))
+			ret = 0;
 		goto out;
+	}
 	if (p.top && blob_present(c, p.top)) {
 		if (select_key(&p, err) < 0)
 			goto out;
@@ -341,6 +365,10 @@ done:
 	*key = p.key;
 	p.key = NULL;
 out:
+	if (ret == 0 && !*key) {
+		*key = p.key;
+		p.key = NULL;
+	}
 	registry_client_free(&p.cl);
 out_ref:
 	free(p.top);

@@ -55,7 +55,8 @@ _registry_start() {
         esac
     } >"$dir/config.yml"
     docker-registry serve "$dir/config.yml" >"$REG_LOG" 2>&1 &
-    track $!
+    REG_PID=$!
+    track "$REG_PID"
     wait_until 20 _http_up "http://127.0.0.1:$REG_PORT/v2/" ||
         fail "the registry did not start: $(tail -n 5 "$REG_LOG")"
 }
@@ -277,6 +278,15 @@ test_registry_cached_requests() {
     assert_eq "$m0" "$(_requests /manifests/latest)" "a digest pull asked for the tag"
     # --no-pull of something not cached is an error, without a request.
     assert_error "--no-pull" oexec --no-pull "docker://$REG/acc/busybox:other" /bin/true
+    # The registry becomes unreachable: a tag pulled before still runs
+    # (with a warning); one never pulled is a clear error.
+    assert_status 0 "$OCHRE" pull --no-https "docker://$REG/acc/busybox:latest"
+    kill -KILL "$REG_PID"
+    wait "$REG_PID" 2>/dev/null || true
+    assert_status 0 oexec --no-https "docker://$REG/acc/busybox:latest" /bin/true
+    assert_contains "$ERR" "cannot connect"
+    assert_contains "$ERR" "using the copy of docker://$REG/acc/busybox:latest cached earlier"
+    assert_error "cannot connect" oexec --no-https "docker://$REG/acc/busybox:other" /bin/true
     assert_nothing_left
 }
 
