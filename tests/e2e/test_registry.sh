@@ -62,7 +62,7 @@ _registry_start() {
 }
 
 # Any HTTP answer (401 included) means the server is up.
-_http_up() { curl -s -o /dev/null --max-time 2 "$1"; }
+_http_up() { curl -s -o /dev/null --max-time 2 "$@"; }
 
 # `_push LAYOUT:TAG REPO:TAG [skopeo options]`: copy a test image in.
 _push() {
@@ -154,18 +154,44 @@ EOF
     TOKEN_PORT=$(cat "$TOKEN_DIR/port")
 }
 
-# A forwarding proxy in front of the registry that sends blob bodies slowly
-# (16 KiB per $2 seconds), so a download can be interrupted midway. Reached
-# as PROXY=localhost:PORT; PROXY_PID is its pid.
-_proxy_start() { # UPSTREAM_PORT DELAY
+# A forwarding proxy in front of the registry, reached as PROXY=localhost:PORT
+# (PROXY_PID is its pid), in one of these modes:
+#   slow      blob bodies go out slowly (16 KiB per DELAY seconds), so a
+#             download can be interrupted midway;
+#   429       manifest requests are refused with 429 and Retry-After: 17;
+#   redirect  blob requests are redirected to http://127.0.0.1:PORT/_storage/
+#             (another host name: "object storage"), which logs to
+#             $TESTTMP/storage.log whether an Authorization header came
+#             along, and fetches from the registry with $PROXY_AUTH.
+_proxy_start() { # UPSTREAM_PORT MODE [DELAY]
     cat >"$TESTTMP/proxy.py" <<'EOF'
 import http.server, os, sys, time, urllib.error, urllib.request
-upstream, port_file, delay = sys.argv[1], sys.argv[2], float(sys.argv[3])
+upstream, port_file, mode, delay = sys.argv[1], sys.argv[2], sys.argv[3], float(sys.argv[4])
+storage_log = os.path.join(os.path.dirname(port_file), "storage.log")
 class Handler(http.server.BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    def reply(self, status, headers):
+        self.send_response(status)
+        for k, v in headers:
+            self.send_header(k, v)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
     def forward(self, method):
+        path = self.path
         headers = {k: v for k, v in self.headers.items() if k.lower() not in ("host", "connection")}
-        req = urllib.request.Request(upstream + self.path, method=method, headers=headers)
+        if mode == "429" and "/manifests/" in path:
+            return self.reply(429, [("Retry-After", "17")])
+        if mode == "redirect" and "/blobs/" in path and not path.startswith("/_storage/"):
+            port = self.server.server_address[1]
+            return self.reply(307, [("Location", "http://127.0.0.1:%d/_storage%s" % (port, path))])
+        if path.startswith("/_storage/"):
+            with open(storage_log, "a") as f:
+                f.write("auth=%s\n" % ("yes" if "Authorization" in self.headers else "no"))
+            path = path[len("/_storage"):]
+            headers.pop("Authorization", None)
+            if os.environ.get("PROXY_AUTH"):
+                headers["Authorization"] = os.environ["PROXY_AUTH"]
+        req = urllib.request.Request(upstream + path, method=method, headers=headers)
         try:
             r = urllib.request.urlopen(req)
         except urllib.error.HTTPError as e:
@@ -183,7 +209,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 break
             self.wfile.write(chunk)
             self.wfile.flush()
-            if "/blobs/" in self.path:
+            if mode == "slow" and "/blobs/" in self.path:
                 time.sleep(delay)
     def do_GET(self):
         self.forward("GET")
@@ -198,7 +224,7 @@ os.rename(port_file + ".tmp", port_file)
 server.serve_forever()
 EOF
     rm -f "$TESTTMP/proxy.port"
-    python3 "$TESTTMP/proxy.py" "http://127.0.0.1:$1" "$TESTTMP/proxy.port" "$2" &
+    python3 "$TESTTMP/proxy.py" "http://127.0.0.1:$1" "$TESTTMP/proxy.port" "$2" "${3:-0}" &
     PROXY_PID=$!
     track "$PROXY_PID"
     wait_until 20 test -s "$TESTTMP/proxy.port" || fail "the proxy did not start"
@@ -406,7 +432,7 @@ test_registry_interrupted_pull() {
     need_registry
     _registry_start
     _push busybox-oci:latest acc/busybox:latest
-    _proxy_start "$REG_PORT" 0.05
+    _proxy_start "$REG_PORT" slow 0.05
     "$OCHRE" pull --no-https "docker://$PROXY/acc/busybox:latest" >/dev/null 2>&1 &
     local pid=$! importer
     track "$pid"
@@ -486,4 +512,44 @@ test_registry_shared_layer() {
         "$IMAGES/busybox-oci/blobs/sha256/$(_layout_digest busybox-oci user | cut -d: -f2)")
     assert_eq 1 "$(grep -c "\"GET /v2/acc/busybox/blobs/$layer" "$REG_LOG")" "GETs of the shared layer"
     assert_nothing_left
+}
+
+# HTTP answers that are not the image: rate limiting (with the wait the
+# registry asks for), blobs served through a redirect to object storage
+# (which must not receive our credentials), a registry with a certificate
+# the system does not trust.
+test_registry_http_answers() {
+    need_registry
+    _registry_start basic
+    _push busybox-oci:latest acc/busybox:latest --dest-creds "$REG_USER:$REG_PASS"
+    _proxy_start "$REG_PORT" 429
+    assert_error "rate limited" "$OCHRE" pull --no-https "docker://$PROXY/acc/busybox:latest"
+    assert_contains "$ERR" "retry after 17 seconds"
+    kill -KILL "$PROXY_PID"
+    PROXY_AUTH="Basic $(printf '%s:%s' "$REG_USER" "$REG_PASS" | base64 -w0)" _proxy_start "$REG_PORT" redirect
+    assert_status 0 env OCHRE_DOCKER_USERNAME="$REG_USER" OCHRE_DOCKER_PASSWORD="$REG_PASS" \
+        "$OCHRE" pull --no-https "docker://$PROXY/acc/busybox:latest"
+    assert_eq "auth=no
+auth=no" "$(cat "$TESTTMP/storage.log")" "blob fetches through the redirect, without credentials"
+    assert_blobs_verified
+    assert_cache_clean_but_one
+    # TLS with a self-signed certificate: refused unless...; never silently.
+    local tls=$TESTTMP/tls port
+    mkdir -p "$tls/data"
+    openssl req -x509 -newkey rsa:2048 -nodes -keyout "$tls/key.pem" -out "$tls/cert.pem" -days 2 \
+        -subj /CN=localhost -addext subjectAltName=DNS:localhost >/dev/null 2>&1
+    port=$(_free_port)
+    printf '%s\n' "version: 0.1" "storage: {filesystem: {rootdirectory: $tls/data}}" \
+        "http: {addr: 127.0.0.1:$port, secret: s, tls: {certificate: $tls/cert.pem, key: $tls/key.pem}}" \
+        >"$tls/config.yml"
+    docker-registry serve "$tls/config.yml" >"$tls/log" 2>&1 &
+    track $!
+    wait_until 20 _http_up "https://127.0.0.1:$port/v2/" -k || fail "the TLS registry did not start"
+    assert_error "TLS certificate not trusted" "$OCHRE" pull "docker://localhost:$port/acc/busybox:latest"
+    assert_nothing_left
+}
+
+assert_cache_clean_but_one() {
+    [ "$(cache_count)" = 1 ] || fail "expected one cache entry, found $(cache_count)"
+    [ -z "$(ls -A "$(cache_root)/tmp")" ] || fail "tmp/ not empty: $(ls -A "$(cache_root)/tmp")"
 }
