@@ -1,4 +1,5 @@
 # shellcheck shell=bash
+# shellcheck disable=SC2016 # '$VAR' in single quotes: expanded in the container
 # docker:// pulls from a real registry: Debian's docker-registry (the CNCF
 # distribution registry) started on the loopback by each case, with its
 # storage in $TESTTMP, filled with skopeo from the OCI layouts in
@@ -389,6 +390,7 @@ test_registry_basic_auth() {
         --password-stdin "$REG" <<<"wrong"
     [ ! -e "$HOME/.config/ochre/auth.json" ] || fail "a failed login stored credentials"
     run "$OCHRE" --debug registry login --no-https --username "$REG_USER" --password-stdin "$REG" <<<"$REG_PASS"
+    # shellcheck disable=SC2153 # STATUS comes from lib.sh's run
     assert_eq 0 "$STATUS" "login: $ERR"
     assert_not_contains "$ERR" "$REG_PASS" "the password in --debug output of login"
     assert_eq 600 "$(stat -c %a "$HOME/.config/ochre/auth.json")" "auth.json mode"
