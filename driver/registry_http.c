@@ -146,8 +146,17 @@ static size_t body_cb(char *data, size_t size, size_t n, void *p)
 	return len;
 }
 
+/* Failures that mean "no way to the registry now" (as opposed to a TLS
+ * problem or an answer): a cached tag may still be used (registry_pull.c). */
+static bool network_failure(CURLcode code)
+{
+	return code == CURLE_COULDNT_RESOLVE_HOST || code == CURLE_COULDNT_RESOLVE_PROXY ||
+	       code == CURLE_COULDNT_CONNECT || code == CURLE_OPERATION_TIMEDOUT || code == CURLE_RECV_ERROR ||
+	       code == CURLE_SEND_ERROR || code == CURLE_GOT_NOTHING;
+}
+
 /* One request, no handshake. */
-static int perform(const struct registry_client *cl, const char *method, const char *url, const char *accept,
+static int perform(struct registry_client *cl, const char *method, const char *url, const char *accept,
 		   const char *basic_user, const char *basic_pass, struct http_response *resp, struct error *err)
 {
 	memset(resp, 0, sizeof *resp);
@@ -188,6 +197,7 @@ static int perform(const struct registry_client *cl, const char *method, const c
 	}
 	if (code != CURLE_OK) {
 		http_response_free(resp);
+		cl->unreachable = network_failure(code);
 		return registry_curl_error(cl, code, errbuf, err);
 	}
 	if (!resp->body)

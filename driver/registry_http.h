@@ -26,6 +26,7 @@ struct registry_client {
 	struct registry_creds creds;
 	char *auth_header;    /* "Authorization: ..." once the handshake is done */
 	bool bearer;          /* the registry asked for bearer tokens */
+	bool unreachable;     /* the last failure was the network's (no route, refused, timed out) */
 };
 
 struct http_response {

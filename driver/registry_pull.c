@@ -163,7 +163,7 @@ static int resolve_tag(struct pull *p, char **digest, bool *unreachable, struct 
 	struct http_response resp;
 	int ret = registry_request(&p->cl, "HEAD", path, MANIFEST_ACCEPT, &resp, err);
 	free(path);
-	*unreachable = ret < 0;
+	*unreachable = ret < 0 && p->cl.unreachable;
 	if (ret < 0)
 		return -1;
 	char what[256];
