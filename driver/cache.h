@@ -12,6 +12,7 @@
  *                                       reference never changes, a tag's record
  *                                       serves --no-pull)
  *   CACHE/blobs/sha256/HEX              verified registry blobs (registry_pull.c)
+ *   CACHE/registries/HOST.auth          the registry's last auth challenge (no secret)
  *   CACHE/lock                          flock(2)ed by whoever imports or cleans
  *
  * An entry appears only by rename(2) of a complete build, so an interrupted

@@ -2,10 +2,13 @@
 #include "registry_http.h"
 
 #include "../common/log.h"
+#include "fsutil.h"
 #include "image_select.h"
 #include "xalloc.h"
 
 #include <ctype.h>
+#include <fcntl.h>
+#include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -46,6 +49,7 @@ static void free_secret(char **s)
 void registry_client_free(struct registry_client *cl)
 {
 	free(cl->base);
+	free(cl->hint_path);
 	free_secret(&cl->auth_header);
 	registry_creds_free(&cl->creds);
 	memset(cl, 0, sizeof *cl);
@@ -253,8 +257,12 @@ static int fetch_token(struct registry_client *cl, const char *challenge, struct
 			  realm ? "" : "an unnamed place", realm ? realm : "");
 		goto out;
 	}
-	if (!scope && cl->repo)
+	/* A pull needs pull access to its repository, whatever an earlier
+	 * challenge (a remembered one: registry_client_use_hint) named. */
+	if (cl->repo) {
+		free(scope);
 		scope = xasprintf("repository:%s:pull", cl->repo);
+	}
 	CURL *esc = curl_easy_init();
 	char *es = service ? curl_easy_escape(esc, service, 0) : NULL;
 	char *sc = scope ? curl_easy_escape(esc, scope, 0) : NULL;
@@ -333,6 +341,41 @@ int registry_authenticate(struct registry_client *cl, const char *challenge, str
 	return error_set(err, 0, "%s asks for an unsupported kind of authentication", cl->registry);
 }
 
+void registry_client_use_hint(struct registry_client *cl, const char *path)
+{
+	free(cl->hint_path);
+	cl->hint_path = xstrdup(path);
+	char *text;
+	struct error ignored;
+	if (cl->auth_header || read_file(path, 4096, &text, NULL, &ignored) < 0)
+		return;
+	text[strcspn(text, "\n")] = '\0';
+	/* A failure here is not one: the 401 path still works. */
+	if (strncasecmp(text, "Bearer ", 7) == 0 || (strncasecmp(text, "Basic", 5) == 0 && cl->creds.username)) {
+		log_debug("registry %s: authenticating first, as it asked last time", cl->registry);
+		if (registry_authenticate(cl, text, &ignored) < 0) {
+			free_secret(&cl->auth_header);
+			log_debug("registry %s: not authenticated ahead (%s)", cl->registry, ignored.msg);
+		}
+	}
+	free(text);
+}
+
+static void remember_challenge(const struct registry_client *cl, const char *challenge)
+{
+	if (!cl->hint_path)
+		return;
+	char *tmp = xasprintf("%s.%d", cl->hint_path, (int)getpid());
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+	size_t len = strlen(challenge);
+	if (fd >= 0 && write(fd, challenge, len) == (ssize_t)len && close(fd) == 0)
+		rename(tmp, cl->hint_path);
+	else if (fd >= 0)
+		close(fd);
+	unlink(tmp);
+	free(tmp);
+}
+
 int registry_request(struct registry_client *cl, const char *method, const char *path, const char *accept,
 		     struct http_response *resp, struct error *err)
 {
@@ -342,6 +385,8 @@ int registry_request(struct registry_client *cl, const char *method, const char 
 		char *challenge = xstrdup(resp->www_authenticate);
 		http_response_free(resp);
 		ret = registry_authenticate(cl, challenge, err);
+		if (ret == 0)
+			remember_challenge(cl, challenge);
 		free(challenge);
 		if (ret == 0)
 			ret = perform(cl, method, url, accept, NULL, NULL, resp, err);

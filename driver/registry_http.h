@@ -27,6 +27,7 @@ struct registry_client {
 	char *auth_header;    /* "Authorization: ..." once the handshake is done */
 	bool bearer;          /* the registry asked for bearer tokens */
 	bool unreachable;     /* the last failure was the network's (no route, refused, timed out) */
+	char *hint_path;      /* where the registry's last auth challenge is remembered, or NULL */
 };
 
 struct http_response {
@@ -52,6 +53,11 @@ void registry_client_free(struct registry_client *cl);
 int registry_request(struct registry_client *cl, const char *method, const char *path, const char *accept,
 		     struct http_response *resp, struct error *err);
 void http_response_free(struct http_response *resp);
+
+/* Remember the registry's auth challenge in `path` (no secret in it), and
+ * from then on answer it before the first request: a registry that wants
+ * bearer tokens then sees one request per manifest, not a 401 first. */
+void registry_client_use_hint(struct registry_client *cl, const char *path);
 
 /* After a 401 on some request: (re)do the handshake for the challenge. */
 int registry_authenticate(struct registry_client *cl, const char *www_authenticate, struct error *err);

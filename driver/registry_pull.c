@@ -333,6 +333,14 @@ int registry_pull(struct cache *c, const struct image_ref *ref, const struct imp
 	if (registry_client_init(&p.cl, p.r.registry, p.r.api_host, p.r.repo, opts->insecure, opts->authfile, err) < 0)
 		goto out_ref;
 	log_debug("pull %s from %s (%s)", p.r.text, p.cl.base, opts->insecure ? "plain HTTP" : "HTTPS");
+	char *hints = xasprintf("%s/registries", c->root);
+	struct error ignored;
+	if (make_private_dirs(hints, &ignored) == 0) {
+		char *hint = xasprintf("%s/%s.auth", hints, p.r.api_host);
+		registry_client_use_hint(&p.cl, hint);
+		free(hint);
+	}
+	free(hints);
 
 	/* What the reference names now: a digest is fixed; a tag costs a HEAD. */
 	bool unreachable = false;

@@ -397,6 +397,10 @@ test_registry_basic_auth() {
     assert_contains "$(cat "$HOME/.config/ochre/auth.json")" "\"$REG\""
     rm -rf "$(cache_root)"
     assert_status 0 oexec --no-https "$img" /bin/true
+    local m0
+    m0=$(_requests /manifests/)
+    assert_status 0 oexec --no-https "$img" /bin/true
+    assert_eq $((m0 + 1)) "$(_requests /manifests/)" "manifest requests of a cached tag launch with basic auth"
     assert_status 0 "$OCHRE" registry logout "$REG"
     rm -rf "$(cache_root)"
     assert_error "needs a login" "$OCHRE" pull --no-https "$img"
@@ -425,6 +429,12 @@ test_registry_token_auth() {
     assert_not_contains "$ERR" "$REG_PASS" "the password in --debug output"
     assert_not_contains "$ERR" "Bearer ey" "a token in --debug output"
     assert_eq "user" "$(tail -n 1 "$TOKEN_LOG" | cut -d' ' -f2)" "credentialed token"
+    # The cached tag again: the token first (the registry's challenge is
+    # remembered), then exactly one manifest request.
+    local m0
+    m0=$(_requests /manifests/)
+    assert_status 0 oexec --no-https "docker://$REG/acc/busybox:latest" /bin/true
+    assert_eq $((m0 + 1)) "$(_requests /manifests/)" "manifest requests of a cached tag launch with tokens"
     assert_nothing_left
 }
 
