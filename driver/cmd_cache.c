@@ -247,15 +247,18 @@ static const char pull_usage[] =
 	"  --authfile FILE      registry credentials from FILE (auth.json) only\n"
 	"  --no-https           plain HTTP, no TLS (a local registry; the admin may\n"
 	"                       also list registries as 'insecure registry' in ochre.conf)\n"
+	"  --no-pull            docker://: no network: succeed (and print the digest)\n"
+	"                       only if the image is cached already\n"
 	"  -h, --help           show this help\n";
 
 int cmd_pull(struct ochre_context *ctx, int argc, char **argv, struct error *err)
 {
-	enum { OPT_PLATFORM = 256, OPT_AUTHFILE, OPT_NO_HTTPS };
+	enum { OPT_PLATFORM = 256, OPT_AUTHFILE, OPT_NO_HTTPS, OPT_NO_PULL };
 	static const struct option longopts[] = {
 		{ "platform", required_argument, NULL, OPT_PLATFORM },
 		{ "authfile", required_argument, NULL, OPT_AUTHFILE },
 		{ "no-https", no_argument, NULL, OPT_NO_HTTPS },
+		{ "no-pull", no_argument, NULL, OPT_NO_PULL },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -276,6 +279,9 @@ int cmd_pull(struct ochre_context *ctx, int argc, char **argv, struct error *err
 			break;
 		case OPT_NO_HTTPS:
 			opts.no_https = true;
+			break;
+		case OPT_NO_PULL:
+			opts.no_pull = true;
 			break;
 		case 'h':
 			fputs(pull_usage, stdout);

@@ -305,6 +305,13 @@ test_registry_cached_requests() {
     assert_eq "$m0" "$(_requests /manifests/latest)" "a digest pull asked for the tag"
     # --no-pull of something not cached is an error, without a request.
     assert_error "--no-pull" oexec --no-pull "docker://$REG/acc/busybox:other" /bin/true
+    m0=$(_requests /manifests/)
+    assert_status 0 "$OCHRE" pull --no-pull "docker://$REG/acc/busybox@$digest"
+    assert_eq "$digest" "$OUT" "pull --no-pull of a cached digest"
+    assert_status 0 "$OCHRE" pull --no-pull "docker://$REG/acc/busybox:latest"
+    assert_eq "$digest" "$OUT" "pull --no-pull of a cached tag"
+    assert_error "--no-pull" "$OCHRE" pull --no-pull "docker://$REG/acc/busybox:user"
+    assert_eq "$m0" "$(_requests /manifests/)" "requests for pull --no-pull"
     # The registry becomes unreachable: a tag pulled before still runs
     # (with a warning); one never pulled is a clear error.
     assert_status 0 "$OCHRE" pull --no-https "docker://$REG/acc/busybox:latest"
