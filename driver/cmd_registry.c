@@ -252,10 +252,11 @@ int cmd_registry(struct ochre_context *ctx, int argc, char **argv, struct error 
 	}
 	int ret = answer ? 0 : -1;
 	if (answer && login)
-		log_warn("logged in to %s as %s", registry_normalize_host(registry), user);
+		printf("Logged in to %s as %s\n", registry_normalize_host(registry), user);
+	else if (answer && strcmp(answer, "none") == 0)
+		printf("No credentials were stored for %s\n", registry_normalize_host(registry));
 	else if (answer)
-		log_warn("%s %s", strcmp(answer, "none") == 0 ? "no credentials stored for" : "logged out of",
-			 registry_normalize_host(registry));
+		printf("Removed the credentials for %s\n", registry_normalize_host(registry));
 	free(answer);
 	free(user);
 	return ret;
