@@ -266,7 +266,12 @@ test_registry_pull_exec() {
     assert_contains "$OUT" "docker://$REG/acc/busybox:latest"
     # Without --no-https, HTTPS is tried, and fails clearly.
     assert_error "TLS" "$OCHRE" exec "docker://$REG/acc/busybox:latest" /bin/true
-    # The admin's allow-list instead of --no-https.
+    # The admin's allow-list instead of --no-https (only root may name
+    # another config when the starter is setuid).
+    if ! is_root && [ -u "$OCHRE_PREFIX/libexec/ochre/ochre-starter" ]; then
+        assert_nothing_left
+        return 0
+    fi
     printf 'insecure registry = %s\ninsecure registry = other.example:5000\n' "$REG" >"$TESTTMP/ochre.conf"
     rm -rf "$(cache_root)"
     assert_status 0 "$OCHRE" -c "$TESTTMP/ochre.conf" exec --runtime "$OCHRE_RUNTIME" \
