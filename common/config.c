@@ -63,6 +63,7 @@ void config_free(struct ochre_config *cfg)
 	list_free(&cfg->limit_paths);
 	list_free(&cfg->limit_owners);
 	list_free(&cfg->security);
+	list_free(&cfg->insecure_registries);
 	memset(cfg, 0, sizeof *cfg);
 }
 
@@ -177,7 +178,7 @@ static int set_overlay(struct parse_ctx *ctx, struct ochre_config *cfg, const ch
 }
 
 /* Values a list directive accepts. */
-enum list_kind { LIST_BIND, LIST_PATH, LIST_OWNER, LIST_SECURITY };
+enum list_kind { LIST_BIND, LIST_PATH, LIST_OWNER, LIST_SECURITY, LIST_REGISTRY };
 
 static bool list_item_ok(enum list_kind kind, const char *item)
 {
@@ -200,6 +201,10 @@ static bool list_item_ok(enum list_kind kind, const char *item)
 					  strlen(item) && item[0] != '-';
 	case LIST_SECURITY:
 		return (strncmp(item, "selinux:", 8) == 0 && item[8]) || (strncmp(item, "apparmor:", 9) == 0 && item[9]);
+	case LIST_REGISTRY:
+		/* host[:port] (or [IPv6]:port): never a URL or a path */
+		return item[0] && strlen(item) <= 255 &&
+		       strspn(item, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-:[]") == strlen(item);
 	default:
 		return false;
 	}
@@ -226,7 +231,7 @@ enum directive {
 	DIR_RUNTIME, DIR_CRUN_PATH, DIR_RUNC_PATH, DIR_TMPFS_SIZE, DIR_SESSION_DIR, DIR_CACHE_DIR,
 	DIR_CONMON_PATH, DIR_FUSE_OVERLAYFS_PATH, DIR_FUSERMOUNT_PATH, DIR_OVERLAY, DIR_ALLOW_SETUID,
 	DIR_ALLOW_USER_OVERLAY, DIR_USER_BIND_CONTROL, DIR_BIND_PATH, DIR_LIMIT_PATHS, DIR_LIMIT_OWNERS,
-	DIR_SECURITY, DIR_COUNT,
+	DIR_SECURITY, DIR_INSECURE_REGISTRY, DIR_COUNT,
 };
 
 static const char *const directive_names[DIR_COUNT] = {
@@ -247,12 +252,14 @@ static const char *const directive_names[DIR_COUNT] = {
 	[DIR_LIMIT_PATHS] = "limit container paths",
 	[DIR_LIMIT_OWNERS] = "limit container owners",
 	[DIR_SECURITY] = "security",
+	[DIR_INSECURE_REGISTRY] = "insecure registry",
 };
 
 /* These may be given more than once. */
 static bool repeatable(enum directive d)
 {
-	return d == DIR_BIND_PATH || d == DIR_LIMIT_PATHS || d == DIR_LIMIT_OWNERS || d == DIR_SECURITY;
+	return d == DIR_BIND_PATH || d == DIR_LIMIT_PATHS || d == DIR_LIMIT_OWNERS || d == DIR_SECURITY ||
+	       d == DIR_INSECURE_REGISTRY;
 }
 
 static int apply(struct parse_ctx *ctx, struct ochre_config *cfg, enum directive d, char *value)
@@ -294,6 +301,8 @@ static int apply(struct parse_ctx *ctx, struct ochre_config *cfg, enum directive
 		return add_to_list(ctx, directive_names[d], &cfg->limit_owners, LIST_OWNER, value);
 	case DIR_SECURITY:
 		return add_to_list(ctx, directive_names[d], &cfg->security, LIST_SECURITY, value);
+	case DIR_INSECURE_REGISTRY:
+		return add_to_list(ctx, directive_names[d], &cfg->insecure_registries, LIST_REGISTRY, value);
 	case DIR_COUNT:
 	default:
 		break;

@@ -51,6 +51,7 @@ struct ochre_config {
 	struct config_list limit_paths;         /* clean absolute paths */
 	struct config_list limit_owners;        /* user names or uids */
 	struct config_list security;            /* "selinux:LABEL", "apparmor:PROFILE" */
+	struct config_list insecure_registries; /* host[:port] reached over plain HTTP (docker://) */
 };
 
 const char *runtime_kind_name(enum runtime_kind kind);

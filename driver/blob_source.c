@@ -11,6 +11,14 @@
 int blob_source_read(const struct blob_source *src, const char *name, char **data, size_t *len,
 		     struct error *err)
 {
+	if (src->index_json && strcmp(name, "index.json") == 0) {
+		size_t n = strlen(src->index_json);
+		*data = xmalloc(n + 1);
+		memcpy(*data, src->index_json, n + 1);
+		if (len)
+			*len = n;
+		return 0;
+	}
 	if (src->dir) {
 		char *path = xasprintf("%s/%s", src->dir, name);
 		int ret = read_file(path, 64 * 1024 * 1024, data, len, err);

@@ -22,6 +22,8 @@ struct blob_source {
 	struct mem_member *members; /* else: small archive members */
 	size_t n_members;
 	const char *label;          /* for messages */
+	const char *index_json;     /* when set: the text of index.json, instead of dir's
+				     * (a registry pull's blob store has no index of its own) */
 };
 
 /* Read NAME ("index.json", "blobs/sha256/HEX", "manifest.json") whole. */

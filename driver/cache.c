@@ -142,7 +142,7 @@ static void file_identity(const struct stat *st, char *out, size_t len)
 char *cache_ref_lookup(const struct cache *c, const char *ref_text, const char *file)
 {
 	struct stat st;
-	if (stat(file, &st) < 0)
+	if (file && stat(file, &st) < 0)
 		return NULL;
 	char *path = ref_record_path(c, ref_text), *text = NULL;
 	struct error ignored;
@@ -150,8 +150,9 @@ char *cache_ref_lookup(const struct cache *c, const char *ref_text, const char *
 	free(path);
 	if (ret < 0)
 		return NULL;
-	char identity[128], *key = NULL;
-	file_identity(&st, identity, sizeof identity);
+	char identity[128] = "-", *key = NULL;
+	if (file)
+		file_identity(&st, identity, sizeof identity);
 	char *save = NULL, *r = strtok_r(text, "\n", &save), *id = strtok_r(NULL, "\n", &save),
 	     *k = strtok_r(NULL, "\n", &save);
 	if (r && id && k && strcmp(r, ref_text) == 0 && strcmp(id, identity) == 0 && digest_is_valid(k))
@@ -163,10 +164,11 @@ char *cache_ref_lookup(const struct cache *c, const char *ref_text, const char *
 void cache_ref_record(const struct cache *c, const char *ref_text, const char *file, const char *key)
 {
 	struct stat st;
-	if (stat(file, &st) < 0)
+	if (file && stat(file, &st) < 0)
 		return;
-	char identity[128];
-	file_identity(&st, identity, sizeof identity);
+	char identity[128] = "-";
+	if (file)
+		file_identity(&st, identity, sizeof identity);
 	char *path = ref_record_path(c, ref_text);
 	char *tmp = xasprintf("%s.%d", path, (int)getpid());
 	char *text = xasprintf("%s\n%s\n%s\n", ref_text, identity, key);

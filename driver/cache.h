@@ -7,7 +7,12 @@
  *   CACHE/tmp/                          entries being built (lock holder only)
  *   CACHE/refs/HASH                     archive reference -> key, valid while
  *                                       the archive's dev, inode, size and
- *                                       mtime are unchanged
+ *                                       mtime are unchanged; docker:// reference
+ *                                       and platform -> key (no file: a digest
+ *                                       reference never changes, a tag's record
+ *                                       serves --no-pull)
+ *   CACHE/blobs/sha256/HEX              verified registry blobs (registry_pull.c)
+ *   CACHE/registries/HOST.auth          the registry's last auth challenge (no secret)
  *   CACHE/lock                          flock(2)ed by whoever imports or cleans
  *
  * An entry appears only by rename(2) of a complete build, so an interrupted
@@ -45,7 +50,8 @@ void cache_unlock(struct cache *c);
 void cache_remove_stale_builds(const struct cache *c);
 
 /* An archive's key without reading the archive, when it has not changed
- * since it was recorded; NULL otherwise (caller frees). */
+ * since it was recorded; NULL otherwise (caller frees). With file NULL the
+ * record holds whatever was last recorded for ref_text. */
 char *cache_ref_lookup(const struct cache *c, const char *ref_text, const char *file);
 void cache_ref_record(const struct cache *c, const char *ref_text, const char *file, const char *key);
 

@@ -9,6 +9,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <getopt.h>
 #include <json-c/json.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,7 +25,7 @@ static const char cache_usage[] =
 	"Images are unpacked once into your cache, keyed by manifest digest.\n"
 	"  list    show each cached image: reference, digest, size, last use\n"
 	"  clean   remove the named images (a digest, or a unique prefix of one),\n"
-	"          or every image with --all\n";
+	"          or every image, and the layers downloaded from registries, with --all\n";
 
 struct entry {
 	char *name; /* sha256-HEX */
@@ -139,6 +140,25 @@ static int remove_entry(const struct cache *c, const char *name, struct error *e
 	return ret;
 }
 
+/* clean --all: the registry blob store (CACHE/blobs) and the records of
+ * references go too; a later pull downloads again. */
+static int remove_blobs(const struct cache *c, struct error *err)
+{
+	char *blobs = xasprintf("%s/blobs", c->root);
+	char *to = xasprintf("%s/clean.blobs.%d", c->tmp, (int)getpid());
+	struct stat st;
+	int ret = 0;
+	if (lstat(blobs, &st) == 0) {
+		if (rename(blobs, to) < 0 || remove_tree(to) < 0)
+			ret = error_set(err, errno, "remove %s", blobs);
+		else
+			log_info("removed the downloaded blobs");
+	}
+	free(blobs);
+	free(to);
+	return ret;
+}
+
 static int cache_clean(struct cache *c, int argc, char **argv, struct error *err)
 {
 	bool all = argc == 1 && strcmp(argv[0], "--all") == 0;
@@ -172,6 +192,8 @@ static int cache_clean(struct cache *c, int argc, char **argv, struct error *err
 	for (size_t i = 0; i < n && ret == 0; i++)
 		if (all || chosen[i])
 			ret = remove_entry(c, v[i].name, err);
+	if (all && ret == 0)
+		ret = remove_blobs(c, err);
 	free(chosen);
 	entries_free(v, n);
 	cache_unlock(c);
@@ -200,25 +222,85 @@ int cmd_cache(struct ochre_context *ctx, int argc, char **argv, struct error *er
 }
 
 static const char pull_usage[] =
-	"Usage: ochre pull IMAGE\n"
+	"Usage: ochre pull [OPTIONS] IMAGE\n"
 	"\n"
 	"Verify and unpack IMAGE into your cache without running it, and print its\n"
-	"digest. IMAGE: oci:DIR[:TAG], oci-archive:FILE[:TAG], docker-archive:FILE[:REF].\n";
+	"digest. IMAGE: oci:DIR[:TAG], oci-archive:FILE[:TAG], docker-archive:FILE[:REF],\n"
+	"or docker://[REGISTRY/]REPO[:TAG|@DIGEST] for an image in a registry.\n"
+	"\n"
+	"docker:// follows Docker's naming: 'alpine' is docker.io/library/alpine:latest\n"
+	"(Docker Hub); a first component with '.' or ':', or 'localhost', is a registry\n"
+	"(e.g. docker://ghcr.io/org/tool:1.2, docker://localhost:5000/img@sha256:...).\n"
+	"Layers are verified by digest and size and kept in the cache, so layers that\n"
+	"images share download once. A cached image launched by tag costs one request\n"
+	"to the registry (none with --no-pull), by digest none.\n"
+	"\n"
+	"Credentials, first found wins: $OCHRE_DOCKER_USERNAME and\n"
+	"$OCHRE_DOCKER_PASSWORD (or SINGULARITY_/APPTAINER_DOCKER_...); --authfile\n"
+	"FILE; 'ochre registry login' ($XDG_CONFIG_HOME/ochre/auth.json, else\n"
+	"~/.config/ochre/auth.json); $REGISTRY_AUTH_FILE;\n"
+	"$XDG_RUNTIME_DIR/containers/auth.json; ~/.docker/config.json. Else anonymous.\n"
+	"\n"
+	"Options:\n"
+	"  --platform OS/ARCH[/VARIANT]  the image to pick from a multi-platform index\n"
+	"                       (default: the host's, e.g. linux/amd64)\n"
+	"  --authfile FILE      registry credentials from FILE (auth.json) only\n"
+	"  --no-https           plain HTTP, no TLS (a local registry; the admin may\n"
+	"                       also list registries as 'insecure registry' in ochre.conf)\n"
+	"  --no-pull            docker://: no network: succeed (and print the digest)\n"
+	"                       only if the image is cached already\n"
+	"  -h, --help           show this help\n";
 
 int cmd_pull(struct ochre_context *ctx, int argc, char **argv, struct error *err)
 {
-	if (argc == 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
-		fputs(pull_usage, stdout);
-		return 0;
+	enum { OPT_PLATFORM = 256, OPT_AUTHFILE, OPT_NO_HTTPS, OPT_NO_PULL };
+	static const struct option longopts[] = {
+		{ "platform", required_argument, NULL, OPT_PLATFORM },
+		{ "authfile", required_argument, NULL, OPT_AUTHFILE },
+		{ "no-https", no_argument, NULL, OPT_NO_HTTPS },
+		{ "no-pull", no_argument, NULL, OPT_NO_PULL },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct image_pull_options opts = { 0 };
+	opterr = 0;
+	optind = 1;
+	int c;
+	while ((c = getopt_long(argc, argv, "+:h", longopts, NULL)) != -1) {
+		switch (c) {
+		case OPT_PLATFORM:
+			if (!image_platform_is_valid(optarg))
+				return error_set(err, 0, "pull: --platform needs OS/ARCH[/VARIANT], e.g. linux/arm64, "
+							 "not '%s'", optarg);
+			opts.platform = optarg;
+			break;
+		case OPT_AUTHFILE:
+			opts.authfile = optarg;
+			break;
+		case OPT_NO_HTTPS:
+			opts.no_https = true;
+			break;
+		case OPT_NO_PULL:
+			opts.no_pull = true;
+			break;
+		case 'h':
+			fputs(pull_usage, stdout);
+			return 0;
+		case ':':
+			return error_set(err, 0, "pull: option '%s' needs a value", argv[optind - 1]);
+		default:
+			return error_set(err, 0, "pull: unknown option '%.*s'", (int)strcspn(argv[optind - 1], "="),
+					 argv[optind - 1]);
+		}
 	}
-	if (argc != 2 || argv[1][0] == '-')
+	if (argc - optind != 1)
 		return error_set(err, 0, "pull: give exactly one image (see 'ochre pull --help')");
 	struct image img;
-	if (image_prepare(&ctx->cfg, ctx->importer_path, argv[1], &img, err) < 0)
+	if (image_prepare_opts(&ctx->cfg, ctx->importer_path, argv[optind], &opts, &img, err) < 0)
 		return -1;
 	int ret = 0;
 	if (!img.key)
-		ret = error_set(err, 0, "pull: '%s' is a root filesystem directory, not an image", argv[1]);
+		ret = error_set(err, 0, "pull: '%s' is a root filesystem directory, not an image", argv[optind]);
 	else
 		printf("%s\n", img.key);
 	image_free(&img);

@@ -122,7 +122,7 @@ int cmd_launch(struct ochre_context *ctx, enum launch_mode mode, int argc, char 
 	if (o.no_setgroups && rt.kind != RUNTIME_CRUN)
 		return error_set(err, 0, "--no-setgroups needs crun: runc always sets the container's groups");
 	struct image img;
-	if (image_prepare(&ctx->cfg, ctx->importer_path, o.image, &img, err) < 0)
+	if (image_prepare_opts(&ctx->cfg, ctx->importer_path, o.image, &o.pull, &img, err) < 0)
 		return -1;
 	struct container c;
 	if (container_prepare(&o, &ctx->cfg, mode, &img, &c, err) < 0)

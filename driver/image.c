@@ -7,6 +7,7 @@
 #include "fsutil.h"
 #include "image_ref.h"
 #include "image_select.h"
+#include "registry_ref.h"
 #include "xalloc.h"
 
 #include <errno.h>
@@ -50,9 +51,21 @@ static int use_cached(const char *entry, struct image *img, struct error *err)
 
 /* The cache key when it can be had cheaply: from an OCI layout's JSON, or
  * from the record of an unchanged archive. NULL: ask the importer. */
-static char *cheap_key(const struct cache *c, const struct image_ref *ref, struct error *err, int *failed)
+static char *cheap_key(const struct cache *c, const struct image_ref *ref, bool no_pull, struct error *err,
+		       int *failed)
 {
 	*failed = 0;
+	if (ref->kind == IMAGE_DOCKER) {
+		if (!no_pull && !strchr(ref->text, '@'))
+			return NULL;
+		/* A digest names fixed content: its record is always good. A
+		 * tag may have moved: ask the registry (the importer), unless
+		 * the caller said --no-pull (image_prepare_opts). */
+		char *name = registry_record_name(ref->text, ref->platform);
+		char *key = cache_ref_lookup(c, name, NULL);
+		free(name);
+		return key;
+	}
 	if (ref->kind != IMAGE_OCI_DIR)
 		return cache_ref_lookup(c, ref->text, ref->path);
 	struct blob_source src = { .dir = ref->path, .label = ref->text };
@@ -65,15 +78,31 @@ static char *cheap_key(const struct cache *c, const struct image_ref *ref, struc
 /* Run ochre-import, which verifies and unpacks the image (once, under the
  * cache lock) and answers on its stdout "ok KEY" or "error MESSAGE". Its
  * stderr stays ours, for progress on a terminal and --debug lines. */
-static char *run_importer(const char *importer, const char *cache_root, const char *image, struct error *err)
+static char *run_importer(const char *importer, const char *cache_root, const char *image,
+			  const struct image_pull_options *opts, bool no_https, struct error *err)
 {
 	int pipefd[2];
 	if (pipe2(pipefd, O_CLOEXEC) < 0) {
 		error_set(err, errno, "pipe");
 		return NULL;
 	}
-	char *argv[] = { (char *)importer, "--log-level", (char *)log_level_name(log_level_current),
-			 "--cache", (char *)cache_root, (char *)image, NULL };
+	/* Credentials never go on this command line (anyone can read it in
+	 * /proc): the importer finds them in the environment or in files. */
+	char *argv[12] = { (char *)importer, "--log-level", (char *)log_level_name(log_level_current),
+			   "--cache", (char *)cache_root };
+	size_t na = 5;
+	if (opts->platform) {
+		argv[na++] = "--platform";
+		argv[na++] = (char *)opts->platform;
+	}
+	if (opts->authfile) {
+		argv[na++] = "--authfile";
+		argv[na++] = (char *)opts->authfile;
+	}
+	if (no_https)
+		argv[na++] = "--no-https";
+	argv[na++] = (char *)image;
+	argv[na] = NULL;
 	log_debug_argv("run", argv);
 	pid_t pid = fork();
 	if (pid < 0) {
@@ -114,13 +143,53 @@ static char *run_importer(const char *importer, const char *cache_root, const ch
 	return NULL;
 }
 
+bool image_platform_is_valid(const char *platform)
+{
+	int parts = 0;
+	for (const char *p = platform;; parts++) {
+		size_t n = strcspn(p, "/");
+		if (n == 0 || n > 32 || strspn(p, "abcdefghijklmnopqrstuvwxyz0123456789_.-") < n)
+			return false;
+		if (p[n] == '\0')
+			break;
+		p += n + 1;
+	}
+	return parts == 1 || parts == 2;
+}
+
+/* Plain HTTP for this registry: --no-https, or the admin's allow-list. */
+static bool registry_is_insecure(const struct ochre_config *cfg, const char *text, bool no_https)
+{
+	if (no_https)
+		return true;
+	struct registry_ref r;
+	struct error ignored;
+	if (registry_ref_parse(text, &r, &ignored) < 0)
+		return false;
+	bool found = false;
+	for (size_t i = 0; i < cfg->insecure_registries.n && !found; i++)
+		found = strcmp(registry_normalize_host(cfg->insecure_registries.v[i]), r.registry) == 0;
+	registry_ref_free(&r);
+	return found;
+}
+
 int image_prepare(const struct ochre_config *cfg, const char *importer, const char *arg, struct image *img,
 		  struct error *err)
 {
+	return image_prepare_opts(cfg, importer, arg, NULL, img, err);
+}
+
+int image_prepare_opts(const struct ochre_config *cfg, const char *importer, const char *arg,
+		       const struct image_pull_options *opts, struct image *img, struct error *err)
+{
+	static const struct image_pull_options none = { 0 };
+	if (!opts)
+		opts = &none;
 	memset(img, 0, sizeof *img);
 	struct image_ref ref;
 	if (image_ref_parse(arg, &ref, err) < 0)
 		return -1;
+	ref.platform = opts->platform;
 	if (ref.kind == IMAGE_ROOTFS_DIR) {
 		img->rootfs = ref.path;
 		ref.path = NULL;
@@ -133,7 +202,7 @@ int image_prepare(const struct ochre_config *cfg, const char *importer, const ch
 	int ret = -1, failed;
 	if (cache_open(cfg, &c, err) < 0)
 		goto out_ref;
-	img->key = cheap_key(&c, &ref, err, &failed);
+	img->key = cheap_key(&c, &ref, opts->no_pull, err, &failed);
 	if (failed)
 		goto out;
 	struct stat st;
@@ -143,7 +212,16 @@ int image_prepare(const struct ochre_config *cfg, const char *importer, const ch
 	}
 	if (!entry || stat(entry, &st) < 0) {
 		free(img->key);
-		img->key = run_importer(importer, c.root, ref.text, err);
+		img->key = NULL;
+		if (ref.kind == IMAGE_DOCKER && opts->no_pull) {
+			error_set(err, 0, "%s%s%s is not in the cache, and --no-pull forbids downloading it",
+				  ref.text, opts->platform ? " for platform " : "",
+				  opts->platform ? opts->platform : "");
+			goto out;
+		}
+		img->key = run_importer(importer, c.root, ref.text, opts,
+					ref.kind == IMAGE_DOCKER && registry_is_insecure(cfg, ref.text, opts->no_https),
+					err);
 		if (!img->key)
 			goto out;
 		free(entry);

@@ -8,6 +8,7 @@
 #include "error.h"
 
 #include <json-c/json.h>
+#include <stdbool.h>
 
 struct image {
 	char *rootfs;        /* the overlay's lower dir */
@@ -15,9 +16,23 @@ struct image {
 	char *key;           /* cache key, NULL for a rootfs dir */
 };
 
+/* How to fetch an image that is not cached (docker://), and which one. */
+struct image_pull_options {
+	const char *platform; /* "os/arch[/variant]"; NULL: the host's */
+	const char *authfile; /* credentials file; NULL: the usual places */
+	bool no_https;        /* plain HTTP to the registry */
+	bool no_pull;         /* docker://: only what is cached, no network */
+};
+
 /* importer: the ochre-import binary, run when the image is not cached. */
 int image_prepare(const struct ochre_config *cfg, const char *importer, const char *arg, struct image *img,
 		  struct error *err);
+/* The same with pull options (opts may be NULL). */
+int image_prepare_opts(const struct ochre_config *cfg, const char *importer, const char *arg,
+		       const struct image_pull_options *opts, struct image *img, struct error *err);
+
+/* "os/arch" or "os/arch/variant", each part [a-z0-9_.-]. */
+bool image_platform_is_valid(const char *platform);
 void image_free(struct image *img);
 
 #endif

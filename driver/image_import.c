@@ -9,6 +9,7 @@
 #include "image_select.h"
 #include "layer_extract.h"
 #include "progress.h"
+#include "registry_pull.h"
 #include "xalloc.h"
 
 #include <errno.h>
@@ -68,8 +69,10 @@ static int extract_layers(const char *rootfs, const struct image_ref *ref, const
 	return 0;
 }
 
-/* Build the entry in tmp/ and rename it into place. Called with the lock. */
-static int import(struct cache *c, const struct image_ref *ref, const char *entry, struct error *err)
+/* Build the entry in tmp/ and rename it into place. Called with the lock.
+ * given: where the blobs are (a registry pull's store); NULL: ref's files. */
+static int import(struct cache *c, const struct image_ref *ref, const struct blob_source *given, const char *entry,
+		  char **key, struct error *err)
 {
 	char *staging = xasprintf("%s/build.XXXXXX", c->tmp);
 	if (!mkdtemp(staging)) {
@@ -88,7 +91,9 @@ static int import(struct cache *c, const struct image_ref *ref, const char *entr
 		error_set(err, errno, "create %s", rootfs);
 		goto out;
 	}
-	if (ref->kind == IMAGE_OCI_ARCHIVE || ref->kind == IMAGE_DOCKER_ARCHIVE) {
+	if (given) {
+		src = *given;
+	} else if (ref->kind == IMAGE_OCI_ARCHIVE || ref->kind == IMAGE_DOCKER_ARCHIVE) {
 		if (mkdir(unpacked, 0700) < 0) {
 			error_set(err, errno, "create %s", unpacked);
 			goto out;
@@ -110,10 +115,12 @@ static int import(struct cache *c, const struct image_ref *ref, const char *entr
 		free(final);
 		goto out;
 	}
-	if (strcmp(final, entry) != 0)
+	if (entry && strcmp(final, entry) != 0)
 		log_warn("%s changed while it was imported", ref->text);
 	log_debug("imported %s as %s (%llu bytes)", ref->text, final, size);
 	free(final);
+	if (key)
+		*key = xstrdup(plan.key);
 	ret = 0;
 out:
 	if (ret < 0)
@@ -139,16 +146,28 @@ static int find_key(const struct image_ref *ref, char **key, struct error *err)
 	return ret;
 }
 
-int image_import(struct cache *c, const char *image, char **key, struct error *err)
+int image_import_build(struct cache *c, const struct image_ref *ref, const struct blob_source *src, char **key,
+		       struct error *err)
+{
+	return import(c, ref, src, NULL, key, err);
+}
+
+int image_import(struct cache *c, const char *image, const struct import_options *opts, char **key,
+		 struct error *err)
 {
 	struct image_ref ref;
 	if (image_ref_parse(image, &ref, err) < 0)
 		return -1;
+	ref.platform = opts->platform;
 	int ret = -1;
 	char *entry = NULL;
 	*key = NULL;
 	if (ref.kind == IMAGE_ROOTFS_DIR) {
 		error_set(err, 0, "'%s' is a root filesystem directory, not an image", image);
+		goto out;
+	}
+	if (ref.kind == IMAGE_DOCKER) {
+		ret = registry_pull(c, &ref, opts, key, err);
 		goto out;
 	}
 	if (find_key(&ref, key, err) < 0)
@@ -161,7 +180,7 @@ int image_import(struct cache *c, const char *image, char **key, struct error *e
 			goto out;
 		if (stat(entry, &st) < 0) {
 			cache_remove_stale_builds(c);
-			if (import(c, &ref, entry, err) < 0)
+			if (import(c, &ref, NULL, entry, NULL, err) < 0)
 				goto out;
 		}
 		cache_unlock(c);

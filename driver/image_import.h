@@ -4,10 +4,26 @@
 #ifndef OCHRE_IMAGE_IMPORT_H
 #define OCHRE_IMAGE_IMPORT_H
 
+#include "blob_source.h"
 #include "cache.h"
 #include "error.h"
+#include "image_ref.h"
+
+#include <stdbool.h>
+
+struct import_options {
+	const char *platform; /* "os/arch[/variant]" from an index; NULL: the host's */
+	const char *authfile; /* docker://: the credentials file; NULL: the usual ones */
+	bool insecure;        /* docker://: plain HTTP */
+};
 
 /* Make sure IMAGE is in the cache; return its key (caller frees). */
-int image_import(struct cache *c, const char *image, char **key, struct error *err);
+int image_import(struct cache *c, const char *image, const struct import_options *opts, char **key,
+		 struct error *err);
+
+/* With the lock held: build the entry for ref from the blobs in src (an OCI
+ * layout's files) and return its key. */
+int image_import_build(struct cache *c, const struct image_ref *ref, const struct blob_source *src, char **key,
+		       struct error *err);
 
 #endif

@@ -54,7 +54,7 @@ static void add_layer(struct image_plan *plan, const char *dir, const char *file
 static int load_oci(const struct image_ref *ref, const struct blob_source *src, struct image_plan *plan,
 		    struct error *err)
 {
-	if (image_select_manifest(src, ref->tag, check_blob, &plan->key, err) < 0)
+	if (image_select_manifest(src, ref->tag, ref->platform, check_blob, &plan->key, err) < 0)
 		return -1;
 	char *text;
 	size_t len;

@@ -1,6 +1,7 @@
 #define _GNU_SOURCE
 #include "image_ref.h"
 
+#include "registry_ref.h"
 #include "xalloc.h"
 
 #include <errno.h>
@@ -53,6 +54,16 @@ static void split_tag(char *spec, enum image_kind kind, char **tag)
 int image_ref_parse(const char *arg, struct image_ref *ref, struct error *err)
 {
 	memset(ref, 0, sizeof *ref);
+	if (registry_ref_is_docker(arg)) {
+		struct registry_ref r;
+		if (registry_ref_parse(arg, &r, err) < 0)
+			return -1;
+		ref->kind = IMAGE_DOCKER;
+		ref->text = r.text;
+		r.text = NULL;
+		registry_ref_free(&r);
+		return 0;
+	}
 	char *spec = NULL;
 	bool explicit_kind = false;
 	for (size_t i = 0; i < sizeof transports / sizeof transports[0]; i++) {

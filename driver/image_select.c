@@ -139,10 +139,14 @@ static json_object *pick_by_tag(json_object *manifests, const char *tag, const c
 	return NULL;
 }
 
-static json_object *pick_by_platform(json_object *manifests, const char *label, struct error *err)
+static json_object *pick_by_platform(json_object *manifests, const char *platform, const char *label,
+				     struct error *err)
 {
 	char host[64], offered[512] = "", p[128];
-	host_platform(host, sizeof host);
+	if (platform)
+		snprintf(host, sizeof host, "%s", platform);
+	else
+		host_platform(host, sizeof host);
 	size_t n = json_object_array_length(manifests);
 	for (size_t i = 0; i < n; i++) {
 		json_object *d = json_object_array_get_idx(manifests, i);
@@ -152,13 +156,14 @@ static json_object *pick_by_platform(json_object *manifests, const char *label, 
 		size_t used = strlen(offered);
 		snprintf(offered + used, sizeof offered - used, "%s%s", used ? ", " : "", p);
 	}
-	error_set(err, 0, "%s: no image for this host's platform %s (offered: %s)", label, host, offered);
+	error_set(err, 0, "%s: no image for %s platform %s (offered: %s)", label,
+		  platform ? "the requested" : "this host's", host, offered);
 	return NULL;
 }
 
 /* From index.json down to one manifest descriptor's digest. */
-int image_select_manifest(const struct blob_source *src, const char *tag, blob_check_fn check,
-			  char **manifest_digest, struct error *err)
+int image_select_manifest(const struct blob_source *src, const char *tag, const char *platform,
+			  blob_check_fn check, char **manifest_digest, struct error *err)
 {
 	char *text;
 	size_t len;
@@ -186,7 +191,7 @@ int image_select_manifest(const struct blob_source *src, const char *tag, blob_c
 			chosen = NULL, error_set(err, 0, "%s holds several images: name one as %s:TAG",
 						 src->label, src->label);
 		else
-			chosen = pick_by_platform(manifests, src->label, err);
+			chosen = pick_by_platform(manifests, platform, src->label, err);
 		if (!chosen)
 			break;
 
@@ -281,7 +286,7 @@ int image_docker_entry(const struct image_ref *ref, const struct blob_source *sr
 int image_find_key(const struct image_ref *ref, const struct blob_source *src, char **key, struct error *err)
 {
 	if (ref->kind != IMAGE_DOCKER_ARCHIVE)
-		return image_select_manifest(src, ref->tag, NULL, key, err);
+		return image_select_manifest(src, ref->tag, ref->platform, NULL, key, err);
 
 	json_object *root = NULL, *m;
 	if (image_docker_entry(ref, src, &m, &root, err) < 0) {

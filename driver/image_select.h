@@ -14,9 +14,10 @@
 /* Verify blob data against its digest; 0 or -1 with err. */
 typedef int (*blob_check_fn)(const char *digest, const void *data, size_t len, struct error *err);
 
-/* From index.json (through nested indexes) to one manifest's digest. */
-int image_select_manifest(const struct blob_source *src, const char *tag, blob_check_fn check,
-			  char **manifest_digest, struct error *err);
+/* From index.json (through nested indexes) to one manifest's digest;
+ * platform "os/arch[/variant]" or NULL for the host's. */
+int image_select_manifest(const struct blob_source *src, const char *tag, const char *platform,
+			  blob_check_fn check, char **manifest_digest, struct error *err);
 
 /* Read blobs/ALG/HEX whole; with check, verify it first. */
 int image_read_blob(const struct blob_source *src, const char *digest, blob_check_fn check, char **data,

@@ -13,6 +13,8 @@
 	"  oci:DIR[:TAG]              an OCI image layout (skopeo, umoci, buildah)\n" \
 	"  oci-archive:FILE[:TAG]     a tar of an OCI image layout\n" \
 	"  docker-archive:FILE[:REF]  a 'docker save' tarball\n" \
+	"  docker://[REGISTRY/]REPO[:TAG|@DIGEST]  an image in a registry (Docker Hub\n" \
+	"                             when REGISTRY is left out); see 'ochre pull --help'\n" \
 	"  DIR                        an OCI layout (DIR/oci-layout exists), or else a\n" \
 	"                             root filesystem directory, used as it is\n" \
 	"An OCI image is verified and unpacked into your cache once (progress shows\n" \
@@ -22,6 +24,12 @@
 	"Options:\n" \
 	"  --runtime NAME          OCI runtime: crun or runc (default: the config's\n" \
 	"                          'runtime' order, crun then runc)\n" \
+	" Images:\n" \
+	"  --platform OS/ARCH[/VARIANT]  the image to pick from a multi-platform index\n" \
+	"                          (default: the host's, e.g. linux/amd64)\n" \
+	"  --authfile FILE         docker://: registry credentials from FILE (auth.json)\n" \
+	"  --no-https              docker://: plain HTTP, no TLS (a local registry)\n" \
+	"  --no-pull               docker://: use the cached image, never ask the registry\n" \
 	" Environment:\n" \
 	"  -e, --env K=V[,K=V]     set variables in the container (repeatable)\n" \
 	"  --env-file FILE         set variables from FILE (NAME=value; $X expands)\n" \
@@ -153,6 +161,7 @@ enum {
 	OPT_NO_HOME, OPT_NO_MOUNT, OPT_NET, OPT_NETWORK, OPT_NO_SETGROUPS, OPT_ADD_CAPS, OPT_DROP_CAPS,
 	OPT_KEEP_PRIVS, OPT_NO_PRIVS, OPT_WRITABLE_TMPFS, OPT_SECURITY, OPT_DNS, OPT_NO_COMPAT, OPT_NO_UMASK,
 	OPT_USERNS,
+	OPT_PLATFORM, OPT_AUTHFILE, OPT_NO_HTTPS, OPT_NO_PULL,
 };
 
 static const struct option longopts[] = {
@@ -186,6 +195,10 @@ static const struct option longopts[] = {
 	{ "no-compat", no_argument, NULL, OPT_NO_COMPAT },
 	{ "no-umask", no_argument, NULL, OPT_NO_UMASK },
 	{ "userns", no_argument, NULL, OPT_USERNS },
+	{ "platform", required_argument, NULL, OPT_PLATFORM },
+	{ "authfile", required_argument, NULL, OPT_AUTHFILE },
+	{ "no-https", no_argument, NULL, OPT_NO_HTTPS },
+	{ "no-pull", no_argument, NULL, OPT_NO_PULL },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -236,6 +249,15 @@ static int take_option(const char *name, int c, struct launch_options *o, struct
 	case OPT_NO_COMPAT: o->no_compat = true; break;
 	case OPT_NO_UMASK: o->no_umask = true; break;
 	case OPT_USERNS: o->userns = true; break;
+	case OPT_PLATFORM:
+		if (!image_platform_is_valid(optarg))
+			return error_set(err, 0, "%s: --platform needs OS/ARCH[/VARIANT], e.g. linux/arm64, not '%s'",
+					 name, optarg);
+		o->pull.platform = optarg;
+		break;
+	case OPT_AUTHFILE: o->pull.authfile = optarg; break;
+	case OPT_NO_HTTPS: o->pull.no_https = true; break;
+	case OPT_NO_PULL: o->pull.no_pull = true; break;
 	default:
 		return 1;
 	}

@@ -5,6 +5,7 @@
 
 #include "environment.h"
 #include "error.h"
+#include "image.h"
 #include "process.h"
 #include "strv.h"
 
@@ -48,6 +49,7 @@ struct launch_options {
 	struct strv security;   /* --security values */
 	const char *dns;        /* --dns a,b */
 	bool userns;            /* --userns: no setuid starter, a user namespace */
+	struct image_pull_options pull; /* --platform, --authfile, --no-https, --no-pull */
 };
 
 /* Returns 0, 1 after printing --help, or -1 with err set. */

@@ -10,6 +10,7 @@
 #include "cmd_cache.h"
 #include "cmd_launch.h"
 #include "cmd_oci.h"
+#include "cmd_registry.h"
 #include "context.h"
 #include "error.h"
 #include "xalloc.h"
@@ -45,6 +46,7 @@ static const char usage[] =
 	"  shell IMAGE          run /bin/sh in a new container\n"
 	"  pull IMAGE           verify and unpack an image into your cache\n"
 	"  cache list|clean     show or remove the images unpacked in your cache\n"
+	"  registry login|logout  store or forget credentials for docker:// registries\n"
 	"  oci SUBCOMMAND       OCI runtime operations on a bundle (ochre oci --help)\n"
 	"\n"
 	"Global options:\n"
@@ -179,7 +181,7 @@ static int run(int argc, char **argv, struct error *err)
 		if (strcmp(command, launchers[i]) == 0)
 			launch = i;
 	if (launch < 0 && strcmp(command, "cache") != 0 && strcmp(command, "pull") != 0 &&
-	    strcmp(command, "oci") != 0)
+	    strcmp(command, "oci") != 0 && strcmp(command, "registry") != 0)
 		return error_set(err, 0, "unknown command '%s' (see 'ochre --help')", command);
 
 	ctx.starter_path = find_helper("ochre-starter", err);
@@ -194,6 +196,8 @@ static int run(int argc, char **argv, struct error *err)
 		return -1;
 	if (launch < 0 && strcmp(command, "oci") == 0)
 		return cmd_oci(&ctx, argc - optind, argv + optind, err);
+	if (launch < 0 && strcmp(command, "registry") == 0)
+		return cmd_registry(&ctx, argc - optind, argv + optind, err);
 	if (launch < 0 && strcmp(command, "pull") == 0)
 		return cmd_pull(&ctx, argc - optind, argv + optind, err);
 	if (launch < 0)

@@ -13,6 +13,7 @@ PACKAGES="
   uidmap util-linux procps psmisc
   fuse3 fuse-overlayfs
   umoci skopeo python3 zstd
+  libcurl4-openssl-dev ca-certificates docker-registry apache2-utils openssl curl
   debootstrap
   clang libclang-rt-14-dev
 "

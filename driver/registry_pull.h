@@ -1,0 +1,29 @@
+/* `docker://` images: resolve the reference at the registry, download the
+ * manifest, config and layers into the cache's blob store (verified), and
+ * build the cache entry from there with the same plan and extraction as an
+ * OCI layout. Importer only.
+ *
+ * Requests made: a tag costs one manifest request (HEAD, for its digest)
+ * when the image is cached already; a digest none once its manifest is in
+ * the blob store. A tag's and a digest's key are recorded in CACHE/refs
+ * (with the platform) so the driver finds a digest reference, or a tag with
+ * --no-pull, without running this at all. */
+#ifndef OCHRE_REGISTRY_PULL_H
+#define OCHRE_REGISTRY_PULL_H
+
+#include "cache.h"
+#include "error.h"
+#include "image_import.h"
+#include "image_ref.h"
+
+int registry_pull(struct cache *c, const struct image_ref *ref, const struct import_options *opts, char **key,
+		  struct error *err);
+
+/* `ochre registry login`: check the credentials against the registry, then
+ * store them (authfile, or ochre's own auth.json). */
+int registry_login(const char *registry, const char *username, const char *password, bool insecure,
+		   const char *authfile, struct error *err);
+/* `ochre registry logout`: forget them; *found says whether there were any. */
+int registry_logout(const char *registry, const char *authfile, int *found, struct error *err);
+
+#endif
