@@ -207,15 +207,35 @@ make_floor_bundle() {
         sleep 0.05
     done
     mkdir -p "$work/floor/$who-$rt"
-    [ -n "$cfg" ] && cp "$cfg" "$work/floor/$who-$rt/config.json.ochre"
+    if [ -n "$cfg" ]; then
+        cp "$cfg" "$work/floor/$who-$rt/config.json.ochre"
+        # The session's /etc files (passwd, group, resolv.conf, hosts),
+        # which the config binds, go with it.
+        cp -r "$(dirname "$cfg")/etc" "$work/floor/$who-$rt/etc" 2>/dev/null || true
+    fi
     wait "$pid" || true
     [ -s "$work/floor/$who-$rt/config.json.ochre" ] || return 1
-    python3 - "$work/floor/$who-$rt/config.json.ochre" "$work/floor/$who-$rt/config.json" "$ROOTFS" <<'PY'
-import json, sys
+    python3 - "$work/floor/$who-$rt/config.json.ochre" "$work/floor/$who-$rt/config.json" "$ROOTFS" \
+        "$(dirname "$cfg")" "$work/floor/$who-$rt" <<'PY'
+import json, os, sys
 c = json.load(open(sys.argv[1]))
+rootfs, session, floor = sys.argv[3], sys.argv[4], sys.argv[5]
 c["process"]["args"] = ["/bin/true"]
 c["process"]["terminal"] = False
-c["root"] = {"path": sys.argv[3], "readonly": False}
+c["root"] = {"path": rootfs, "readonly": False}
+# The same mounts as ochre's container: sources from the session dir now
+# come from the floor bundle, and the mount points ochre's own layer
+# provides (the home, say) are made in the floor's copy of the rootfs.
+for m in c.get("mounts", []):
+    if m.get("source", "").startswith(session + "/"):
+        m["source"] = floor + m["source"][len(session):]
+    dest = os.path.join(rootfs, m["destination"].lstrip("/"))
+    if not os.path.lexists(dest):
+        if m.get("type") in ("none", "bind") and os.path.isfile(m.get("source", "")):
+            os.makedirs(os.path.dirname(dest), exist_ok=True)
+            open(dest, "a").close()
+        else:
+            os.makedirs(dest, exist_ok=True)
 json.dump(c, open(sys.argv[2], "w"), indent=1)
 PY
     chmod -R a+rX "$work/floor"
