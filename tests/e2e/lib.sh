@@ -59,6 +59,20 @@ OEXEC=("$OCHRE" exec --runtime "$OCHRE_RUNTIME")
 SLEEP_SECS=$((1000000 + $$))
 SLEEP_RE="^sleep $SLEEP_SECS\$"
 
+# `oexec_conf CONFIG IMAGE CMD...`: oexec with an admin config of the test's
+# own (-c); a setuid starter refuses -c, so such tests call
+# need_config_override first.
+oexec_conf() {
+    local conf=$1
+    shift
+    "$OCHRE" -c "$conf" exec --runtime "$OCHRE_RUNTIME" "$@"
+}
+need_config_override() {
+    if [ -u "$OCHRE_PREFIX/libexec/ochre/ochre-starter" ]; then
+        skip "a setuid ochre-starter refuses -c/--config"
+    fi
+}
+
 is_root() { [ "$(id -u)" -eq 0 ]; }
 
 # Skip the test unless the harness was given the test images / hostile

@@ -15,18 +15,6 @@ _env_of() {
     printf '%s\n' "$OUT" | sed -n "s/^$1=//p"
 }
 
-# ochre with an admin config of our own (-c; refused with a setuid starter).
-_oexec_conf() {
-    local conf=$1
-    shift
-    "$OCHRE" -c "$conf" exec --runtime "$OCHRE_RUNTIME" "$@"
-}
-
-_need_config_override() {
-    if [ -u "$OCHRE_PREFIX/libexec/ochre/ochre-starter" ]; then
-        skip "a setuid ochre-starter refuses -c/--config"
-    fi
-}
 
 # The caller's passwd entry on the host, field N (1-based).
 _pw_field() { getent passwd "$(id -u)" | cut -d: -f"$1"; }
@@ -336,25 +324,25 @@ test_nocompat_keeps_umask() {
 }
 
 test_nocompat_admin_bind_paths() {
-    _need_config_override
+    need_config_override
     mkdir "$TESTTMP/admin" "$TESTTMP/admin-same"
     echo admin >"$TESTTMP/admin/f"
     echo same >"$TESTTMP/admin-same/f"
     printf 'bind path = %s:/ochre-admin\nbind path = %s\n' "$TESTTMP/admin" "$TESTTMP/admin-same" \
         >"$TESTTMP/ochre.conf"
-    assert_status 0 _oexec_conf "$TESTTMP/ochre.conf" --no-compat "$ROOTFS" \
+    assert_status 0 oexec_conf "$TESTTMP/ochre.conf" --no-compat "$ROOTFS" \
         /bin/sh -c "cat /ochre-admin/f; cat /proc/self/mountinfo"
     assert_eq admin "$(printf '%s\n' "$OUT" | head -n 1)" "'bind path = SRC:DST' with --no-compat"
     assert_mounted "$OUT" /ochre-admin
     assert_mounted "$OUT" "$TESTTMP/admin-same"
     # Not in compat mode ...
-    assert_status 0 _oexec_conf "$TESTTMP/ochre.conf" "$ROOTFS" \
+    assert_status 0 oexec_conf "$TESTTMP/ochre.conf" "$ROOTFS" \
         /bin/sh -c '[ ! -e /ochre-admin ] && echo absent; cat /proc/self/mountinfo'
     assert_eq absent "$(printf '%s\n' "$OUT" | head -n 1)" "'bind path' must not apply without --no-compat"
     assert_not_mounted "$OUT" /ochre-admin
     assert_not_mounted "$OUT" "$TESTTMP/admin-same"
     # ... nor with --no-mount bind-paths.
-    assert_status 0 _oexec_conf "$TESTTMP/ochre.conf" --no-compat --no-mount bind-paths "$ROOTFS" \
+    assert_status 0 oexec_conf "$TESTTMP/ochre.conf" --no-compat --no-mount bind-paths "$ROOTFS" \
         /bin/sh -c '[ ! -e /ochre-admin ] && echo absent; cat /proc/self/mountinfo'
     assert_eq absent "$(printf '%s\n' "$OUT" | head -n 1)" "--no-mount bind-paths"
     assert_not_mounted "$OUT" /ochre-admin

@@ -5,18 +5,6 @@
 # mount points, 'user bind control'), -H/--home and --no-home, -W/--workdir,
 # -S/--scratch, --no-mount, and the overlays (-o/--overlay).
 
-# ochre with an admin config of our own (-c; refused with a setuid starter).
-_oexec_conf() {
-    local conf=$1
-    shift
-    "$OCHRE" -c "$conf" exec --runtime "$OCHRE_RUNTIME" "$@"
-}
-
-_need_config_override() {
-    if [ -u "$OCHRE_PREFIX/libexec/ochre/ochre-starter" ]; then
-        skip "a setuid ochre-starter refuses -c/--config"
-    fi
-}
 
 # The value of NAME=value lines in $OUT.
 _val() {
@@ -145,10 +133,10 @@ file" "$OUT" "binds on paths the image lacks (a directory and a file)"
 }
 
 test_bind_user_bind_control_no() {
-    _need_config_override
+    need_config_override
     mkdir "$TESTTMP/src"
     echo 'user bind control = no' >"$TESTTMP/ochre.conf"
-    assert_status 0 _oexec_conf "$TESTTMP/ochre.conf" -B "$TESTTMP/src:/mnt/ub" \
+    assert_status 0 oexec_conf "$TESTTMP/ochre.conf" -B "$TESTTMP/src:/mnt/ub" \
         --mount "type=bind,source=$TESTTMP/src,destination=/mnt/um" "$ROOTFS" \
         /bin/sh -c '[ ! -e /mnt/ub ] && [ ! -e /mnt/um ] && echo absent; cat /proc/self/mountinfo'
     assert_eq absent "$(printf '%s\n' "$OUT" | head -n 1)" "user binds must be ignored"
