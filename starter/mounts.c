@@ -75,18 +75,16 @@ static int mount_upper_tmpfs(const struct overlay_plan *plan)
 
 void mounts_prepare_persistent(int dir_fd, const char *path)
 {
-	int fd = openat(dir_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0)
-		die_errno("open overlay dir %s", path);
-	if ((mkdirat(fd, "upper", 0755) < 0 && errno != EEXIST) || (mkdirat(fd, "work", 0700) < 0 && errno != EEXIST))
+	if ((mkdirat(dir_fd, "upper", 0755) < 0 && errno != EEXIST) ||
+	    (mkdirat(dir_fd, "work", 0700) < 0 && errno != EEXIST))
 		die_errno("create upper and work dirs in %s", path);
-	close(fd);
 }
 
-/* A persistent overlay dir, its upper/ and work/ made by then. */
+/* A persistent overlay dir (its upper/ and work/ made by then), as a fd
+ * of our own, closed with the tmpfs one's below. */
 static int persistent_upper(const struct overlay_plan *plan)
 {
-	int fd = openat(plan->persistent_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	int fd = fcntl(plan->persistent_fd, F_DUPFD_CLOEXEC, 0);
 	if (fd < 0)
 		die_errno("open overlay dir %s", plan->persistent);
 	return fd;

@@ -32,15 +32,15 @@ void mounts_make_private(void);
  * read /proc/PID of the pids they see, which are pids of this namespace. */
 void mounts_fresh_proc(void);
 
-/* Mount a tmpfs on SESSION/overlay holding upper/ and work/ (or use the
- * persistent overlay dir's upper/ and work/), then an overlay of the
- * lowers with that upper onto SESSION/rootfs. */
 /* Make upper/ and work/ in a persistent overlay dir if missing; called
  * with the caller's filesystem ids, so they are the caller's. */
 void mounts_prepare_persistent(int dir_fd, const char *path);
 
-/* Returns true when fuse-overlayfs made the mount: its daemon is then one
- * of our children and must not be left to the runtime to reap. */
+/* Mount a tmpfs on SESSION/overlay holding upper/ and work/ (or use the
+ * persistent overlay dir's upper/ and work/), then an overlay of the
+ * lowers with that upper onto SESSION/rootfs. Returns true when
+ * fuse-overlayfs made the mount: its daemon is then one of our children
+ * and must not be left to the runtime to reap. */
 bool mounts_overlay_rootfs(const struct overlay_plan *plan);
 
 /* On a cgroup v1/v2 hybrid host, hide /sys/fs/cgroup/unified in this mount
