@@ -18,8 +18,10 @@
  * The paths are opened inside the new mount namespace because the kernel
  * mounts only on, and overlay only stacks, mounts of the caller's current
  * namespace: an fd opened before clone(CLONE_NEWNS) gives EINVAL.
- * This version supports the rootless install (starter not setuid) and a
- * root caller; a setuid or file-capability install is refused (fail closed).
+ * Three ways to run: rootless (not setuid: a user namespace does it all),
+ * a root caller, and a setuid-root install (privilege.h: mount as root,
+ * then drop for good); a setgid or file-capability install is refused
+ * (fail closed).
  */
 #define _GNU_SOURCE
 #include "../common/log.h"
@@ -262,8 +264,6 @@ static bool build_rootfs(const struct launch *l)
 		lower_fds[n_lowers] = open_subdir_nofollow(session_fd, "mountpoints");
 		if (lower_fds[n_lowers] < 0)
 			die_errno("mount point layer '%s'", req->mountpoints);
-		if (l->privileged)
-			policy_check_mountpoint_layer(lower_fds[n_lowers], req->mountpoints);
 		lower_paths[n_lowers++] = req->mountpoints;
 	}
 	for (size_t i = 0; l->privileged && i < n_lowers; i++)
@@ -279,6 +279,8 @@ static bool build_rootfs(const struct launch *l)
 		.lower_fds = lower_fds,
 		.lower_paths = lower_paths,
 		.n_lowers = n_lowers,
+		/* Stacked with privilege, the caller's own dir is copied first. */
+		.copy_mountpoints = l->privileged && req->mountpoints,
 		.tmpfs_size = req->tmpfs_size,
 		.persistent_fd = persistent_fd,
 		.persistent = req->upper,

@@ -6,6 +6,7 @@
 #include "fuse_overlay.h"
 #include "safe_open.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <stdbool.h>
 #include <fcntl.h>
@@ -19,6 +20,9 @@
 
 #define OVERLAY_DIR "overlay"
 #define ROOTFS_DIR "rootfs"
+#define MOUNTPOINTS_DIR "mountpoints"
+#define MOUNTPOINTS_MAX_ENTRIES 4096
+#define MOUNTPOINTS_MAX_DEPTH 64
 
 /* mount(2) through /proc/self/fd/N: the kernel mounts on the very directory
  * we opened and checked, whatever happens to the path meanwhile. */
@@ -90,9 +94,85 @@ static int persistent_upper(const struct overlay_plan *plan)
 	return fd;
 }
 
+/* Copy the structure of the caller's mount point layer (src, any dir fd)
+ * into dst, a dir in our tmpfs: directories and empty regular files, with
+ * their permission bits (no setuid, setgid) and owned by the caller, or
+ * refuse. It may then sit outside 'limit container paths': it adds
+ * structure to the container, never content. Entries are only looked at
+ * (fstatat, no follow), never opened as files; a directory swapped for a
+ * symlink under us fails O_NOFOLLOW. */
+static void copy_structure(int src, int dst, const struct overlay_plan *plan, const char *path, unsigned depth,
+			   unsigned *entries)
+{
+	if (depth > MOUNTPOINTS_MAX_DEPTH)
+		die("mount point layer '%s' is too deep", path);
+	int fd = openat(src, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	DIR *d = fd < 0 ? NULL : fdopendir(fd);
+	if (!d)
+		die_errno("read mount point layer '%s'", path);
+	struct dirent *de;
+	while ((de = readdir(d))) {
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+			continue;
+		struct stat st;
+		if (++*entries > MOUNTPOINTS_MAX_ENTRIES)
+			die("mount point layer '%s' has more than %d entries", path, MOUNTPOINTS_MAX_ENTRIES);
+		if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+			die_errno("read mount point layer '%s'", path);
+		bool file = S_ISREG(st.st_mode) && st.st_size == 0;
+		if (!file && !S_ISDIR(st.st_mode))
+			die("mount point layer '%s' holds '%s', which is not an empty file or a directory", path,
+			    de->d_name);
+		int made = file ? openat(dst, de->d_name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+					 st.st_mode & 0777)
+				: mkdirat(dst, de->d_name, st.st_mode & 01777);
+		if (made < 0 || fchownat(dst, de->d_name, plan->owner_uid, plan->owner_gid, AT_SYMLINK_NOFOLLOW) < 0)
+			die_errno("copy '%s' of mount point layer '%s'", de->d_name, path);
+		if (file) {
+			close(made);
+			continue;
+		}
+		int sub_src = openat(dirfd(d), de->d_name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		int sub_dst = openat(dst, de->d_name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (sub_src < 0 || sub_dst < 0)
+			die_errno("copy '%s' of mount point layer '%s'", de->d_name, path);
+		copy_structure(sub_src, sub_dst, plan, path, depth + 1, entries);
+		close(sub_src);
+		close(sub_dst);
+	}
+	closedir(d);
+}
+
+/* Replace the bottom lower (the caller's SESSION/mountpoints) by a copy
+ * in our tmpfs, SESSION/overlay/mountpoints: see mounts.h. */
+static void copy_mountpoint_layer(const struct overlay_plan *plan, int tmpfs_fd)
+{
+	static char copy_path[4096];
+	int *bottom = &plan->lower_fds[plan->n_lowers - 1];
+	snprintf(copy_path, sizeof copy_path, "%s/%s/%s", plan->session, OVERLAY_DIR, MOUNTPOINTS_DIR);
+	log_debug("[starter] copy the structure of %s to %s (directories and empty files only)",
+		  plan->lower_paths[plan->n_lowers - 1], copy_path);
+	if (mkdirat(tmpfs_fd, MOUNTPOINTS_DIR, 0755) < 0 ||
+	    fchownat(tmpfs_fd, MOUNTPOINTS_DIR, plan->owner_uid, plan->owner_gid, AT_SYMLINK_NOFOLLOW) < 0)
+		die_errno("create %s", copy_path);
+	int copy = open_subdir_nofollow(tmpfs_fd, MOUNTPOINTS_DIR);
+	if (copy < 0)
+		die_errno("open %s", copy_path);
+	unsigned entries = 0;
+	copy_structure(*bottom, copy, plan, plan->lower_paths[plan->n_lowers - 1], 0, &entries);
+	close(*bottom);
+	*bottom = copy;
+	plan->lower_paths[plan->n_lowers - 1] = copy_path;
+}
+
 bool mounts_overlay_rootfs(const struct overlay_plan *plan)
 {
 	int tmpfs_fd = plan->persistent_fd >= 0 ? persistent_upper(plan) : mount_upper_tmpfs(plan);
+	if (plan->copy_mountpoints) {
+		if (plan->persistent_fd >= 0 || plan->n_lowers < 2)
+			die("a mount point layer to copy needs the tmpfs upper and an image");
+		copy_mountpoint_layer(plan, tmpfs_fd);
+	}
 	int upper_fd = open_subdir_nofollow(tmpfs_fd, "upper");
 	int work_fd = open_subdir_nofollow(tmpfs_fd, "work");
 	int target_fd = open_subdir_nofollow(plan->session_fd, ROOTFS_DIR);

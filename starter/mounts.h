@@ -12,9 +12,11 @@
 struct overlay_plan {
 	int session_fd;         /* O_PATH fd of the session dir */
 	const char *session;    /* its path, for messages */
-	const int *lower_fds;   /* O_PATH fds, the first is top-most */
-	const char *const *lower_paths;
+	int *lower_fds;         /* O_PATH fds, the first is top-most */
+	const char **lower_paths;
 	size_t n_lowers;
+	bool copy_mountpoints;  /* setuid mode: the bottom lower is the driver's
+	                         * mount point layer, copied (see below) */
 	unsigned long long tmpfs_size;
 	int persistent_fd;      /* O_PATH fd of a writable overlay dir, or -1 */
 	uid_t owner_uid;        /* setuid mode: the caller, who must own the */
@@ -38,7 +40,12 @@ void mounts_prepare_persistent(int dir_fd, const char *path);
 
 /* Mount a tmpfs on SESSION/overlay holding upper/ and work/ (or use the
  * persistent overlay dir's upper/ and work/), then an overlay of the
- * lowers with that upper onto SESSION/rootfs. Returns true when
+ * lowers with that upper onto SESSION/rootfs. With copy_mountpoints, the
+ * bottom lower (SESSION/mountpoints, the caller's) is first copied into the
+ * tmpfs, refusing anything but directories and empty regular files, and
+ * the copy replaces it in lower_fds and lower_paths: the caller can change
+ * their own dir at any time, even under a mounted overlay, so checking it
+ * would leave a window; a copy they cannot reach leaves none. Returns true when
  * fuse-overlayfs made the mount: its daemon is then one of our children
  * and must not be left to the runtime to reap. */
 bool mounts_overlay_rootfs(const struct overlay_plan *plan);

@@ -7,7 +7,6 @@
 
 #include <errno.h>
 #include <stdbool.h>
-#include <dirent.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -174,44 +173,6 @@ void policy_check_owner(const struct ochre_config *cfg, const char *path, uid_t 
 			return;
 	die("image '%s' is owned by uid %lu, not by an owner the administrator allows ('limit container owners')",
 	    path, (unsigned long)owner);
-}
-
-/* The mount point layer may add structure, never content: only directories
- * and empty regular files, so that it may sit outside 'limit container
- * paths' without smuggling an image in. */
-static void check_empty_tree(int dir_fd, const char *path, unsigned depth, unsigned *entries)
-{
-	if (depth > 64)
-		die("mount point layer '%s' is too deep", path);
-	int fd = openat(dir_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	DIR *d = fd < 0 ? NULL : fdopendir(fd);
-	if (!d)
-		die_errno("read mount point layer '%s'", path);
-	struct dirent *de;
-	while ((de = readdir(d))) {
-		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
-			continue;
-		struct stat st;
-		if (++*entries > 4096 || fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
-			die("mount point layer '%s': too many entries, or unreadable", path);
-		if (S_ISREG(st.st_mode) && st.st_size == 0 && !(st.st_mode & (S_ISUID | S_ISGID)))
-			continue;
-		if (!S_ISDIR(st.st_mode))
-			die("mount point layer '%s' holds '%s', which is not an empty file or a directory", path,
-			    de->d_name);
-		int sub = openat(dirfd(d), de->d_name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-		if (sub < 0)
-			die_errno("read mount point layer '%s'", path);
-		check_empty_tree(sub, path, depth + 1, entries);
-		close(sub);
-	}
-	closedir(d);
-}
-
-void policy_check_mountpoint_layer(int fd, const char *path)
-{
-	unsigned entries = 0;
-	check_empty_tree(fd, path, 0, &entries);
 }
 
 /* mountinfo escapes space, tab, newline and backslash as \ooo. */

@@ -26,9 +26,6 @@ void policy_check_request(const struct ochre_config *cfg, struct starter_request
 /* 'limit container owners': may a lower owned by uid be used? */
 void policy_check_owner(const struct ochre_config *cfg, const char *path, uid_t owner);
 
-/* The driver's mount point layer holds only directories and empty files. */
-void policy_check_mountpoint_layer(int fd, const char *path);
-
 /* Refuse a lower with a mount anywhere below it: overlay's layers do not
  * include submounts, so a root-made overlay would reveal what the mount
  * covers (the kernel refuses that in a user namespace). */

@@ -959,6 +959,58 @@ test_attack_lower_does_not_reveal_under_mounts_rootonly() {
     fi
 }
 
+# 9d. ochre stacks a layer of its own below the image, SESSION/mountpoints
+# (the caller's dir, made by the driver), which may lie outside 'limit
+# container paths' because it adds structure, never content: directories
+# and empty files, refused otherwise. Protection: mounts.c copy_structure
+# (the layer is copied into the starter's tmpfs before the mount).
+test_attack_mountpoint_layer_content_rootonly() {
+    _atk_init
+    local M=$S/mountpoints
+    _udir "$M"
+    _udir "$M/mnt"
+    _udir "$M/mnt/deep"
+    _ufile "$M/mnt/deep/target" ""
+    : >"$M/mnt/deep/target"
+    R_EXTRA=("mountpoints $M")
+    R_PAYLOAD=/usr/bin/stat R_ARGS=(stat -c '%F %u' "$S/rootfs/mnt/deep" "$S/rootfs/mnt/deep/target")
+    _try
+    _assert_ran "directory 0
+regular empty file 0" "control: the layer's structure shows, owned by the caller (root in the namespace)"
+    R_PAYLOAD=/usr/bin/cat R_ARGS=(cat "$S/rootfs/marker")
+    printf 'CONTENT\n' >"$M/mnt/deep/target"
+    _try
+    _assert_refused "mount point layer '$M' holds 'target', which is not an empty file or a directory" \
+        "a file with content in the mount point layer"
+    rm "$M/mnt/deep/target"
+    ln -s /etc/shadow "$M/mnt/deep/target"
+    _try
+    _assert_refused "holds 'target', which is not an empty file or a directory" "a symlink in the mount point layer"
+    rm "$M/mnt/deep/target"
+    mkfifo "$M/mnt/deep/target"
+    _try
+    _assert_refused "holds 'target', which is not an empty file or a directory" "a fifo in the mount point layer"
+}
+
+# 9e. The caller owns SESSION/mountpoints and may add to it at any time,
+# also after the starter looked at it and while the overlay is mounted
+# (overlay shows a name new in a lower when first looked up). The payload,
+# as the caller, writes a file into that dir, then looks for it in the
+# rootfs: it must not be there. Protection: the starter stacks its own
+# copy of the layer (mounts.c copy_mountpoint_layer), which the caller
+# cannot reach.
+test_attack_mountpoint_layer_changed_after_check_rootonly() {
+    _atk_init
+    local M=$S/mountpoints
+    _udir "$M"
+    _udir "$M/mnt"
+    R_EXTRA=("mountpoints $M")
+    R_PAYLOAD=/usr/bin/dash
+    R_ARGS=(dash -c "echo SMUGGLED >$M/mnt/new && cat $M/mnt/new && cat $S/rootfs/mnt/new 2>/dev/null; ls -A $S/rootfs/mnt")
+    _try
+    _assert_ran SMUGGLED "the payload, as the caller, writes into SESSION/mountpoints and finds nothing in the rootfs"
+}
+
 # 10. A setuid-root binary in the image does not give the container root:
 # the rootfs is nosuid (and host root is not mapped in the container's
 # user namespace). Same with a file capability. Protection: MS_NOSUID on
