@@ -29,7 +29,7 @@
  *   fuse-overlayfs /usr/bin/fuse-overlayfs (required with overlay fuse)
  *   userns yes                           (optional: a setuid starter drops its
  *                                         privilege at once, user-namespace mode)
- *   lifeline-fd 4                        (optional: the driver's cleanup pipe)
+ *   lifeline-fd 4                        (optional: the driver's cleanup socket)
  *   payload /usr/bin/crun                (clean absolute path)
  *   sync-fd 5                            (optional, enter mode: kept open for
  *                                         the payload, named in _OCI_SYNCPIPE)

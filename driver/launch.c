@@ -6,18 +6,21 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 extern char **environ;
 
-/* The cleanup process. It holds the read end of the lifeline pipe; the
- * starter (and the container init it forks) hold the write end. read()
+/* The cleanup process. It holds one end of the lifeline, a socket pair;
+ * the starter (and the runtime it becomes or forks) hold the other. read()
  * returns 0 only when all of them are gone, whether they exited or were
- * killed with SIGKILL, and only then is the session dir removed. */
+ * killed with SIGKILL, or when the starter, its container gone, shuts its
+ * end down for writing; only then is the session dir removed. */
 /* Rename the forked cleanup process in ps (both comm and the command line,
  * which it shares with ochre until overwritten) so nobody mistakes it for
  * the container's ochre process. */
@@ -32,7 +35,19 @@ static void set_process_title(char **argv, const char *title)
 	prctl(PR_SET_NAME, "ochre-cleanup", 0, 0, 0);
 }
 
-static void noreturn_cleanup(char **argv, const char *session_path, int lifeline_r)
+/* Remove a session dir. After a kill -9 the kernel tears the container
+ * down while we run: a runtime still writing its state makes a pass fail,
+ * so retry a while. */
+static void remove_session(const char *path)
+{
+	int ret = -1;
+	for (int attempt = 0; attempt < 100 && (ret = session_remove_path(path)) < 0; attempt++)
+		usleep(50 * 1000);
+	if (ret < 0)
+		log_warn("could not remove session dir %s: %s", path, strerror(errno));
+}
+
+static void noreturn_cleanup(char **argv, const char *session_path, int lifeline)
 {
 	set_process_title(argv, "ochre-cleanup");
 	setsid(); /* off the terminal: ^C and hangups are for the container */
@@ -48,7 +63,7 @@ static void noreturn_cleanup(char **argv, const char *session_path, int lifeline
 		dup2(null, 0);
 		dup2(null, 1);
 	}
-	if (dup2(lifeline_r, 3) < 0)
+	if (dup2(lifeline, 3) < 0)
 		_exit(1);
 	close_range(4, ~0U, 0);
 
@@ -57,15 +72,23 @@ static void noreturn_cleanup(char **argv, const char *session_path, int lifeline
 	while ((n = read(3, buf, sizeof buf)) != 0)
 		if (n < 0 && errno != EINTR)
 			break;
-	/* After a kill -9 the kernel tears the container down while we run:
-	 * a runtime still writing its state makes a pass fail; retry a while. */
-	int ret = -1;
-	for (int attempt = 0; attempt < 100 && (ret = session_remove_path(session_path)) < 0; attempt++)
-		usleep(50 * 1000);
-	if (ret < 0)
-		log_warn("could not remove session dir %s: %s", session_path, strerror(errno));
-	else
-		log_debug("removed session dir %s", session_path);
+	/* A starter that shut its end down waits for one byte from us before
+	 * it exits: the session dir must be gone, under its name, by the time
+	 * ochre returns. A rename does that in one step; the removal, which
+	 * takes milliseconds, then goes on after ochre has exited. */
+	char *doomed = session_retire(session_path);
+	if (doomed)
+		log_debug("removing session dir %s (as %s)", session_path, doomed);
+	if (doomed && strcmp(doomed, session_path) == 0) {
+		remove_session(doomed);
+		free(doomed);
+		doomed = NULL;
+	}
+	send(3, "d", 1, MSG_NOSIGNAL); /* fails (no reader) after a kill: fine */
+	close(3);
+	if (doomed)
+		remove_session(doomed);
+	session_sweep_retired(session_path);
 	_exit(0);
 }
 
@@ -107,10 +130,10 @@ static int move_high(int fd)
 int session_guard_start(char **argv, const struct session *s, struct session_guard *g, struct error *err)
 {
 	int lifeline[2];
-	if (pipe2(lifeline, O_CLOEXEC) < 0) {
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, lifeline) < 0) {
 		int saved = errno;
 		session_remove_path(s->path);
-		return error_set(err, saved, "pipe");
+		return error_set(err, saved, "socketpair");
 	}
 	lifeline[0] = move_high(lifeline[0]);
 	lifeline[1] = move_high(lifeline[1]);

@@ -9,11 +9,12 @@
 #include <sys/types.h>
 
 /* The session's cleanup process, started as soon as the session dir
- * exists: it removes the dir once every holder of the lifeline's write end
+ * exists: it removes the dir once every holder of the lifeline's other end
  * is gone (ochre until it execs the starter; then the starter and the
- * container), however they end, kill -9 included. */
+ * container), however they end, kill -9 included, or once the starter
+ * shuts that end down (see noreturn_cleanup in launch.c). */
 struct session_guard {
-	int lifeline; /* write end */
+	int lifeline; /* the starter's end of the socket pair */
 	pid_t cleaner;
 };
 int session_guard_start(char **argv, const struct session *s, struct session_guard *g, struct error *err);

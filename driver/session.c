@@ -5,11 +5,13 @@
 #include "fsutil.h"
 #include "xalloc.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 /* Create dir if missing, then insist it is a real directory, ours, and
@@ -108,6 +110,47 @@ int session_create(const struct ochre_config *cfg, struct session *s, struct err
 int session_remove_path(const char *path)
 {
 	return remove_tree(path);
+}
+
+/* A retired session's name: .removing-NAME beside it. Session names come
+ * from mkdtemp and never start with a dot, nor does oci/. */
+#define RETIRED_PREFIX ".removing-"
+/* A retired dir unchanged this long has lost its cleanup process (the
+ * removal changes its mtime as it goes). */
+#define RETIRED_STALE_SECONDS 60
+
+char *session_retire(const char *path)
+{
+	const char *name = strrchr(path, '/') + 1;
+	char *retired = xasprintf("%.*s%s%s", (int)(name - path), path, RETIRED_PREFIX, name);
+	if (rename(path, retired) == 0) {
+		/* Its mtime says since when it is retired (see the sweep). */
+		utimensat(AT_FDCWD, retired, NULL, AT_SYMLINK_NOFOLLOW);
+		return retired;
+	}
+	free(retired);
+	return errno == ENOENT ? NULL : xstrdup(path);
+}
+
+void session_sweep_retired(const char *path)
+{
+	char *base = xasprintf("%.*s", (int)(strrchr(path, '/') - path), path);
+	DIR *d = opendir(base);
+	free(base);
+	if (!d)
+		return;
+	time_t now = time(NULL);
+	struct dirent *e;
+	while ((e = readdir(d))) {
+		struct stat st;
+		if (strncmp(e->d_name, RETIRED_PREFIX, strlen(RETIRED_PREFIX)) != 0 ||
+		    fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISDIR(st.st_mode) ||
+		    st.st_mtime > now - RETIRED_STALE_SECONDS)
+			continue;
+		if (remove_tree_at(dirfd(d), e->d_name) == 0)
+			log_debug("removed a stale retired session dir %s", e->d_name);
+	}
+	closedir(d);
 }
 
 void session_free(struct session *s)

@@ -23,6 +23,17 @@ int session_create(const struct ochre_config *cfg, struct session *s, struct err
  * Returns 0, or -1 with errno. Safe to call from a forked child. */
 int session_remove_path(const char *path);
 
+/* After the container: rename the session dir to .removing-NAME beside
+ * it, so that it is gone under its own name at once and its removal can
+ * finish after ochre has exited. Returns the path left to remove (the new
+ * name; path itself if the rename failed), or NULL if path is gone. */
+char *session_retire(const char *path);
+
+/* Remove retired session dirs (see above) in path's parent that have been
+ * there a minute: their cleanup process was killed while removing them, as
+ * a batch system does to what is left of a job step when it ends. */
+void session_sweep_retired(const char *path);
+
 void session_free(struct session *s);
 
 /* The caller's private run-time directory for ochre, created if missing:

@@ -47,6 +47,7 @@
 #include <sys/auxv.h>
 #include <sys/capability.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -396,6 +397,26 @@ static noreturn void container_init(const struct launch *l, int ready_fd, int go
 	die_errno("exec %s", req->payload);
 }
 
+/* The container is gone: tell the driver's cleanup process, and wait
+ * until it has taken the session dir away (it renames it, acknowledges,
+ * and removes the tree after we exit), so that when ochre returns nothing
+ * of the launch is left under its name. The lifeline is a socket pair:
+ * shutting our end down for writing is the signal (every other holder is
+ * dead: the pid namespace went with its init). If it is not a socket,
+ * closing it is, and we wait for the cleanup process to exit. */
+static void release_lifeline(int fd)
+{
+	if (shutdown(fd, SHUT_WR) == 0) {
+		char ack;
+		while (read(fd, &ack, 1) < 0 && errno == EINTR)
+			;
+		close(fd);
+		return;
+	}
+	close(fd);
+	wait_all_children();
+}
+
 int main(void)
 {
 	struct starter_request req;
@@ -457,9 +478,7 @@ int main(void)
 	forward_signals_to(child);
 	int code = wait_exit_code(child);
 
-	if (req.lifeline_fd >= 0) {
-		close(req.lifeline_fd);
-		wait_all_children();
-	}
+	if (req.lifeline_fd >= 0)
+		release_lifeline(req.lifeline_fd);
 	return code;
 }

@@ -7,6 +7,36 @@ test_rt_nothing_left_after_success() {
     assert_nothing_left
 }
 
+# When ochre returns, its session dir is gone under its own name: the
+# cleanup process renames it (.removing-NAME) before the starter exits and
+# removes the tree afterwards, off the launch's critical path.
+test_rt_session_gone_by_name_on_return() {
+    local left
+    assert_status 0 oexec "$ROOTFS" true
+    left=$(find "$(session_root)" -mindepth 1 -maxdepth 1 ! -name oci ! -name '.removing-*')
+    assert_eq "" "$left" "a session dir still had its name when ochre returned"
+    assert_nothing_left
+}
+
+# A retired session dir whose cleanup process was killed mid-removal (a
+# batch system ends a job step by killing what is left in it) is swept by
+# a later launch once it is a minute old; a fresh one, still being removed
+# by its own cleanup process, is left alone.
+test_rt_stale_retired_session_swept() {
+    local root stale fresh
+    root=$(session_root)
+    mkdir -p -m 0700 "$root"
+    mkdir -p "$root/.removing-stale/rootfs/var" "$root/.removing-fresh/rootfs"
+    : >"$root/.removing-stale/config.json"
+    touch -d '-2 minutes' "$root/.removing-stale"
+    assert_status 0 oexec "$ROOTFS" true
+    stale() { [ ! -e "$root/.removing-stale" ]; }
+    wait_until 20 stale || fail "a stale retired session dir was not swept: $(ls -a "$root")"
+    [ -d "$root/.removing-fresh" ] || fail "a fresh retired session dir was swept"
+    rm -rf "$root/.removing-fresh"
+    assert_nothing_left
+}
+
 # The command does not exist in the image: the failure comes from the
 # runtime, after the session dir was created and the overlay mounted.  The
 # exact status is the runtime's business; it must be non-zero.
