@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -41,65 +42,85 @@ static void close_all(int *fds, size_t n)
 			close(fds[i]);
 }
 
-/* Walk dest's components through every layer at once; from the first
- * component no layer has, create the rest in the mount point layer. A
- * symlink in any layer stops the walk: the runtime resolves those itself
- * (inside the rootfs), and a directory here would shadow the link. */
-static int make_one(int layer_fd, const char *const *layers, size_t n_layers, const struct mount_entry *m,
-		    bool *used, struct error *err)
+/* Walk dest's components through every layer at once, to the first one
+ * no layer has; a symlink in any layer stops the walk: the runtime
+ * resolves those itself (inside the rootfs), and a directory here would
+ * shadow the link. Returns the offset in rel of the first missing
+ * component, or -1 if there is none (or the walk stopped). */
+static long first_missing(const char *const *layers, size_t n_layers, const char *rel)
 {
 	int fds[MAX_LAYERS];
 	size_t n = 0;
 	for (; n < n_layers && n < MAX_LAYERS; n++)
 		fds[n] = open(layers[n], O_PATH | O_DIRECTORY | O_CLOEXEC);
-	char *rel = xstrdup(m->dest + 1);
-	int ret = 0;
-	bool creating = false;
-	for (char *save = NULL, *c = strtok_r(rel, "/", &save); c && ret == 0; c = strtok_r(NULL, "/", &save)) {
-		bool last = save == NULL || *save == '\0';
+	long missing = -1;
+	for (size_t off = 0, len; rel[off]; off += len + strspn(rel + off + len, "/")) {
+		len = strcspn(rel + off, "/");
+		char c[NAME_MAX + 1];
+		if (len > NAME_MAX)
+			break;
+		memcpy(c, rel + off, len);
+		c[len] = '\0';
 		if (strcmp(c, ".") == 0 || strcmp(c, "..") == 0)
 			break;
-		if (!creating) {
-			bool found = false, link = false;
-			for (size_t i = 0; i < n; i++) {
-				struct stat st;
-				if (fds[i] < 0)
-					continue;
-				if (fstatat(fds[i], c, &st, AT_SYMLINK_NOFOLLOW) < 0) {
-					close(fds[i]);
-					fds[i] = -1;
-					continue;
-				}
-				link |= S_ISLNK(st.st_mode);
-				found = true;
-				int next = S_ISDIR(st.st_mode) ? openat(fds[i], c, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC) : -1;
+		bool found = false, link = false;
+		for (size_t i = 0; i < n; i++) {
+			struct stat st;
+			if (fds[i] < 0)
+				continue;
+			if (fstatat(fds[i], c, &st, AT_SYMLINK_NOFOLLOW) < 0) {
 				close(fds[i]);
-				fds[i] = next;
+				fds[i] = -1;
+				continue;
 			}
-			if (link)
-				break;
-			creating = !found;
+			link |= S_ISLNK(st.st_mode);
+			found = true;
+			int next = S_ISDIR(st.st_mode) ? openat(fds[i], c, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC) : -1;
+			close(fds[i]);
+			fds[i] = next;
 		}
-		/* Directories the image has are made too, to hold the new ones;
-		 * the layer is the bottom one, so the image's own attributes
-		 * show, not these. */
-		if (creating && last && !wants_dir(m)) {
+		if (link)
+			break;
+		if (!found) {
+			missing = (long)off;
+			break;
+		}
+	}
+	close_all(fds, n);
+	return missing;
+}
+
+/* Create dest in the mount point layer if no layer has it: the directories
+ * on the way (those the image has too, to hold the new ones; the layer is
+ * the bottom one, so the image's own attributes show, not these), then the
+ * mount point, a file for a bind of a file. */
+static int make_one(int layer_fd, const char *const *layers, size_t n_layers, const struct mount_entry *m,
+		    bool *used, struct error *err)
+{
+	if (first_missing(layers, n_layers, m->dest + 1) < 0)
+		return 0;
+	char *rel = xstrdup(m->dest + 1);
+	int ret = 0;
+	for (char *p = rel; ret == 0;) {
+		char *slash = strchr(p, '/');
+		if (slash)
+			*slash = '\0';
+		if (!slash && !wants_dir(m)) {
 			int fd = openat(layer_fd, rel, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
-			if (fd < 0)
+			if (fd < 0 && errno != EEXIST)
 				ret = error_set(err, errno, "create mount point %s", m->dest);
-			else
+			else if (fd >= 0)
 				close(fd);
-			*used = true;
 		} else if (mkdirat(layer_fd, rel, 0755) < 0 && errno != EEXIST) {
 			ret = error_set(err, errno, "create mount point %s", m->dest);
-		} else if (creating) {
-			*used = true;
 		}
-		if (!last)
-			c[strlen(c)] = '/';
+		if (!slash)
+			break;
+		*slash = '/';
+		p = slash + 1;
 	}
+	*used = true;
 	free(rel);
-	close_all(fds, n);
 	return ret;
 }
 

@@ -5,10 +5,14 @@
 #include "../../driver/capabilities.h"
 #include "../../driver/etc_files.h"
 #include "../../driver/mount_list.h"
+#include "../../driver/mountpoints.h"
 #include "unit.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 static void test_paths(void)
 {
@@ -122,6 +126,48 @@ static void test_dns_and_config(void)
 	config_free(&cfg);
 }
 
+/* The mount point layer holds what the image lacks and only that (and
+ * the directories on the way): every entry in it costs a mkdir at launch
+ * and a copy in setuid mode. */
+static void test_mountpoints(void)
+{
+	struct error err = { .msg = "" };
+	char tmp[] = "/tmp/ochre-unit-mp.XXXXXX", path[256], out[4096];
+	CHECK(mkdtemp(tmp) != NULL, "temp dir");
+	const char *image_dirs[] = { "img", "img/proc", "img/etc", "img/var", "img/var/tmp", "layer" };
+	for (size_t i = 0; i < sizeof image_dirs / sizeof image_dirs[0]; i++) {
+		snprintf(path, sizeof path, "%s/%s", tmp, image_dirs[i]);
+		mkdir(path, 0755);
+	}
+	snprintf(path, sizeof path, "%s/img/lib", tmp);
+	CHECK(symlink("usr/lib", path) == 0, "a symlink in the image");
+	struct mount_list mounts = { 0 };
+	const char *const proc_opts[] = { "nosuid", NULL };
+	mount_list_add(&mounts, "/proc", "proc", "proc", proc_opts, false);
+	mount_list_bind(&mounts, "/etc/hostname", "/etc/hostname", true, false); /* a file */
+	mount_list_bind(&mounts, "/tmp", "/var/tmp", false, false);
+	mount_list_bind(&mounts, "/tmp", "/scratch/a/b", false, true);
+	mount_list_bind(&mounts, "/tmp", "/lib/x", false, true);
+	char img[256], layer[256];
+	snprintf(img, sizeof img, "%s/img", tmp);
+	snprintf(layer, sizeof layer, "%s/layer", tmp);
+	const char *layers[] = { img };
+	bool used = false;
+	CHECK(mountpoints_make(layer, layers, 1, &mounts, &used, &err) == 0 && used, "mount points made");
+	char cmd[512];
+	snprintf(cmd, sizeof cmd, "cd %s && find . -mindepth 1 -printf '%%p:%%y\\n' | LC_ALL=C sort | tr '\\n' ' '", layer);
+	FILE *f = popen(cmd, "r");
+	size_t n = f ? fread(out, 1, sizeof out - 1, f) : 0;
+	out[n] = '\0';
+	if (f)
+		pclose(f);
+	CHECK_STR(out, "./etc/hostname:f ./etc:d ./scratch/a/b:d ./scratch/a:d ./scratch:d ",
+		  "only what the image lacks, a file for a file, nothing under a symlink");
+	mount_list_free(&mounts);
+	snprintf(cmd, sizeof cmd, "rm -rf %s", tmp);
+	CHECK(system(cmd) == 0, "clean up");
+}
+
 int main(void)
 {
 	test_paths();
@@ -129,5 +175,6 @@ int main(void)
 	test_caps();
 	test_mount_order();
 	test_dns_and_config();
+	test_mountpoints();
 	return unit_done();
 }
