@@ -16,11 +16,6 @@
 
 extern char **environ;
 
-/* The cleanup process. It holds one end of the lifeline, a socket pair;
- * the starter (and the runtime it becomes or forks) hold the other. read()
- * returns 0 only when all of them are gone, whether they exited or were
- * killed with SIGKILL, or when the starter, its container gone, shuts its
- * end down for writing; only then is the session dir removed. */
 /* Rename the forked cleanup process in ps (both comm and the command line,
  * which it shares with ochre until overwritten) so nobody mistakes it for
  * the container's ochre process. */
@@ -47,6 +42,11 @@ static void remove_session(const char *path)
 		log_warn("could not remove session dir %s: %s", path, strerror(errno));
 }
 
+/* The cleanup process. It holds one end of the lifeline, a socket pair;
+ * the starter (and the runtime it becomes or forks) hold the other. read()
+ * returns 0 only when all of them are gone, whether they exited or were
+ * killed with SIGKILL, or when the starter, its container gone, shuts its
+ * end down for writing; only then is the session dir removed. */
 static void noreturn_cleanup(char **argv, const char *session_path, int lifeline)
 {
 	set_process_title(argv, "ochre-cleanup");
