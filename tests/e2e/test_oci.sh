@@ -540,6 +540,9 @@ test_rt_run_foreground() {
 # `_run_bg ID BUNDLE`: `ochre oci run` in the background (RUN_PID), output
 # in $TESTTMP/out; returns once the container printed "ready".
 _run_bg() {
+    # Empty the output first, here: the background job's own `>` may run
+    # after the poll below has already found the last run's "ready".
+    : >"$TESTTMP/out"
     "$OCHRE" oci run --runtime "$OCHRE_RUNTIME" -b "$2" "$1" >"$TESTTMP/out" 2>&1 </dev/null &
     RUN_PID=$!
     track "$RUN_PID"
