@@ -4,7 +4,8 @@
 # shellcheck disable=SC2317,SC2059
 # bench.sh: `make bench` (issue 7). Measures ochre against the bare OCI
 # runtimes and its peers and prints one table of medians (min, max) with each
-# figure's ratio to its reference; the same table goes to $BENCH_OUT/results.txt.
+# figure's ratio to its reference, and for the targets also the median of
+# per-round ratios; the same table goes to $BENCH_OUT/results.txt.
 #
 # What is measured (every launch runs /bin/true, each launch timed on its own
 # with bash's $EPOCHREALTIME taken in a shell that already runs as the right
@@ -522,6 +523,20 @@ stats() {
 }
 median_ms() { [ -s "$work/$1.us" ] && stats "$work/$1.us" 1000 | cut -d' ' -f1; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%7.2fx", a / b; else printf "%8s", "-" }'; }
+# paired_ratio A B: the median over rounds of A's time / B's time in the
+# same round (a .us file has one line per round, in order). The commands
+# of a round run within a second or two of each other, so machine drift
+# over the run, which moves both medians, mostly cancels out of each pair.
+paired_ratio() {
+    if [ ! -s "$work/$1.us" ] || [ ! -s "$work/$2.us" ] ||
+        [ "$(wc -l <"$work/$1.us")" != "$(wc -l <"$work/$2.us")" ]; then
+        printf '%8s' "n/a"
+        return
+    fi
+    paste "$work/$1.us" "$work/$2.us" | awk '$2 > 0 { print $1 / $2 }' | sort -g | awk '{ v[NR] = $1 } END {
+        m = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
+        printf "%7.2fx", m }'
+}
 FMT='%-44s %9s %9s %9s %8s\n'
 row() { # LABEL FILE DIV REF_MEDIAN [NOTE]
     local med min max
@@ -573,15 +588,18 @@ row() { # LABEL FILE DIV REF_MEDIAN [NOTE]
     row "import: umoci unpack" "$work/umoci.us" 1000 "$ref"
     row "import: ochre pull (verify+extract)" "$work/ochre_pull.us" 1000 "$ref"
     row "cold launch: ochre exec minbase (crun)" "$work/ochre_cold.us" 1000 "$ref"
-    echo "-- ochre cached launch / floor of the same runtime (busybox; targets <= 1.5x)"
+    echo "-- ochre cached launch / floor of the same runtime (busybox; targets <= 1.5x);"
+    echo "   of medians, and paired (median of the per-round ratios)"
     for who in $WHOS; do
         for rt in crun runc; do
             a=$(median_ms "${who}_ochre_${rt}_busybox" || true)
             b=$(median_ms "${who}_floor_$rt" || true)
             c=$(median_ms "${who}_podman" || true)
-            printf '  %-6s %-5s %s   podman/ochre: %s\n' "$who" "$rt" \
+            printf '  %-6s %-5s %s  paired %s   podman/ochre: %s  paired %s\n' "$who" "$rt" \
                 "$( [ -n "$a" ] && [ -n "$b" ] && ratio "$a" "$b" || echo "n/a")" \
-                "$( [ -n "$a" ] && [ -n "$c" ] && ratio "$c" "$a" || echo "n/a")"
+                "$(paired_ratio "${who}_ochre_${rt}_busybox" "${who}_floor_$rt")" \
+                "$( [ -n "$a" ] && [ -n "$c" ] && ratio "$c" "$a" || echo "n/a")" \
+                "$(paired_ratio "${who}_podman" "${who}_ochre_${rt}_busybox")"
         done
     done
     echo "(host: $(nproc) cores, $(uname -r); $(date -u +%Y-%m-%dT%H:%MZ); ochre $("$OCHRE" --version 2>&1 | head -n 1))"
