@@ -4,6 +4,7 @@
 #include "../common/log.h"
 #include "die.h"
 #include "fuse_overlay.h"
+#include "privilege.h"
 #include "safe_open.h"
 
 #include <dirent.h>
@@ -95,14 +96,16 @@ static int persistent_upper(const struct overlay_plan *plan)
 }
 
 /* Copy the structure of the caller's mount point layer (src, any dir fd)
- * into dst, a dir in our tmpfs: directories and empty regular files, with
- * their permission bits (no setuid, setgid) and owned by the caller, or
+ * into dst, a dir of the caller's in our tmpfs: directories and empty
+ * regular files, with their permission bits (no setuid, setgid), or
  * refuse. It may then sit outside 'limit container paths': it adds
- * structure to the container, never content. Entries are only looked at
- * (fstatat, no follow), never opened as files; a directory swapped for a
- * symlink under us fails O_NOFOLLOW. */
-static void copy_structure(int src, int dst, const struct overlay_plan *plan, const char *path, unsigned depth,
-			   unsigned *entries)
+ * structure to the container, never content. Runs with the caller's
+ * filesystem ids, so it reads only what the caller may read (a directory
+ * of someone else's moved into the layer cannot show its names) and what
+ * it makes is the caller's. Entries are only looked at (fstatat, no
+ * follow), never opened as files; a directory swapped for a symlink under
+ * us fails O_NOFOLLOW. */
+static void copy_structure(int src, int dst, const char *path, unsigned depth, unsigned *entries)
 {
 	if (depth > MOUNTPOINTS_MAX_DEPTH)
 		die("mount point layer '%s' is too deep", path);
@@ -123,28 +126,34 @@ static void copy_structure(int src, int dst, const struct overlay_plan *plan, co
 		if (!file && !S_ISDIR(st.st_mode))
 			die("mount point layer '%s' holds '%s', which is not an empty file or a directory", path,
 			    de->d_name);
-		int made = file ? openat(dst, de->d_name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
-					 st.st_mode & 0777)
-				: mkdirat(dst, de->d_name, st.st_mode & 01777);
-		if (made < 0 || fchownat(dst, de->d_name, plan->owner_uid, plan->owner_gid, AT_SYMLINK_NOFOLLOW) < 0)
-			die_errno("copy '%s' of mount point layer '%s'", de->d_name, path);
 		if (file) {
+			int made = openat(dst, de->d_name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+					  st.st_mode & 0777);
+			if (made < 0)
+				die_errno("copy '%s' of mount point layer '%s'", de->d_name, path);
 			close(made);
 			continue;
 		}
+		/* Writable while we fill it; its own mode once full. */
+		if (mkdirat(dst, de->d_name, 0700) < 0)
+			die_errno("copy '%s' of mount point layer '%s'", de->d_name, path);
 		int sub_src = openat(dirfd(d), de->d_name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		int sub_dst = openat(dst, de->d_name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		if (sub_src < 0 || sub_dst < 0)
 			die_errno("copy '%s' of mount point layer '%s'", de->d_name, path);
-		copy_structure(sub_src, sub_dst, plan, path, depth + 1, entries);
+		copy_structure(sub_src, sub_dst, path, depth + 1, entries);
 		close(sub_src);
 		close(sub_dst);
+		if (fchmodat(dst, de->d_name, st.st_mode & 01777, 0) < 0)
+			die_errno("copy '%s' of mount point layer '%s'", de->d_name, path);
 	}
 	closedir(d);
 }
 
 /* Replace the bottom lower (the caller's SESSION/mountpoints) by a copy
- * in our tmpfs, SESSION/overlay/mountpoints: see mounts.h. */
+ * in our tmpfs, SESSION/overlay/mountpoints: see mounts.h. The copy's root
+ * is made as root (the tmpfs root is root's, 0700) and given to the
+ * caller; the rest is copied with the caller's filesystem ids. */
 static void copy_mountpoint_layer(const struct overlay_plan *plan, int tmpfs_fd)
 {
 	static char copy_path[4096];
@@ -159,7 +168,9 @@ static void copy_mountpoint_layer(const struct overlay_plan *plan, int tmpfs_fd)
 	if (copy < 0)
 		die_errno("open %s", copy_path);
 	unsigned entries = 0;
-	copy_structure(*bottom, copy, plan, plan->lower_paths[plan->n_lowers - 1], 0, &entries);
+	privilege_fs_as_caller();
+	copy_structure(*bottom, copy, plan->lower_paths[plan->n_lowers - 1], 0, &entries);
+	privilege_fs_as_root();
 	close(*bottom);
 	*bottom = copy;
 	plan->lower_paths[plan->n_lowers - 1] = copy_path;

@@ -962,8 +962,9 @@ test_attack_lower_does_not_reveal_under_mounts_rootonly() {
 # 9d. ochre stacks a layer of its own below the image, SESSION/mountpoints
 # (the caller's dir, made by the driver), which may lie outside 'limit
 # container paths' because it adds structure, never content: directories
-# and empty files, refused otherwise. Protection: mounts.c copy_structure
-# (the layer is copied into the starter's tmpfs before the mount).
+# and empty files, refused otherwise, and read as the caller. Protection:
+# mounts.c copy_structure (the layer is copied into the starter's tmpfs,
+# with the caller's filesystem ids, before the mount).
 test_attack_mountpoint_layer_content_rootonly() {
     _atk_init
     local M=$S/mountpoints
@@ -990,6 +991,16 @@ regular empty file 0" "control: the layer's structure shows, owned by the caller
     mkfifo "$M/mnt/deep/target"
     _try
     _assert_refused "holds 'target', which is not an empty file or a directory" "a fifo in the mount point layer"
+    # A directory the caller cannot read (someone else's, moved into the
+    # layer): read with the caller's filesystem ids, so its names do not
+    # show in the container.
+    rm "$M/mnt/deep/target"
+    _rdir "$M/mnt/rootonly" 0700
+    : >"$M/mnt/rootonly/secret-name"
+    R_PAYLOAD=/usr/bin/ls R_ARGS=(ls -A "$S/rootfs/mnt/rootonly")
+    _try
+    _assert_refused "read mount point layer '$M': Permission denied" \
+        "a directory in the mount point layer the caller cannot read"
 }
 
 # 9e. The caller owns SESSION/mountpoints and may add to it at any time,
