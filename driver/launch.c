@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -77,16 +78,14 @@ static void noreturn_cleanup(char **argv, const char *session_path, int lifeline
 	 * ochre returns. A rename does that in one step; the removal, which
 	 * takes milliseconds, then goes on after ochre has exited. */
 	char *doomed = session_retire(session_path);
+	bool renamed = doomed && strcmp(doomed, session_path) != 0;
 	if (doomed)
 		log_debug("removing session dir %s (as %s)", session_path, doomed);
-	if (doomed && strcmp(doomed, session_path) == 0) {
-		remove_session(doomed);
-		free(doomed);
-		doomed = NULL;
-	}
+	if (doomed && !renamed)
+		remove_session(doomed); /* no other name to hide it under: now */
 	send(3, "d", 1, MSG_NOSIGNAL); /* fails (no reader) after a kill: fine */
 	close(3);
-	if (doomed)
+	if (renamed)
 		remove_session(doomed);
 	session_sweep_retired(session_path);
 	_exit(0);
