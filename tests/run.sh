@@ -21,6 +21,9 @@
 #                                  image tests skip without it
 #   OCHRE_HOSTILE                  hostile layouts (scripts/make-hostile-images.py);
 #                                  hostile-image tests skip without it
+#   OCHRE_USERNS_RESTRICT          optional: tests/helpers/userns_restrict.c,
+#                                  built; the restricted-host tests skip
+#                                  without it
 #   OCHRE_TEST_USER [ochretest]    unprivileged user the e2e tests also run as
 #   OCHRE_TEST_TIMEOUT [120]       seconds per test binary / e2e case
 #   OCHRE_TEST_KEEP                if set, keep the per-run temp dir
@@ -37,6 +40,7 @@ OCHRE_ASAN_BUILD=${OCHRE_ASAN_BUILD:-build-asan}
 OCHRE_SUID_PREFIX=${OCHRE_SUID_PREFIX:-}
 OCHRE_FUSE_PREFIX=${OCHRE_FUSE_PREFIX:-}
 OCHRE_TEST_USER=${OCHRE_TEST_USER:-ochretest}
+OCHRE_USERNS_RESTRICT=${OCHRE_USERNS_RESTRICT:-}
 TIMEOUT=${OCHRE_TEST_TIMEOUT:-120}
 # A fixed PATH: sbin included (runc lives in /usr/sbin on Debian), and the
 # same for root and the test user, so both find the same tools.
@@ -250,6 +254,7 @@ run_e2e_case() {
         OCHRE_PREFIX="$prefix" OCHRE_ROOTFS="$OCHRE_ROOTFS" OCHRE_SUID_PREFIX="$OCHRE_SUID_PREFIX" \
         OCHRE_IMAGES="$OCHRE_IMAGES" OCHRE_HOSTILE="$OCHRE_HOSTILE" \
         OCHRE_RUNTIME="$rt" OCHRE_TEST_USER="$OCHRE_TEST_USER" TESTTMP="$tt" \
+        OCHRE_USERNS_RESTRICT="$OCHRE_USERNS_RESTRICT" \
         bash "$RUNDIR/e2e/lib.sh" --run-case "$RUNDIR/e2e/${file##*/}" "$func" \
         >"$log" 2>&1 </dev/null || rc=$?
     case $rc in
