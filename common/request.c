@@ -90,6 +90,8 @@ long request_format(const struct starter_request *req, char *buf, size_t cap,
 		emit_value(&w, "fuse-overlayfs", req->fuse_overlayfs);
 	if (req->force_userns)
 		emit(&w, "userns yes\n");
+	if (req->caller_ids_self)
+		emit(&w, "caller-ids self\n");
 	for (size_t i = 0; i < req->n_uid_ranges; i++)
 		emit(&w, "uid-range %lu %lu %lu\n", req->uid_ranges[i].inside,
 		     req->uid_ranges[i].outside, req->uid_ranges[i].count);
@@ -144,8 +146,8 @@ static int parse_range(char *value, struct id_range *r)
 	for (int i = 0; i < 3; i++)
 		if (parse_ulong(f[i], 0xfffffffeULL, &v[i]) < 0)
 			return -1;
-	/* Inside id 0 is the caller's own mapping, written by the starter. */
-	if (v[0] == 0 || v[2] == 0 || v[0] + v[2] > 0xffffffffULL || v[1] + v[2] > 0xffffffffULL)
+	/* Inside id 0 is checked with the whole request (caller-ids). */
+	if (v[2] == 0 || v[0] + v[2] > 0xffffffffULL || v[1] + v[2] > 0xffffffffULL)
 		return -1;
 	r->inside = (unsigned long)v[0];
 	r->outside = (unsigned long)v[1];
@@ -156,7 +158,8 @@ static int parse_range(char *value, struct id_range *r)
 enum key {
 	KEY_MODE, KEY_SYNC_FD, KEY_LOG_LEVEL, KEY_SESSION, KEY_LOWER, KEY_TMPFS_SIZE, KEY_UID_RANGE,
 	KEY_GID_RANGE, KEY_NEWUIDMAP, KEY_NEWGIDMAP, KEY_LIFELINE_FD, KEY_PAYLOAD,
-	KEY_ARG, KEY_UPPER, KEY_MOUNTPOINTS, KEY_OVERLAY, KEY_FUSE_OVERLAYFS, KEY_USERNS, KEY_END, KEY_COUNT,
+	KEY_ARG, KEY_UPPER, KEY_MOUNTPOINTS, KEY_OVERLAY, KEY_FUSE_OVERLAYFS, KEY_USERNS, KEY_CALLER_IDS, KEY_END,
+	KEY_COUNT,
 };
 
 static const struct {
@@ -181,8 +184,17 @@ static const struct {
 	[KEY_OVERLAY] = { "overlay", 1 },
 	[KEY_FUSE_OVERLAYFS] = { "fuse-overlayfs", 1 },
 	[KEY_USERNS] = { "userns", 1 },
+	[KEY_CALLER_IDS] = { "caller-ids", 1 },
 	[KEY_END] = { "end", 1 },
 };
+
+const struct id_range *request_root_range(const struct id_range *r, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (r[i].inside == 0)
+			return &r[i];
+	return NULL;
+}
 
 static int key_lookup(const char *name)
 {
@@ -252,6 +264,12 @@ static int parse_line(int key, char *value, struct starter_request *req, char *e
 		if (strcmp(value, "yes") != 0)
 			return fail(err, errlen, "starter request: bad userns '%s'", value);
 		req->force_userns = true;
+		return 0;
+	case KEY_CALLER_IDS:
+		if (strcmp(value, "self") == 0)
+			req->caller_ids_self = true;
+		else if (strcmp(value, "root") != 0)
+			return fail(err, errlen, "starter request: bad caller-ids '%s'", value);
 		return 0;
 	case KEY_TMPFS_SIZE:
 		if (parse_ulong(value, REQUEST_MAX_TMPFS_SIZE, &n) < 0 || n == 0)
@@ -347,7 +365,8 @@ int request_parse(char *buf, size_t len, struct starter_request *req, char *err,
 	static const int enter_refused[] = { KEY_SESSION, KEY_LOWER, KEY_TMPFS_SIZE, KEY_UPPER, KEY_MOUNTPOINTS,
 					     KEY_OVERLAY,
 					     KEY_FUSE_OVERLAYFS, KEY_UID_RANGE,
-					     KEY_GID_RANGE, KEY_NEWUIDMAP, KEY_NEWGIDMAP, KEY_LIFELINE_FD };
+					     KEY_GID_RANGE, KEY_NEWUIDMAP, KEY_NEWGIDMAP, KEY_LIFELINE_FD,
+					     KEY_CALLER_IDS };
 	bool enter = req->mode == REQUEST_MODE_ENTER;
 	const int *required = enter ? enter_required : run_required;
 	size_t n_required = enter ? sizeof enter_required / sizeof enter_required[0]
@@ -371,5 +390,14 @@ int request_parse(char *buf, size_t len, struct starter_request *req, char *err,
 		return fail(err, errlen, "starter request: uid-range needs newuidmap");
 	if (req->n_gid_ranges && !req->newgidmap)
 		return fail(err, errlen, "starter request: gid-range needs newgidmap");
+	/* Inside id 0 is the caller's own mapping, which the starter writes,
+	 * unless the caller keeps their ids (caller-ids self). */
+	if (!req->caller_ids_self && (request_root_range(req->uid_ranges, req->n_uid_ranges) ||
+				      request_root_range(req->gid_ranges, req->n_gid_ranges)))
+		return fail(err, errlen, "starter request: bad %s-range: id 0 is the caller's",
+			    request_root_range(req->uid_ranges, req->n_uid_ranges) ? "uid" : "gid");
+	if (req->caller_ids_self && !(request_root_range(req->uid_ranges, req->n_uid_ranges) &&
+				      request_root_range(req->gid_ranges, req->n_gid_ranges)))
+		return fail(err, errlen, "starter request: caller-ids self needs a uid-range and a gid-range for 0");
 	return 0;
 }

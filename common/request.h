@@ -29,6 +29,12 @@
  *   fuse-overlayfs /usr/bin/fuse-overlayfs (required with overlay fuse)
  *   userns yes                           (optional: a setuid starter drops its
  *                                         privilege at once, user-namespace mode)
+ *   caller-ids self                      (optional, setuid mode: the caller's
+ *                                         uid and gid keep their numbers in the
+ *                                         user namespace, and a uid-range and a
+ *                                         gid-range give its root, which runs the
+ *                                         payload; default "root": the caller is
+ *                                         root there)
  *   lifeline-fd 4                        (optional: the driver's cleanup socket)
  *   payload /usr/bin/crun                (clean absolute path)
  *   sync-fd 5                            (optional, enter mode: kept open for
@@ -91,6 +97,7 @@ struct starter_request {
 	enum request_overlay overlay;
 	const char *fuse_overlayfs;
 	bool force_userns;
+	bool caller_ids_self; /* caller-ids self */
 	struct id_range uid_ranges[REQUEST_MAX_ID_RANGES];
 	size_t n_uid_ranges;
 	struct id_range gid_ranges[REQUEST_MAX_ID_RANGES];
@@ -103,6 +110,9 @@ struct starter_request {
 	const char *args[REQUEST_MAX_ARGS + 1]; /* NULL-terminated */
 	size_t n_args;
 };
+
+/* The range that maps id 0 of the user namespace, or NULL. */
+const struct id_range *request_root_range(const struct id_range *r, size_t n);
 
 /* Set every field to its "absent" value. */
 void request_init(struct starter_request *req);

@@ -103,6 +103,22 @@ int main(void)
 	refused("tmpfs-size 67108864", "tmpfs-size 99999999999999999999999", "tmpfs-size", "an overflowing size");
 	refused("uid-range 1 100000 65536", "uid-range 0 100000 65536", "uid-range", "a range over id 0");
 	refused("uid-range 1 100000 65536", "uid-range 1 100000", "uid-range", "a short range");
+	refused("gid-range 1 100000 65536", "gid-range 0 100000 1", "id 0 is the caller's", "a gid range over id 0");
+	refused("arg run\n", "arg run\ncaller-ids self\n", "needs a uid-range and a gid-range for 0",
+		"caller-ids self without a root for the namespace");
+	refused("uid-range 1 100000 65536", "caller-ids you\nuid-range 1 100000 65536", "bad caller-ids",
+		"an unknown caller-ids");
+
+	/* caller-ids self: ranges may then give id 0 (in either order). */
+	static const char self[] = "OCHRE-STARTER-REQUEST 1\nlog-level debug\nsession /s\nlower /l\n"
+				   "tmpfs-size 1\nuid-range 0 100000 1\ngid-range 0 200000 1\n"
+				   "newuidmap /n\nnewgidmap /n\ncaller-ids self\npayload /p\narg p\nend\n";
+	CHECK(parse(self, &req, err, sizeof err) == 0 && req.caller_ids_self &&
+	      request_root_range(req.gid_ranges, req.n_gid_ranges)->outside == 200000,
+	      "parses caller-ids self with ranges for id 0");
+	len = request_format(&req, out, sizeof out, err, sizeof err);
+	CHECK(len > 0 && strstr(out, "\ncaller-ids self\n") && strstr(out, "\nuid-range 0 100000 1\n"),
+	      "caller-ids self round trip");
 	refused("newuidmap /usr/bin/newuidmap\n", "", "needs newuidmap", "ranges without newuidmap");
 	refused("lifeline-fd 4", "lifeline-fd 7", "lifeline-fd", "another lifeline fd");
 	refused("log-level debug", "log-level loud", "log-level", "an unknown log level");
