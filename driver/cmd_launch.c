@@ -20,7 +20,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sched.h>
+#include <signal.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 /* runc cannot run a rootless container whose root is unmapped, so it needs
@@ -55,14 +59,69 @@ static int add_subordinate_ids(struct starter_request *req, struct error *err)
 	return 0;
 }
 
+/* Can an unprivileged process create a user namespace here? Hosts with
+ * Debian's kernel.unprivileged_userns_clone = 0, Ubuntu's AppArmor
+ * restriction, or user.max_user_namespaces = 0 say no. Asked only where a
+ * launch would depend on it (a fork: not on every launch's path). */
+static bool users_may_create_user_namespaces(void)
+{
+	pid_t pid = (pid_t)syscall(SYS_clone, CLONE_NEWUSER | SIGCHLD, NULL, NULL, NULL, NULL);
+	if (pid == 0)
+		_exit(0);
+	if (pid < 0)
+		return false;
+	int status;
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	return true;
+}
+
+/* Setuid mode: the starter's user namespace becomes the container's (see
+ * spec.h), which is what works on hosts that let no user create one. With
+ * --fakeroot, the caller is its root (plus their subordinate ranges);
+ * otherwise the caller keeps their own ids and its root, which runs the
+ * runtime, is the caller's first subordinate id. Without subordinate ids,
+ * the runtime nests a user namespace of its own, where the host allows. */
+static int plan_setuid_ids(const struct container *c, enum runtime_kind rt, struct starter_request *req,
+			   struct spec_params *sp, struct error *err)
+{
+	struct error none = { .msg = "" };
+	bool have_subids = add_subordinate_ids(req, &none) == 0;
+	if (c->fakeroot) {
+		if (have_subids)
+			sp->subids = req->uid_ranges[0].count < req->gid_ranges[0].count ? req->uid_ranges[0].count
+											      : req->gid_ranges[0].count;
+		sp->in_starter_userns = true;
+		return 0;
+	}
+	if (have_subids) {
+		req->uid_ranges[0] = (struct id_range){ .inside = 0, .outside = req->uid_ranges[0].outside, .count = 1 };
+		req->gid_ranges[0] = (struct id_range){ .inside = 0, .outside = req->gid_ranges[0].outside, .count = 1 };
+		req->caller_ids_self = true;
+		sp->in_starter_userns = true;
+		return 0;
+	}
+	log_debug("setuid mode without subordinate ids (%s): the runtime makes its own user namespace", none.msg);
+	if (!users_may_create_user_namespaces())
+		return error_set(err, 0,
+				 "this host does not let users create user namespaces, so ochre's setuid starter "
+				 "needs subordinate ids for you: ask the administrator for a range in /etc/subuid "
+				 "and /etc/subgid, or use --fakeroot");
+	if (rt == RUNTIME_RUNC)
+		return add_subordinate_ids(req, err);
+	return 0;
+}
+
 /* The subordinate ids to map, if any: runc needs one for container root;
  * --fakeroot maps the whole range when the caller has one (and just
  * itself, as root, when not). */
-static int plan_id_ranges(const struct container *c, enum runtime_kind rt, struct starter_request *req,
-			  struct spec_params *sp, struct error *err)
+static int plan_id_ranges(const struct container *c, enum runtime_kind rt, bool setuid_mode,
+			  struct starter_request *req, struct spec_params *sp, struct error *err)
 {
 	if (!c->rootless)
 		return 0;
+	if (setuid_mode)
+		return plan_setuid_ids(c, rt, req, sp, err);
 	if (c->fakeroot) {
 		struct error none = { .msg = "" };
 		if (add_subordinate_ids(req, &none) < 0) {
@@ -81,17 +140,21 @@ static int plan_id_ranges(const struct container *c, enum runtime_kind rt, struc
 	return 0;
 }
 
-/* Setuid mode (a setuid-root starter, allowed by the config, a non-root
- * caller, no --userns) mounts with real privilege: kernel overlay only.
- * Otherwise a rootless launch may fall back to (or, by the config's
- * 'overlay = fuse', use) fuse-overlayfs. */
-static int choose_overlay(const struct ochre_context *ctx, const struct launch_options *o,
-			  struct starter_request *req, struct error *err)
+/* Setuid mode: a setuid-root starter, allowed by the config, a non-root
+ * caller, no --userns, and no --overlay (which is for user-namespace mode:
+ * the setuid starter stacks only the image itself, see SECURITY.md). */
+static bool setuid_mode_chosen(const struct ochre_context *ctx, const struct launch_options *o)
+{
+	return getuid() != 0 && ctx->starter_setuid && ctx->cfg.allow_setuid && !o->userns && !o->overlays.n;
+}
+
+/* Setuid mode mounts with real privilege: kernel overlay only. Otherwise
+ * a rootless launch may fall back to (or, by the config's 'overlay =
+ * fuse', use) fuse-overlayfs. */
+static int choose_overlay(const struct ochre_context *ctx, bool setuid_mode, struct starter_request *req,
+			  struct error *err)
 {
 	bool rootless = getuid() != 0;
-	/* --overlay is for user-namespace mode: the setuid starter stacks only
-	 * the image itself (see SECURITY.md). */
-	bool setuid_mode = rootless && ctx->starter_setuid && ctx->cfg.allow_setuid && !o->userns && !o->overlays.n;
 	req->force_userns = rootless && ctx->starter_setuid && !setuid_mode;
 	log_debug("starter mode: %s", !rootless ? "root" : setuid_mode ? "setuid" : "user namespace");
 	if (!rootless || setuid_mode || ctx->cfg.overlay == OVERLAY_KERNEL) {
@@ -132,10 +195,13 @@ int cmd_launch(struct ochre_context *ctx, enum launch_mode mode, int argc, char 
 	request_init(&req);
 	req.log_level = log_level_current;
 	struct spec_params sp = { .c = &c };
-	if (plan_id_ranges(&c, rt.kind, &req, &sp, err) < 0)
+	bool setuid_mode = setuid_mode_chosen(ctx, &o);
+	if (plan_id_ranges(&c, rt.kind, setuid_mode, &req, &sp, err) < 0)
 		return -1;
+	if (sp.in_starter_userns)
+		log_debug("the container's user namespace: the one the starter makes");
 
-	if (choose_overlay(ctx, &o, &req, err) < 0)
+	if (choose_overlay(ctx, setuid_mode, &req, err) < 0)
 		return -1;
 
 	struct session s;

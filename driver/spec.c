@@ -67,7 +67,8 @@ static json_object *linux_section(const struct spec_params *p)
 	 * shares it with the runtime instead of getting one of its own. */
 	const char *types[6] = { "ipc", "uts", "mount" };
 	size_t n = 3;
-	if (c->rootless)
+	bool own_userns = c->rootless && !p->in_starter_userns;
+	if (own_userns)
 		types[n++] = "user";
 	if (!c->no_pid)
 		types[n++] = "pid";
@@ -79,7 +80,7 @@ static json_object *linux_section(const struct spec_params *p)
 		json_object_array_add(ns, t);
 	}
 	json_object_object_add(l, "namespaces", ns);
-	if (c->rootless) {
+	if (own_userns) {
 		json_object_object_add(l, "uidMappings", id_mappings(c->proc.uid, p));
 		json_object_object_add(l, "gidMappings", id_mappings(c->proc.gid, p));
 	}

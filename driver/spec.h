@@ -20,6 +20,10 @@ struct spec_params {
 	/* runc insists that container root be mapped: map it to outer id 1,
 	 * the first subordinate id the starter maps. */
 	bool map_container_root;
+	/* Setuid mode: the user namespace the starter made (as root, so even
+	 * where the host lets no user create one) is the container's, mapped
+	 * as it needs; the runtime creates none of its own. */
+	bool in_starter_userns;
 };
 
 /* Build the spec as a JSON string (caller frees). */

@@ -20,8 +20,9 @@
  * namespace: an fd opened before clone(CLONE_NEWNS) gives EINVAL.
  * Three ways to run: rootless (not setuid: a user namespace does it all),
  * a root caller, and a setuid-root install (privilege.h: mount as root,
- * then drop for good); a setgid or file-capability install is refused
- * (fail closed).
+ * make the user namespace as root, then drop for good; with 'caller-ids
+ * self' that namespace is the container's, see SECURITY.md); a setgid or
+ * file-capability install is refused (fail closed).
  */
 #define _GNU_SOURCE
 #include "../common/log.h"
@@ -292,6 +293,11 @@ static bool build_rootfs(const struct launch *l)
 		.fuse_overlayfs = req->fuse_overlayfs,
 	};
 	bool fuse = mounts_overlay_rootfs(&plan);
+	if (l->privileged && req->caller_ids_self) {
+		const struct id_range *u = request_root_range(req->uid_ranges, req->n_uid_ranges);
+		const struct id_range *g = request_root_range(req->gid_ranges, req->n_gid_ranges);
+		mounts_runtime_state_tmpfs(session_fd, req->session, (uid_t)u->outside, (gid_t)g->outside);
+	}
 	mounts_hide_hybrid_cgroup(plan.in_user_namespace);
 	/* The mounts are done: nothing below needs the paths' fds. */
 	close(session_fd);
@@ -305,14 +311,28 @@ static bool build_rootfs(const struct launch *l)
 /* With fuse-overlayfs we stay pid 1 and run the runtime as our child: a
  * runtime that is pid 1 waits for every process of the namespace, the
  * fuse daemon included, and would never exit. When the runtime is done we
- * exit, and the kernel ends the daemon (and its mount) with the namespace. */
-static noreturn void run_runtime_as_child(const struct starter_request *req)
+ * exit, and the kernel ends the daemon (and its mount) with the namespace.
+ * With 'caller-ids self' (as_root), too: we keep the caller's real ids so
+ * that our parent, dropped to the caller, can signal us, and the runtime,
+ * which must not be exec'd with real and effective ids that differ (a
+ * secure exec, which clears PDEATHSIG), takes all of root's. */
+static noreturn void run_runtime_as_child(const struct starter_request *req, bool as_root)
 {
 	pid_t pid = fork();
 	if (pid < 0)
 		die_errno("fork");
 	if (pid == 0) {
+		if (as_root) {
+			privilege_become_namespace_root_fully();
+			/* The id change cleared it; our parent is pid 1, whose
+			 * death ends the namespace and us with it anyway. */
+			if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
+				die_errno("prctl(PR_SET_PDEATHSIG)");
+		}
 		signals_reset_for_exec();
+		/* As for a runtime that is pid 1 (below): a signal we forward
+		 * before the runtime handles it waits, pending, for it. */
+		signals_block_until_runtime_ready();
 		log_debug_argv("[starter] exec", (char *const *)req->args);
 		execve(req->payload, (char *const *)req->args, environ);
 		die_errno("exec %s", req->payload);
@@ -360,7 +380,7 @@ static noreturn void container_init(const struct launch *l, int ready_fd, int go
 	const struct starter_request *req = l->req;
 	bool fuse = false;
 	if (l->privileged) {
-		privilege_become_namespace_root(l->caller_uid, l->caller_gid);
+		privilege_become_namespace_root(l->caller_uid, l->caller_gid, req->caller_ids_self);
 		/* Changing our ids cleared PDEATHSIG: set it again, then make sure
 		 * the parent did not die in between (its end of the go pipe stays
 		 * open for as long as it lives). */
@@ -390,8 +410,9 @@ static noreturn void container_init(const struct launch *l, int ready_fd, int go
 		die_errno("lifeline fd %d", req->lifeline_fd);
 	if (chdir("/") < 0)
 		die_errno("chdir /");
-	if (fuse)
-		run_runtime_as_child(req);
+	bool ids_self = l->privileged && req->caller_ids_self;
+	if (fuse || ids_self)
+		run_runtime_as_child(req, ids_self);
 	log_debug_argv("[starter] exec", (char *const *)req->args);
 	execve(req->payload, (char *const *)req->args, environ);
 	die_errno("exec %s", req->payload);
@@ -434,6 +455,10 @@ int main(void)
 			setuid_mode = false;
 		}
 	}
+	/* Only the setuid starter can map the caller to themselves and give
+	 * the namespace a root of the caller's subordinate ids. */
+	if (req.caller_ids_self && !setuid_mode)
+		die("caller-ids self needs the setuid starter");
 	if (req.mode == REQUEST_MODE_ENTER)
 		enter_and_exec(&req);
 	l.rootless = getuid() != 0;
@@ -450,6 +475,8 @@ int main(void)
 	log_debug("[starter] create namespaces: mount, pid%s",
 		  flags & CLONE_NEWUSER ? ", user (caller -> root)" : "");
 	pid_t child = (pid_t)syscall(SYS_clone, flags | SIGCHLD, NULL, NULL, NULL, NULL);
+	if (child < 0 && (flags & CLONE_NEWUSER))
+		userns_die_refused("clone");
 	if (child < 0)
 		die_errno("create namespaces (clone)");
 	if (child == 0) {

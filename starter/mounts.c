@@ -21,6 +21,8 @@
 
 #define OVERLAY_DIR "overlay"
 #define ROOTFS_DIR "rootfs"
+#define STATE_DIR "state"
+#define STATE_TMPFS_SIZE "16m"
 #define MOUNTPOINTS_DIR "mountpoints"
 #define MOUNTPOINTS_MAX_ENTRIES 4096
 #define MOUNTPOINTS_MAX_DEPTH 64
@@ -247,6 +249,27 @@ bool mounts_overlay_rootfs(const struct overlay_plan *plan)
 	close(target_fd);
 	close(tmpfs_fd);
 	return fuse;
+}
+
+void mounts_runtime_state_tmpfs(int session_fd, const char *session, uid_t uid, gid_t gid)
+{
+	/* The mount point is made as the caller, in their session dir: it is
+	 * theirs to remove after the namespace (and the tmpfs) is gone. */
+	privilege_fs_as_caller();
+	if (mkdirat(session_fd, STATE_DIR, 0700) < 0 && errno != EEXIST)
+		die_errno("create %s/%s", session, STATE_DIR);
+	int fd = open_subdir_nofollow(session_fd, STATE_DIR);
+	privilege_fs_as_root();
+	if (fd < 0)
+		die_errno("open %s/%s", session, STATE_DIR);
+	char target[64], data[128];
+	fd_path(target, sizeof target, fd);
+	snprintf(data, sizeof data, "size=%s,mode=0700,uid=%lu,gid=%lu", STATE_TMPFS_SIZE, (unsigned long)uid,
+		 (unsigned long)gid);
+	log_debug("[starter] mount tmpfs on %s/%s (nosuid,nodev,noexec,%s)", session, STATE_DIR, data);
+	if (mount("tmpfs", target, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, data) < 0)
+		die_errno("mount tmpfs on %s/%s", session, STATE_DIR);
+	close(fd);
 }
 
 void mounts_hide_hybrid_cgroup(bool in_user_namespace)

@@ -50,6 +50,14 @@ void mounts_prepare_persistent(int dir_fd, const char *path);
  * and must not be left to the runtime to reap. */
 bool mounts_overlay_rootfs(const struct overlay_plan *plan);
 
+/* Setuid mode with 'caller-ids self': the runtime runs as the namespace's
+ * root, a subordinate id of the caller's, and writes its state under
+ * SESSION/state. A tmpfs there, owned by that id, keeps those files off
+ * the caller's disk, where the caller could not remove them after a kill
+ * -9 (they are not the caller's, and the dirs are 0700); it goes with the
+ * mount namespace. */
+void mounts_runtime_state_tmpfs(int session_fd, const char *session, uid_t uid, gid_t gid);
+
 /* On a cgroup v1/v2 hybrid host, hide /sys/fs/cgroup/unified in this mount
  * namespace: crun refuses to start containers while a v2 hierarchy with
  * controllers sits beside v1 ("cgroups in hybrid mode not supported"). */

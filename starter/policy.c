@@ -112,10 +112,15 @@ static void check_limit_paths(const struct ochre_config *cfg, const char *what, 
 	die("%s '%s' is outside the paths the administrator allows ('limit container paths')", what, path);
 }
 
-static void check_ranges(const char *file, unsigned long id, const struct id_range *r, size_t n)
+/* Each range must be the caller's in FILE, and must leave free the id the
+ * caller's own takes inside the namespace (own_inside: 0, or their own
+ * number with 'caller-ids self'). */
+static void check_ranges(const char *file, unsigned long id, unsigned long own_inside, const struct id_range *r,
+			 size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
-		if (r[i].inside == 0 || !subid_range_allowed(file, id, r[i].outside, r[i].count))
+		bool covers_own = r[i].inside <= own_inside && own_inside - r[i].inside < r[i].count;
+		if (covers_own || !subid_range_allowed(file, id, r[i].outside, r[i].count))
 			die("id range %lu %lu %lu is not yours in %s; refusing", r[i].inside, r[i].outside,
 			    r[i].count, file);
 	}
@@ -147,8 +152,9 @@ void policy_check_request(const struct ochre_config *cfg, struct starter_request
 			die("writable overlays are disabled by the administrator ('allow user overlay = no')");
 		check_limit_paths(cfg, "overlay", req->upper);
 	}
-	check_ranges("/etc/subuid", getuid(), req->uid_ranges, req->n_uid_ranges);
-	check_ranges("/etc/subgid", getuid(), req->gid_ranges, req->n_gid_ranges);
+	bool self = req->caller_ids_self;
+	check_ranges("/etc/subuid", getuid(), self ? getuid() : 0, req->uid_ranges, req->n_uid_ranges);
+	check_ranges("/etc/subgid", getuid(), self ? getgid() : 0, req->gid_ranges, req->n_gid_ranges);
 	if (req->tmpfs_size > cfg->tmpfs_size)
 		req->tmpfs_size = cfg->tmpfs_size;
 }

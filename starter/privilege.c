@@ -74,21 +74,42 @@ void privilege_drop_for_good(void)
 		die("root could be regained after dropping privileges; refusing");
 }
 
-void privilege_become_namespace_root(uid_t caller_uid, gid_t caller_gid)
+/* The first line of /proc/self/{uid,gid}_map must map inside to outside,
+ * one id: /proc/self/status shows ids of our own namespace, so the map is
+ * what tells us who we are outside. */
+static void check_own_map(const char *file, unsigned long want_inside, unsigned long want_outside)
 {
-	if (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0)
-		die_errno("become root of the user namespace");
-	/* Our ids outside are now the caller's: /proc/self/status shows the
-	 * ids of our own namespace, so check the map instead. */
-	FILE *f = fopen("/proc/self/uid_map", "re");
+	FILE *f = fopen(file, "re");
 	unsigned long inside, outside, count;
-	if (!f || fscanf(f, "%lu %lu %lu", &inside, &outside, &count) != 3 || inside != 0 ||
-	    outside != caller_uid || count != 1)
-		die("the user namespace does not map root to the caller; refusing");
+	if (!f || fscanf(f, "%lu %lu %lu", &inside, &outside, &count) != 3 || inside != want_inside ||
+	    outside != want_outside || count != 1)
+		die("%s does not map %lu to the caller's %lu; refusing", file, want_inside, want_outside);
 	fclose(f);
-	f = fopen("/proc/self/gid_map", "re");
-	if (!f || fscanf(f, "%lu %lu %lu", &inside, &outside, &count) != 3 || inside != 0 ||
-	    outside != caller_gid || count != 1)
-		die("the user namespace does not map group 0 to the caller's; refusing");
-	fclose(f);
+}
+
+void privilege_become_namespace_root(uid_t caller_uid, gid_t caller_gid, bool caller_ids_self)
+{
+	if (!caller_ids_self) {
+		/* Root of the namespace is the caller outside. */
+		if (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0)
+			die_errno("become root of the user namespace");
+		check_own_map("/proc/self/uid_map", 0, caller_uid);
+		check_own_map("/proc/self/gid_map", 0, caller_gid);
+		return;
+	}
+	/* Root of the namespace is a subordinate id of the caller's; our real
+	 * and saved ids stay the caller's, so that the parent, dropped to the
+	 * caller, may still signal us (kill(2) matches the sender's ids
+	 * against the target's real and saved ones). */
+	if (setresgid(caller_gid, 0, caller_gid) < 0 || setresuid(caller_uid, 0, caller_uid) < 0)
+		die_errno("become root of the user namespace");
+	check_own_map("/proc/self/uid_map", caller_uid, caller_uid);
+	check_own_map("/proc/self/gid_map", caller_gid, caller_gid);
+}
+
+void privilege_become_namespace_root_fully(void)
+{
+	uid_t r, e, s;
+	if (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0 || getresuid(&r, &e, &s) < 0 || r || e || s)
+		die_errno("become root of the user namespace");
 }

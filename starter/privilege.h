@@ -26,7 +26,15 @@ void privilege_clear_capabilities(void);
 void privilege_drop_for_good(void);
 
 /* In the user namespace the starter created (mapped by its root parent):
- * become its root, which is the caller outside, and check that. */
-void privilege_become_namespace_root(uid_t caller_uid, gid_t caller_gid);
+ * take euid 0 there, and check in the maps who the caller is. Without
+ * caller_ids_self, root there is the caller outside. With it, the caller
+ * keeps their own ids inside, root is a subordinate id, and we keep the
+ * caller's real and saved ids (see privilege.c). */
+void privilege_become_namespace_root(uid_t caller_uid, gid_t caller_gid, bool caller_ids_self);
+
+/* All ids 0 of the namespace (the runtime's, with caller_ids_self): an
+ * exec with real and effective ids that differ would be a secure exec,
+ * which clears PDEATHSIG. */
+void privilege_become_namespace_root_fully(void);
 
 #endif

@@ -4,13 +4,27 @@
 #include "../common/log.h"
 #include "die.h"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
+#include <stdbool.h>
 #include <sys/prctl.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+void userns_die_refused(const char *call)
+{
+	/* EPERM: Debian's kernel.unprivileged_userns_clone = 0, an LSM (Ubuntu's
+	 * AppArmor restriction), or seccomp; ENOSPC: user.max_user_namespaces. */
+	if (errno == EPERM || errno == ENOSPC)
+		die("cannot create a user namespace (%s: %m): this host does not let users create them; "
+		    "ochre then needs the setuid-root ochre-starter (an administrator's install, see SECURITY.md), "
+		    "without --userns",
+		    call);
+	die_errno("create namespaces (%s)", call);
+}
 
 static void write_proc_file(pid_t pid, const char *name, const char *content)
 {
@@ -85,10 +99,12 @@ void userns_write_maps(pid_t child, const struct starter_request *req)
 	}
 }
 
-/* "0 OWN 1" and then each range, one per line: one write, as the kernel wants. */
-static void format_map(char *buf, size_t len, unsigned long own, const struct id_range *r, size_t n)
+/* "INSIDE OWN 1" and then each range, one per line: one write, as the
+ * kernel wants. */
+static void format_map(char *buf, size_t len, unsigned long inside, unsigned long own, const struct id_range *r,
+		       size_t n)
 {
-	size_t used = (size_t)snprintf(buf, len, "0 %lu 1\n", own);
+	size_t used = (size_t)snprintf(buf, len, "%lu %lu 1\n", inside, own);
 	for (size_t i = 0; i < n && used < len; i++)
 		used += (size_t)snprintf(buf + used, len - used, "%lu %lu %lu\n", r[i].inside, r[i].outside,
 					 r[i].count);
@@ -97,14 +113,15 @@ static void format_map(char *buf, size_t len, unsigned long own, const struct id
 void userns_write_maps_as_root(pid_t child, const struct starter_request *req, uid_t uid, gid_t gid)
 {
 	char map[64 * (REQUEST_MAX_ID_RANGES + 1)];
-	format_map(map, sizeof map, (unsigned long)uid, req->uid_ranges, req->n_uid_ranges);
+	bool self = req->caller_ids_self;
+	format_map(map, sizeof map, self ? uid : 0, (unsigned long)uid, req->uid_ranges, req->n_uid_ranges);
 	write_proc_file(child, "uid_map", map);
 	/* As newgidmap does: setgroups stays allowed only with ranges that
 	 * the site gave the caller; otherwise, as for an unprivileged map,
 	 * the caller cannot shed a group to get around a group-denied file. */
 	if (!req->n_gid_ranges)
 		write_proc_file(child, "setgroups", "deny");
-	format_map(map, sizeof map, (unsigned long)gid, req->gid_ranges, req->n_gid_ranges);
+	format_map(map, sizeof map, self ? gid : 0, (unsigned long)gid, req->gid_ranges, req->n_gid_ranges);
 	write_proc_file(child, "gid_map", map);
 }
 
@@ -119,7 +136,7 @@ void userns_enter_as_self(void)
 	char line[64];
 	log_debug("[starter] create namespaces: user (you -> you), mount");
 	if (unshare(CLONE_NEWUSER | CLONE_NEWNS) < 0)
-		die_errno("create namespaces (unshare)");
+		userns_die_refused("unshare");
 	/* /proc/self/{uid,gid}_map belong to root while we are not dumpable; we hold
 	 * nothing the caller lacks, so open them up for these writes only. */
 	if (prctl(PR_SET_DUMPABLE, 1, 0, 0, 0) < 0)

@@ -3,7 +3,12 @@
 
 #include "../common/request.h"
 
+#include <stdnoreturn.h>
 #include <sys/types.h>
+
+/* clone/unshare with CLONE_NEWUSER failed (errno): say so, naming the host
+ * restriction when that is the cause, and exit. */
+noreturn void userns_die_refused(const char *call);
 
 /* Write the id maps of child's new ("outer") user namespace, from outside
  * it: the caller's uid/gid become 0, and the request's subordinate ranges
@@ -12,7 +17,9 @@
 void userns_write_maps(pid_t child, const struct starter_request *req);
 
 /* Setuid mode: the same maps, written directly by the root parent after
- * the policy checked the ranges against /etc/subuid and /etc/subgid. */
+ * the policy checked the ranges against /etc/subuid and /etc/subgid; with
+ * 'caller-ids self' the caller's ids map to themselves instead of to 0
+ * (and a range gives the namespace its root). */
 void userns_write_maps_as_root(pid_t child, const struct starter_request *req, uid_t uid, gid_t gid);
 
 /* Enter mode: unshare a user namespace in which the caller keeps their own

@@ -67,6 +67,11 @@ oexec_conf() {
     shift
     "$OCHRE" -c "$conf" exec --runtime "$OCHRE_RUNTIME" "$@"
 }
+# A non-root caller against a setuid-root starter: setuid mode, where the
+# container's user namespace is the one the starter makes (as root), with
+# the caller's own ids (or, with --fakeroot, the caller as root) and their
+# subordinate ranges, in host numbers.
+setuid_mode() { [ -u "$OCHRE_PREFIX/libexec/ochre/ochre-starter" ] && ! is_root; }
 need_config_override() {
     if [ -u "$OCHRE_PREFIX/libexec/ochre/ochre-starter" ]; then
         skip "a setuid ochre-starter refuses -c/--config"

@@ -1197,6 +1197,52 @@ test_attack_id_ranges_rootonly() {
     _assert_refused "id range 2 0 1 is not yours in /etc/subuid" "a bad second range"
 }
 
+# 'caller-ids self' (setuid mode, the container's namespace is the
+# starter's): the caller keeps their ids and a range gives the namespace
+# its root, which runs the payload with every capability there. That root
+# must be one of the caller's subordinate ids (never host root, another
+# user, or the caller twice), and a plain starter refuses the key.
+# Protection: check_ranges (policy.c), request_parse, main().
+test_attack_caller_ids_self_rootonly() {
+    _atk_init
+    local ustart gstart
+    ustart=$(awk -F: -v n="$OCHRE_TEST_USER" -v u="$TUID" '$1 == n || $1 == u { print $2; exit }' /etc/subuid)
+    gstart=$(awk -F: -v n="$OCHRE_TEST_USER" -v u="$TUID" '$1 == n || $1 == u { print $2; exit }' /etc/subgid)
+    [ -n "$ustart" ] && [ -n "$gstart" ] || skip "$OCHRE_TEST_USER has no /etc/subuid or /etc/subgid range"
+    _self() { R_EXTRA=("caller-ids self" "$@" "newuidmap /usr/bin/newuidmap" "newgidmap /usr/bin/newgidmap"); }
+    R_PAYLOAD=/usr/bin/cat
+    R_ARGS=(cat /proc/self/uid_map /proc/self/gid_map /proc/self/status)
+    _self "uid-range 0 $ustart 1" "gid-range 0 $gstart 1"
+    _try
+    assert_eq 0 "$STATUS" "control: the caller's first subordinate ids as root: $ERR"
+    assert_eq "$TUID $TUID 1|0 $ustart 1|$TGID $TGID 1|0 $gstart 1" \
+        "$(printf '%s\n' "$OUT" | head -n 4 | awk '{ $1 = $1 } 1' | paste -sd '|')" "the maps"
+    # The payload runs as root of the namespace, all ids (so its exec is
+    # not a secure one, which would clear PDEATHSIG): the map above says
+    # that is the caller's subordinate uid on the host.
+    assert_eq "0 0 0 0" "$(awk '/^Uid:/ { print $2, $3, $4, $5 }' <<<"$OUT")" "the payload's ids in the namespace"
+    local r
+    for r in "uid-range 0 0 1" "uid-range 0 $TUID 1" "uid-range 0 1 1"; do
+        _self "$r" "gid-range 0 $gstart 1"
+        _try
+        _assert_refused "id range ${r#uid-range } is not yours in /etc/subuid; refusing" "$r"
+    done
+    # A range over the caller's own id inside the namespace.
+    _self "uid-range 0 $ustart $((TUID + 1))" "gid-range 0 $gstart 1"
+    _try
+    _assert_refused "is not yours in /etc/subuid; refusing" "a range over the caller's own id"
+    _self "uid-range 0 $ustart 1" "gid-range 0 0 1"
+    _try
+    _assert_refused "id range 0 0 1 is not yours in /etc/subgid; refusing" "host group 0 as the namespace's"
+    # No root for the namespace; and --userns (no privilege) with the key.
+    _self "uid-range 5 $ustart 1" "gid-range 0 $gstart 1"
+    _try
+    _assert_refused "caller-ids self needs a uid-range and a gid-range for 0"
+    _self "uid-range 0 $ustart 1" "gid-range 0 $gstart 1" "userns yes"
+    _try
+    _assert_refused "caller-ids self needs the setuid starter"
+}
+
 # The payload must be a root-owned executable reached without a symlink
 # through root-owned, not group/other-writable directories (it runs in the
 # namespaces built with privilege). Protection: policy_check_request ->

@@ -49,6 +49,9 @@ _assert_no_new_privs() {
 _subid_count() {
     awk -F: -v n="$(id -un)" -v u="$(id -u)" '($1 == n || $1 == u) && $3 > 0 { print $3; exit }' "$1" 2>/dev/null
 }
+_subid_start() {
+    awk -F: -v n="$(id -un)" -v u="$(id -u)" '($1 == n || $1 == u) && $3 > 0 { print $2; exit }' "$1" 2>/dev/null
+}
 
 # ------------------------------------------------------------ identity
 
@@ -71,17 +74,24 @@ test_rt_fakeroot_identity() {
     assert_eq 0 "$OUT" "--fakeroot"
     if ! is_root; then
         # Root is the caller; ids from 1 up are the caller's subordinate
-        # ones, as many as /etc/subuid and /etc/subgid give.
-        local nu ng expected
+        # ones, as many as /etc/subuid and /etc/subgid give. The runtime
+        # maps them onto the starter's namespace (root there is the caller),
+        # except in setuid mode, where the starter's namespace is the
+        # container's and shows host ids.
+        local nu ng expected su=0 sg=0 ru=1 rg=1
         nu=$(_subid_count /etc/subuid)
         ng=$(_subid_count /etc/subgid)
+        if setuid_mode; then
+            su=$(id -u) sg=$(id -g)
+            ru=$(_subid_start /etc/subuid) rg=$(_subid_start /etc/subgid)
+        fi
         assert_status 0 oexec -f "$ROOTFS" cat /proc/self/uid_map
-        expected="0 0 1${nu:+
-1 1 $nu}"
+        expected="0 $su 1${nu:+
+1 $ru $nu}"
             assert_eq "$expected" "$(printf '%s\n' "$OUT" | awk '{ print $1, $2, $3 }')" "--fakeroot uid_map"
         assert_status 0 oexec -f "$ROOTFS" cat /proc/self/gid_map
-        expected="0 0 1${ng:+
-1 1 $ng}"
+        expected="0 $sg 1${ng:+
+1 $rg $ng}"
             assert_eq "$expected" "$(printf '%s\n' "$OUT" | awk '{ print $1, $2, $3 }')" "--fakeroot gid_map"
     fi
     assert_nothing_left
@@ -137,7 +147,9 @@ test_rt_no_setgroups() {
 # drop them: runc, given the user's subgid range through newgidmap, does;
 # crun runs in a user namespace whose setgroups the kernel denies (no
 # privileged helper wrote its gid map), so the groups stay, as they do with
-# --no-setgroups: never more than the user has on the host.
+# --no-setgroups: never more than the user has on the host. In setuid mode
+# the setuid starter wrote the maps, with the user's subgid range, so
+# both runtimes drop them.
 test_rt_user_groups_default() {
     if is_root; then
         skip "root keeps its groups"
@@ -148,7 +160,7 @@ test_rt_user_groups_default() {
     assert_status 0 oexec "$ROOTFS" grep '^Groups:' /proc/self/status
     local others
     others=$(printf '%s\n' "$OUT" | sed 's/^Groups:[[:space:]]*//' | tr -s ' \t' '\n' | grep -vx "$(id -g)" | xargs)
-    if [ "$OCHRE_RUNTIME" = runc ]; then
+    if [ "$OCHRE_RUNTIME" = runc ] || setuid_mode; then
         assert_eq "" "$others" "runc drops the supplementary groups (host groups: $(id -G); $OUT)"
     else
         [ -n "$others" ] || fail "crun: the groups should stay (kernel-denied setgroups): $OUT"
