@@ -68,6 +68,7 @@ static void check_equal(const struct starter_request *a, const struct starter_re
 	CHECK(a->overlay == b->overlay);
 	CHECK(str_eq(a->fuse_overlayfs, b->fuse_overlayfs));
 	CHECK(a->force_userns == b->force_userns);
+	CHECK(a->caller_ids_self == b->caller_ids_self);
 	CHECK(a->n_uid_ranges == b->n_uid_ranges);
 	CHECK(range_eq(a->uid_ranges, b->uid_ranges, a->n_uid_ranges));
 	CHECK(a->n_gid_ranges == b->n_gid_ranges);
@@ -82,11 +83,13 @@ static void check_equal(const struct starter_request *a, const struct starter_re
 		CHECK(str_eq(a->args[i], b->args[i]));
 }
 
-static void check_ranges(const struct id_range *r, size_t n)
+/* Inside id 0 only with caller-ids self, which then must have one. */
+static void check_ranges(const struct id_range *r, size_t n, bool caller_ids_self)
 {
 	CHECK(n <= REQUEST_MAX_ID_RANGES);
+	CHECK(caller_ids_self == (request_root_range(r, n) != NULL));
 	for (size_t i = 0; i < n; i++) {
-		CHECK(r[i].inside >= 1 && r[i].count >= 1);
+		CHECK(r[i].count >= 1);
 		CHECK((unsigned long long)r[i].inside + r[i].count <= 0xffffffffULL);
 		CHECK((unsigned long long)r[i].outside + r[i].count <= 0xffffffffULL);
 	}
@@ -105,8 +108,8 @@ static void check_valid(const struct starter_request *req)
 	CHECK(req->n_lowers <= REQUEST_MAX_LOWERS);
 	for (size_t i = 0; i < req->n_lowers; i++)
 		CHECK(req->lowers[i] && path_is_clean_absolute(req->lowers[i]));
-	check_ranges(req->uid_ranges, req->n_uid_ranges);
-	check_ranges(req->gid_ranges, req->n_gid_ranges);
+	check_ranges(req->uid_ranges, req->n_uid_ranges, req->caller_ids_self);
+	check_ranges(req->gid_ranges, req->n_gid_ranges, req->caller_ids_self);
 	CHECK(!req->n_uid_ranges || req->newuidmap);
 	CHECK(!req->n_gid_ranges || req->newgidmap);
 	CHECK(!req->newuidmap || path_is_clean_absolute(req->newuidmap));
