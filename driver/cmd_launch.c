@@ -140,12 +140,26 @@ static int plan_id_ranges(const struct container *c, enum runtime_kind rt, bool 
 	return 0;
 }
 
+/* The caller has subordinate uids and gids. */
+static bool caller_has_subids(void)
+{
+	struct passwd *pw = getpwuid(getuid());
+	unsigned long start, count;
+	const char *name = pw ? pw->pw_name : NULL;
+	return subid_lookup("/etc/subuid", name, getuid(), &start, &count) &&
+	       subid_lookup("/etc/subgid", name, getuid(), &start, &count);
+}
+
 /* Setuid mode: a setuid-root starter, allowed by the config, a non-root
- * caller, no --userns, and no --overlay (which is for user-namespace mode:
- * the setuid starter stacks only the image itself, see SECURITY.md). */
+ * caller, no --userns. With --overlay, only where the caller keeps their
+ * ids (subordinate ids, no --fakeroot): the setuid starter stacks the
+ * caller's own layers only as root of the user namespace, never as host
+ * root (see SECURITY.md); otherwise --overlay means user-namespace mode. */
 static bool setuid_mode_chosen(const struct ochre_context *ctx, const struct launch_options *o)
 {
-	return getuid() != 0 && ctx->starter_setuid && ctx->cfg.allow_setuid && !o->userns && !o->overlays.n;
+	if (getuid() == 0 || !ctx->starter_setuid || !ctx->cfg.allow_setuid || o->userns)
+		return false;
+	return !o->overlays.n || (!o->fakeroot && caller_has_subids());
 }
 
 /* Setuid mode mounts with real privilege: kernel overlay only. Otherwise

@@ -241,6 +241,11 @@ struct launch {
 	const struct starter_request *req;
 	bool rootless;    /* the caller is not root: a user namespace */
 	bool privileged;  /* setuid mode: mount as root, then make the userns */
+	/* Setuid mode with the caller's own layers (--overlay) and 'caller-ids
+	 * self': overlay looks into its layers with its mounter's credentials,
+	 * so the rootfs is mounted inside the user namespace by its root, who
+	 * can read no more than the caller and their subordinate ids own. */
+	bool mount_in_userns;
 	uid_t caller_uid; /* the caller's ids on the host */
 	gid_t caller_gid;
 };
@@ -250,8 +255,10 @@ struct launch {
 static bool build_rootfs(const struct launch *l)
 {
 	const struct starter_request *req = l->req;
-	mounts_make_private();
-	mounts_fresh_proc();
+	if (!l->mount_in_userns) { /* else done as root, before the userns */
+		mounts_make_private();
+		mounts_fresh_proc();
+	}
 	if (l->privileged)
 		privilege_fs_as_caller();
 	int lower_fds[REQUEST_MAX_LOWERS + 1];
@@ -288,7 +295,7 @@ static bool build_rootfs(const struct launch *l)
 		.persistent = req->upper,
 		.owner_uid = l->privileged ? l->caller_uid : (uid_t)-1,
 		.owner_gid = l->privileged ? l->caller_gid : (gid_t)-1,
-		.in_user_namespace = l->rootless && !l->privileged,
+		.in_user_namespace = (l->rootless && !l->privileged) || l->mount_in_userns,
 		.overlay = req->overlay,
 		.fuse_overlayfs = req->fuse_overlayfs,
 	};
@@ -296,9 +303,12 @@ static bool build_rootfs(const struct launch *l)
 	if (l->privileged && req->caller_ids_self) {
 		const struct id_range *u = request_root_range(req->uid_ranges, req->n_uid_ranges);
 		const struct id_range *g = request_root_range(req->gid_ranges, req->n_gid_ranges);
-		mounts_runtime_state_tmpfs(session_fd, req->session, (uid_t)u->outside, (gid_t)g->outside);
+		/* Its owner in the mounter's numbering: inside, that is 0. */
+		mounts_runtime_state_tmpfs(session_fd, req->session, l->mount_in_userns ? 0 : (uid_t)u->outside,
+					   l->mount_in_userns ? 0 : (gid_t)g->outside);
 	}
-	mounts_hide_hybrid_cgroup(plan.in_user_namespace);
+	if (!l->mount_in_userns)
+		mounts_hide_hybrid_cgroup(plan.in_user_namespace);
 	/* The mounts are done: nothing below needs the paths' fds. */
 	close(session_fd);
 	if (persistent_fd >= 0)
@@ -351,8 +361,15 @@ static noreturn void container_init(const struct launch *l, int ready_fd, int go
 		die_errno("prctl(PR_SET_PDEATHSIG)");
 	/* Setuid mode: mount with real privilege first, then enter a user
 	 * namespace that the root parent maps (caller -> 0). */
-	if (l->privileged) {
+	if (l->mount_in_userns) {
+		/* What needs host privilege now; the rootfs after the maps. */
+		mounts_make_private();
+		mounts_fresh_proc();
+		mounts_hide_hybrid_cgroup(false);
+	} else if (l->privileged) {
 		build_rootfs(l);
+	}
+	if (l->privileged) {
 		/* A mount namespace of the user namespace's own too: runc goes
 		 * back into the mount namespace it started in, which it may only
 		 * if its user namespace owns it. Our mounts come along, locked. */
@@ -389,6 +406,8 @@ static noreturn void container_init(const struct launch *l, int ready_fd, int go
 		struct pollfd p = { .fd = go_fd, .events = POLLIN };
 		if (poll(&p, 1, 0) != 0)
 			_exit(STARTER_EXIT_FAILURE);
+		if (l->mount_in_userns)
+			fuse = build_rootfs(l);
 	} else {
 		fuse = build_rootfs(l);
 	}
@@ -463,6 +482,7 @@ int main(void)
 		enter_and_exec(&req);
 	l.rootless = getuid() != 0;
 	l.privileged = setuid_mode;
+	l.mount_in_userns = setuid_mode && req.caller_ids_self && (req.n_lowers > 1 || req.upper);
 	/* The caller's own uid and gid, before a namespace renames them. */
 	l.caller_uid = getuid();
 	l.caller_gid = getgid();

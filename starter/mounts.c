@@ -180,14 +180,18 @@ static void copy_mountpoint_layer(const struct overlay_plan *plan, int tmpfs_fd)
 
 bool mounts_overlay_rootfs(const struct overlay_plan *plan)
 {
-	int tmpfs_fd = plan->persistent_fd >= 0 ? persistent_upper(plan) : mount_upper_tmpfs(plan);
+	/* The tmpfs holds the upper, or (with a persistent upper) just the
+	 * copy of the mount point layer. */
+	bool persistent = plan->persistent_fd >= 0;
+	int tmpfs_fd = !persistent || plan->copy_mountpoints ? mount_upper_tmpfs(plan) : -1;
 	if (plan->copy_mountpoints) {
-		if (plan->persistent_fd >= 0 || plan->n_lowers < 2)
-			die("a mount point layer to copy needs the tmpfs upper and an image");
+		if (plan->n_lowers < 2)
+			die("a mount point layer to copy needs an image");
 		copy_mountpoint_layer(plan, tmpfs_fd);
 	}
-	int upper_fd = open_subdir_nofollow(tmpfs_fd, "upper");
-	int work_fd = open_subdir_nofollow(tmpfs_fd, "work");
+	int layer_fd = persistent ? persistent_upper(plan) : tmpfs_fd;
+	int upper_fd = open_subdir_nofollow(layer_fd, "upper");
+	int work_fd = open_subdir_nofollow(layer_fd, "work");
 	int target_fd = open_subdir_nofollow(plan->session_fd, ROOTFS_DIR);
 	if (upper_fd < 0 || work_fd < 0 || target_fd < 0)
 		die_errno("open overlay dirs in %s", plan->session);
@@ -247,7 +251,10 @@ bool mounts_overlay_rootfs(const struct overlay_plan *plan)
 	close(upper_fd);
 	close(work_fd);
 	close(target_fd);
-	close(tmpfs_fd);
+	if (persistent)
+		close(layer_fd);
+	if (tmpfs_fd >= 0)
+		close(tmpfs_fd);
 	return fuse;
 }
 

@@ -42,7 +42,7 @@ void mounts_prepare_persistent(int dir_fd, const char *path);
  * persistent overlay dir's upper/ and work/), then an overlay of the
  * lowers with that upper onto SESSION/rootfs. With copy_mountpoints, the
  * bottom lower (SESSION/mountpoints, the caller's) is first copied into the
- * tmpfs, refusing anything but directories and empty regular files, and
+ * tmpfs (mounted for that alone with a persistent upper), refusing anything but directories and empty regular files, and
  * the copy replaces it in lower_fds and lower_paths: the caller can change
  * their own dir at any time, even under a mounted overlay, so checking it
  * would leave a window; a copy they cannot reach leaves none. Returns true when

@@ -141,10 +141,11 @@ void policy_check_request(const struct ochre_config *cfg, struct starter_request
 	 * persistent upper) could show, through a directory the caller made
 	 * permissive, what the layer below keeps from them. So with privilege
 	 * the only layers are the image, a fresh tmpfs upper and the checked
-	 * mount point layer below; overlays need user-namespace mode. */
-	if ((req->n_lowers > 1 || req->upper) && !req->force_userns)
-		die("--overlay needs user-namespace mode (ochre exec --userns): with a setuid starter only the "
-		    "image itself is stacked");
+	 * mount point layer below; overlays need user-namespace mode, or
+	 * 'caller-ids self', where the namespace's root mounts them (main.c). */
+	if ((req->n_lowers > 1 || req->upper) && !req->force_userns && !req->caller_ids_self)
+		die("--overlay needs user-namespace mode (ochre exec --userns) or subordinate ids: with a setuid "
+		    "starter only the image itself is stacked as root");
 	for (size_t i = 0; i < req->n_lowers; i++)
 		check_limit_paths(cfg, "image", req->lowers[i]);
 	if (req->upper) {

@@ -101,8 +101,9 @@ _mkreq() {
         [ -z "$R_UPPER" ] || echo "upper $R_UPPER"
         # A setuid starter stacks only the image itself; overlays go through
         # user-namespace mode, as ochre asks for them (SECURITY.md).
+        # Or as root of the namespace with 'caller-ids self'.
         if [ -n "$R_UPPER" ] || [ "${#R_LOWERS[@]}" -gt 1 ]; then
-            case " ${R_EXTRA[*]} " in *" userns yes "*) ;; *) echo "userns yes" ;; esac
+            case " ${R_EXTRA[*]} " in *" userns yes "* | *" caller-ids self "*) ;; *) echo "userns yes" ;; esac
         fi
         for l in "${R_EXTRA[@]}"; do echo "$l"; done
         echo "payload $R_PAYLOAD"
@@ -933,6 +934,30 @@ test_attack_merged_dir_hides_root_only_content_rootonly() {
     _try
     if [ "$STATUS" = 0 ] || [[ $OUT == *"$secret"* ]]; then
         leaks+=("(b) through a caller's dir in the overlay dir's upper/ (exit $STATUS): $OUT")
+    fi
+    # (c), (d): the same, mounted by the namespace's root ('caller-ids
+    # self', the setuid starter's --overlay where the caller has
+    # subordinate ids), where the host would let no user do it.
+    local ustart gstart
+    ustart=$(awk -F: -v n="$OCHRE_TEST_USER" -v u="$TUID" '$1 == n || $1 == u { print $2; exit }' /etc/subuid)
+    gstart=$(awk -F: -v n="$OCHRE_TEST_USER" -v u="$TUID" '$1 == n || $1 == u { print $2; exit }' /etc/subgid)
+    if [ -n "$ustart" ] && [ -n "$gstart" ]; then
+        R_EXTRA=("caller-ids self" "uid-range 0 $ustart 1" "gid-range 0 $gstart 1"
+            "newuidmap /usr/bin/newuidmap" "newgidmap /usr/bin/newgidmap")
+        R_LOWERS=("$U/top" "$H") R_UPPER=
+        _try
+        if [ "$STATUS" = 0 ] || [[ $OUT == *"$secret"* ]]; then
+            leaks+=("(c) as (a), mounted by the namespace's root (exit $STATUS): $OUT")
+        fi
+        R_LOWERS=("$H") R_UPPER=$U/ov
+        _try
+        if [ "$STATUS" = 0 ] || [[ $OUT == *"$secret"* ]]; then
+            leaks+=("(d) as (b), mounted by the namespace's root (exit $STATUS): $OUT")
+        fi
+        # Control: that way of mounting works for what the caller may read.
+        R_LOWERS=("$U/top" "$IMG") R_UPPER=$U/ov R_ARGS=(cat "$S/rootfs/marker")
+        _try
+        _assert_ran IMAGE-OK "control: overlays mounted by the namespace's root"
     fi
     [ ${#leaks[@]} -eq 0 ] || fail "root-only content shows in the container:$(printf '\n  %s' "${leaks[@]}")"
 }

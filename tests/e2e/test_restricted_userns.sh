@@ -29,7 +29,7 @@ _restricted() {
         env -i PATH="$PATH" HOME="$UD/home" LANG=C XDG_RUNTIME_DIR="$UD/run" XDG_CACHE_HOME="$UD/cache" "$@"
 }
 
-_suid_exec() { _restricted "$OCHRE_SUID_PREFIX/bin/ochre" exec --runtime "$OCHRE_RUNTIME" "$@"; }
+_suid_exec() { _restricted "$OCHRE_SUID_PREFIX/bin/ochre" ${DEBUG:+-d} exec --runtime "$OCHRE_RUNTIME" "$@"; }
 
 # No session dir, no mount naming TESTTMP, no process of the test user
 # left (the kernel may take a moment after a kill).
@@ -92,6 +92,28 @@ test_rt_restricted_setuid_fakeroot_rootonly() {
     assert_eq "0
 chowned" "$OUT" "--fakeroot: root, with the caller's subordinate ids to give files to"
     assert_eq "$(id -u "$OCHRE_TEST_USER")" "$(stat -c %u "$UD/shared/made")" "fake root is the caller outside"
+    _assert_nothing_left_restricted
+}
+
+# --overlay DIR and DIR:ro: the starter stacks the caller's own layers as
+# root of the user namespace it made (never as host root), so they work
+# there too; what the container writes persists, as the caller's.
+test_restricted_setuid_overlay_rootonly() {
+    _need_restrict
+    _need_suid
+    _user_dirs
+    install -d -o "$OCHRE_TEST_USER" -g "$OCHRE_TEST_USER" "$UD/ov" "$UD/ro"
+    echo from-ro >"$UD/ro/ro-file"
+    chown "$OCHRE_TEST_USER:" "$UD/ro/ro-file"
+    DEBUG=1 assert_status 0 _suid_exec -o "$UD/ov" -o "$UD/ro:ro" "$ROOTFS" /bin/sh -c \
+        'echo kept >>/kept; cat /kept /ro-file'
+    assert_eq "kept
+from-ro" "$OUT" "both overlays, through the setuid starter"
+    assert_contains "$ERR" "starter mode: setuid"
+    assert_contains "$ERR" "userxattr" "the overlay was mounted in the user namespace"
+    assert_status 0 _suid_exec -o "$UD/ov" "$ROOTFS" cat /kept
+    assert_eq "kept" "$OUT" "the write persisted"
+    assert_eq "$(id -u "$OCHRE_TEST_USER")" "$(stat -c %u "$UD/ov/upper/kept")" "the caller's file"
     _assert_nothing_left_restricted
 }
 
