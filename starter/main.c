@@ -359,8 +359,10 @@ static noreturn void container_init(const struct launch *l, int ready_fd, int go
 {
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
 		die_errno("prctl(PR_SET_PDEATHSIG)");
-	/* Setuid mode: mount with real privilege first, then enter a user
-	 * namespace that the root parent maps (caller -> 0). */
+	/* Setuid mode: mount with real privilege first (only proc and the
+	 * cgroup fix-up when the caller's own layers are stacked: those are
+	 * mounted below, as root of the namespace), then enter a user
+	 * namespace that the root parent maps. */
 	if (l->mount_in_userns) {
 		/* What needs host privilege now; the rootfs after the maps. */
 		mounts_make_private();

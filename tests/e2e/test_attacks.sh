@@ -1268,6 +1268,22 @@ test_attack_caller_ids_self_rootonly() {
     _assert_refused "caller-ids self needs the setuid starter"
 }
 
+# A starter given file capabilities instead of the setuid bit is refused
+# before it reads anything (this version supports setuid root only: fail
+# closed). Protection: privilege_setuid_mode (AT_SECURE, euid not 0).
+test_attack_file_capability_install_refused_rootonly() {
+    _atk_init
+    command -v setcap >/dev/null || skip "setcap not installed (Debian package libcap2-bin)"
+    local d=$TESTTMP/fcap
+    _rdir "$d"
+    cp "$STARTER" "$d/ochre-starter"
+    chmod 0755 "$d/ochre-starter"
+    setcap cap_sys_admin,cap_setuid,cap_setgid+ep "$d/ochre-starter"
+    _mkreq "$TESTTMP/req"
+    run _as "$d/ochre-starter" 3<"$TESTTMP/req"
+    STARTER=$d/ochre-starter _assert_refused "supports a setuid-root install only" "a file-capability install"
+}
+
 # The payload must be a root-owned executable reached without a symlink
 # through root-owned, not group/other-writable directories (it runs in the
 # namespaces built with privilege). Protection: policy_check_request ->
