@@ -221,7 +221,7 @@ static int open_session(const char *path)
 /* Lowers are opened with the caller's filesystem ids (setuid mode) and
  * must be readable and searchable by them: a root-only directory cannot be
  * smuggled into the caller's view through an overlay mounted as root. */
-static void open_lowers(const struct starter_request *req, int *fds)
+static void open_lowers(const struct starter_request *req, int *fds, bool in_userns)
 {
 	for (size_t i = 0; i < req->n_lowers; i++) {
 		int path_fd = open_dir_nofollow(req->lowers[i]);
@@ -232,8 +232,15 @@ static void open_lowers(const struct starter_request *req, int *fds)
 			die_errno("image rootfs '%s'", req->lowers[i]);
 		close(path_fd);
 		struct stat st;
-		if (setuid_mode && fstat(fds[i], &st) == 0)
-			policy_check_owner(&policy, req->lowers[i], st.st_uid);
+		if (!setuid_mode || fstat(fds[i], &st) < 0)
+			continue;
+		/* Inside the namespace (mount_in_userns) only the caller's ids
+		 * keep their numbers; another owner shows as the overflow uid
+		 * and cannot be told apart, so it is no allowed owner. */
+		if (in_userns && st.st_uid != getuid() && policy.limit_owners.n)
+			die("image '%s' is not yours: with --overlay, 'limit container owners' allows only your own "
+			    "images", req->lowers[i]);
+		policy_check_owner(&policy, req->lowers[i], st.st_uid);
 	}
 }
 
@@ -264,7 +271,7 @@ static bool build_rootfs(const struct launch *l)
 	int lower_fds[REQUEST_MAX_LOWERS + 1];
 	const char *lower_paths[REQUEST_MAX_LOWERS + 1];
 	int session_fd = open_session(req->session);
-	open_lowers(req, lower_fds);
+	open_lowers(req, lower_fds, l->mount_in_userns);
 	size_t n_lowers = req->n_lowers;
 	for (size_t i = 0; i < n_lowers; i++)
 		lower_paths[i] = req->lowers[i];

@@ -537,6 +537,19 @@ test_attack_limit_container_owners_rootonly() {
     R_LOWERS=("$TESTTMP/rimg")
     _try
     _assert_ran ROOT-IMAGE "a root-owned image"
+    # With the caller's own layers, mounted inside the namespace (caller-ids
+    # self), the root-owned image's owner cannot be told there: refused.
+    local ustart gstart
+    ustart=$(awk -F: -v n="$OCHRE_TEST_USER" -v u="$TUID" '$1 == n || $1 == u { print $2; exit }' /etc/subuid)
+    gstart=$(awk -F: -v n="$OCHRE_TEST_USER" -v u="$TUID" '$1 == n || $1 == u { print $2; exit }' /etc/subgid)
+    if [ -n "$ustart" ] && [ -n "$gstart" ]; then
+        _udir "$U/ov"
+        R_UPPER=$U/ov
+        R_EXTRA=("caller-ids self" "uid-range 0 $ustart 1" "gid-range 0 $gstart 1"
+            "newuidmap /usr/bin/newuidmap" "newgidmap /usr/bin/newgidmap")
+        _try
+        _assert_refused "with --overlay, 'limit container owners' allows only your own images"
+    fi
 }
 
 # 'allow user overlay = no' refuses a writable overlay dir.
