@@ -27,6 +27,16 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+/* The caller's ranges in /etc/subuid and /etc/subgid: true when they have
+ * both. *name is their user name (or NULL). */
+static bool caller_subids(const char **name, struct id_range *u, struct id_range *g)
+{
+	struct passwd *pw = getpwuid(getuid());
+	*name = pw ? pw->pw_name : NULL;
+	return subid_lookup("/etc/subuid", *name, getuid(), &u->outside, &u->count) &&
+	       subid_lookup("/etc/subgid", *name, getuid(), &g->outside, &g->count);
+}
+
 /* runc cannot run a rootless container whose root is unmapped, so it needs
  * one subordinate uid and gid (from /etc/subuid, /etc/subgid) for it. */
 static int add_subordinate_ids(struct starter_request *req, struct error *err)
@@ -35,11 +45,9 @@ static int add_subordinate_ids(struct starter_request *req, struct error *err)
 		{ "/usr/bin/newuidmap", "/usr/bin/newgidmap" },
 		{ "/bin/newuidmap", "/bin/newgidmap" },
 	};
-	struct passwd *pw = getpwuid(getuid());
-	const char *name = pw ? pw->pw_name : NULL;
-	unsigned long ustart, ucount, gstart, gcount;
-	if (!subid_lookup("/etc/subuid", name, getuid(), &ustart, &ucount) ||
-	    !subid_lookup("/etc/subgid", name, getuid(), &gstart, &gcount))
+	const char *name;
+	struct id_range u = { .inside = 1 }, g = { .inside = 1 };
+	if (!caller_subids(&name, &u, &g))
 		return error_set(err, 0,
 				 "runc needs subordinate ids for rootless use: add a range for '%s' to "
 				 "/etc/subuid and /etc/subgid, or use --runtime crun",
@@ -53,8 +61,8 @@ static int add_subordinate_ids(struct starter_request *req, struct error *err)
 	}
 	if (!req->newuidmap)
 		return error_set(err, 0, "runc needs newuidmap and newgidmap (Debian package uidmap)");
-	req->uid_ranges[0] = (struct id_range){ .inside = 1, .outside = ustart, .count = ucount };
-	req->gid_ranges[0] = (struct id_range){ .inside = 1, .outside = gstart, .count = gcount };
+	req->uid_ranges[0] = u;
+	req->gid_ranges[0] = g;
 	req->n_uid_ranges = req->n_gid_ranges = 1;
 	return 0;
 }
@@ -140,16 +148,6 @@ static int plan_id_ranges(const struct container *c, enum runtime_kind rt, bool 
 	return 0;
 }
 
-/* The caller has subordinate uids and gids. */
-static bool caller_has_subids(void)
-{
-	struct passwd *pw = getpwuid(getuid());
-	unsigned long start, count;
-	const char *name = pw ? pw->pw_name : NULL;
-	return subid_lookup("/etc/subuid", name, getuid(), &start, &count) &&
-	       subid_lookup("/etc/subgid", name, getuid(), &start, &count);
-}
-
 /* Setuid mode: a setuid-root starter, allowed by the config, a non-root
  * caller, no --userns. With --overlay, only where the caller keeps their
  * ids (subordinate ids, no --fakeroot): the setuid starter stacks the
@@ -159,7 +157,9 @@ static bool setuid_mode_chosen(const struct ochre_context *ctx, const struct lau
 {
 	if (getuid() == 0 || !ctx->starter_setuid || !ctx->cfg.allow_setuid || o->userns)
 		return false;
-	return !o->overlays.n || (!o->fakeroot && caller_has_subids());
+	const char *name;
+	struct id_range u, g;
+	return !o->overlays.n || (!o->fakeroot && caller_subids(&name, &u, &g));
 }
 
 /* Setuid mode mounts with real privilege: kernel overlay only. Otherwise
