@@ -176,8 +176,13 @@ done
 # The unpacked busybox rootfs for the floor, ch-run and bwrap: a copy of
 # root's (or the user's) ochre cache entry, readable by everyone.
 first=${WHOS%% *}
-entry=$(find "$work/$first/cache" -mindepth 4 -maxdepth 4 -type d -name rootfs -path '*/images/*' |
-    while IFS= read -r d; do [ -x "$d/bin/busybox" ] && echo "$d"; done | head -n 1)
+# (Not a pipeline into head: under pipefail, a loop whose last test fails,
+# or a find cut off by SIGPIPE, would end the script, depending on the
+# order in which find lists the entries, which their digests decide.)
+entry=
+for d in "$work/$first/cache"/ochre/images/*/rootfs; do
+    if [ -x "$d/bin/busybox" ]; then entry=$d; break; fi
+done
 [ -n "$entry" ] || { log "cannot find the busybox rootfs in the ochre cache"; exit 1; }
 cp -a "$entry" "$work/rootfs"
 chmod -R a+rX "$work/rootfs"
