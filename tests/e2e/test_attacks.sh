@@ -78,6 +78,15 @@ _session() {
 _as() { "${AS[@]}" "$@"; }
 
 # The request _mkreq writes, as variables a case may change first.
+# The test user's first subordinate uid and gid ("UID GID"), or nothing.
+_subid_starts() {
+    local u g
+    u=$(awk -F: -v n="$OCHRE_TEST_USER" -v u="$TUID" '$1 == n || $1 == u { print $2; exit }' /etc/subuid)
+    g=$(awk -F: -v n="$OCHRE_TEST_USER" -v u="$TUID" '$1 == n || $1 == u { print $2; exit }' /etc/subgid)
+    [ -n "$u" ] && [ -n "$g" ] && echo "$u $g"
+    return 0
+}
+
 _req_defaults() {
     R_MODE=
     R_SESSION=$S
@@ -540,8 +549,7 @@ test_attack_limit_container_owners_rootonly() {
     # With the caller's own layers, mounted inside the namespace (caller-ids
     # self), the root-owned image's owner cannot be told there: refused.
     local ustart gstart
-    ustart=$(awk -F: -v n="$OCHRE_TEST_USER" -v u="$TUID" '$1 == n || $1 == u { print $2; exit }' /etc/subuid)
-    gstart=$(awk -F: -v n="$OCHRE_TEST_USER" -v u="$TUID" '$1 == n || $1 == u { print $2; exit }' /etc/subgid)
+    read -r ustart gstart < <(_subid_starts)
     if [ -n "$ustart" ] && [ -n "$gstart" ]; then
         _udir "$U/ov"
         R_UPPER=$U/ov
@@ -952,8 +960,7 @@ test_attack_merged_dir_hides_root_only_content_rootonly() {
     # self', the setuid starter's --overlay where the caller has
     # subordinate ids), where the host would let no user do it.
     local ustart gstart
-    ustart=$(awk -F: -v n="$OCHRE_TEST_USER" -v u="$TUID" '$1 == n || $1 == u { print $2; exit }' /etc/subuid)
-    gstart=$(awk -F: -v n="$OCHRE_TEST_USER" -v u="$TUID" '$1 == n || $1 == u { print $2; exit }' /etc/subgid)
+    read -r ustart gstart < <(_subid_starts)
     if [ -n "$ustart" ] && [ -n "$gstart" ]; then
         R_EXTRA=("caller-ids self" "uid-range 0 $ustart 1" "gid-range 0 $gstart 1"
             "newuidmap /usr/bin/newuidmap" "newgidmap /usr/bin/newgidmap")
@@ -1244,8 +1251,7 @@ test_attack_id_ranges_rootonly() {
 test_attack_caller_ids_self_rootonly() {
     _atk_init
     local ustart gstart
-    ustart=$(awk -F: -v n="$OCHRE_TEST_USER" -v u="$TUID" '$1 == n || $1 == u { print $2; exit }' /etc/subuid)
-    gstart=$(awk -F: -v n="$OCHRE_TEST_USER" -v u="$TUID" '$1 == n || $1 == u { print $2; exit }' /etc/subgid)
+    read -r ustart gstart < <(_subid_starts)
     [ -n "$ustart" ] && [ -n "$gstart" ] || skip "$OCHRE_TEST_USER has no /etc/subuid or /etc/subgid range"
     _self() { R_EXTRA=("caller-ids self" "$@" "newuidmap /usr/bin/newuidmap" "newgidmap /usr/bin/newgidmap"); }
     R_PAYLOAD=/usr/bin/cat

@@ -72,38 +72,46 @@ static int install_filter(void)
 	return fd;
 }
 
-static void send_fd(int sock, int fd)
-{
-	char data = 'f';
-	struct iovec iov = { .iov_base = &data, .iov_len = 1 };
+/* One byte of data carrying one fd (SCM_RIGHTS), for sendmsg/recvmsg. */
+struct fd_message {
+	char data;
+	struct iovec iov;
 	union {
 		char buf[CMSG_SPACE(sizeof(int))];
 		struct cmsghdr align;
 	} u;
-	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf,
-			      .msg_controllen = sizeof u.buf };
-	struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+	struct msghdr msg;
+};
+
+static void fd_message_init(struct fd_message *m)
+{
+	memset(m, 0, sizeof *m);
+	m->data = 'f';
+	m->iov = (struct iovec){ .iov_base = &m->data, .iov_len = 1 };
+	m->msg = (struct msghdr){ .msg_iov = &m->iov, .msg_iovlen = 1, .msg_control = m->u.buf,
+				  .msg_controllen = sizeof m->u.buf };
+}
+
+static void send_fd(int sock, int fd)
+{
+	struct fd_message m;
+	fd_message_init(&m);
+	struct cmsghdr *c = CMSG_FIRSTHDR(&m.msg);
 	c->cmsg_level = SOL_SOCKET;
 	c->cmsg_type = SCM_RIGHTS;
 	c->cmsg_len = CMSG_LEN(sizeof(int));
 	memcpy(CMSG_DATA(c), &fd, sizeof fd);
-	if (sendmsg(sock, &msg, 0) != 1)
+	if (sendmsg(sock, &m.msg, 0) != 1)
 		die("sendmsg");
 }
 
 static int recv_fd(int sock)
 {
-	char data;
-	struct iovec iov = { .iov_base = &data, .iov_len = 1 };
-	union {
-		char buf[CMSG_SPACE(sizeof(int))];
-		struct cmsghdr align;
-	} u;
-	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf,
-			      .msg_controllen = sizeof u.buf };
-	if (recvmsg(sock, &msg, 0) != 1)
+	struct fd_message m;
+	fd_message_init(&m);
+	if (recvmsg(sock, &m.msg, 0) != 1)
 		die("recvmsg");
-	struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+	struct cmsghdr *c = CMSG_FIRSTHDR(&m.msg);
 	int fd;
 	if (!c || c->cmsg_type != SCM_RIGHTS)
 		die("no listener fd");
