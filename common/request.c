@@ -392,12 +392,11 @@ int request_parse(char *buf, size_t len, struct starter_request *req, char *err,
 		return fail(err, errlen, "starter request: gid-range needs newgidmap");
 	/* Inside id 0 is the caller's own mapping, which the starter writes,
 	 * unless the caller keeps their ids (caller-ids self). */
-	if (!req->caller_ids_self && (request_root_range(req->uid_ranges, req->n_uid_ranges) ||
-				      request_root_range(req->gid_ranges, req->n_gid_ranges)))
-		return fail(err, errlen, "starter request: bad %s-range: id 0 is the caller's",
-			    request_root_range(req->uid_ranges, req->n_uid_ranges) ? "uid" : "gid");
-	if (req->caller_ids_self && !(request_root_range(req->uid_ranges, req->n_uid_ranges) &&
-				      request_root_range(req->gid_ranges, req->n_gid_ranges)))
+	bool uid_root = request_root_range(req->uid_ranges, req->n_uid_ranges) != NULL;
+	bool gid_root = request_root_range(req->gid_ranges, req->n_gid_ranges) != NULL;
+	if (!req->caller_ids_self && (uid_root || gid_root))
+		return fail(err, errlen, "starter request: bad %s-range: id 0 is the caller's", uid_root ? "uid" : "gid");
+	if (req->caller_ids_self && !(uid_root && gid_root))
 		return fail(err, errlen, "starter request: caller-ids self needs a uid-range and a gid-range for 0");
 	return 0;
 }

@@ -257,15 +257,22 @@ struct launch {
 	gid_t caller_gid;
 };
 
+/* The mount namespace's own set-up, before the rootfs: nothing of ours
+ * reaches the host, a /proc of the new pid namespace, and no hybrid cgroup2
+ * mount in view. In setuid mode this is done as root in the initial user
+ * namespace (a fresh proc needs privilege over the pid namespace). */
+static void prepare_mount_namespace(bool in_user_namespace)
+{
+	mounts_make_private();
+	mounts_fresh_proc();
+	mounts_hide_hybrid_cgroup(in_user_namespace);
+}
+
 /* Open the caller's paths (as the caller), check them, mount. Returns
  * true when the rootfs is a fuse-overlayfs mount. */
 static bool build_rootfs(const struct launch *l)
 {
 	const struct starter_request *req = l->req;
-	if (!l->mount_in_userns) { /* else done as root, before the userns */
-		mounts_make_private();
-		mounts_fresh_proc();
-	}
 	if (l->privileged)
 		privilege_fs_as_caller();
 	int lower_fds[REQUEST_MAX_LOWERS + 1];
@@ -314,8 +321,6 @@ static bool build_rootfs(const struct launch *l)
 		mounts_runtime_state_tmpfs(session_fd, req->session, l->mount_in_userns ? 0 : (uid_t)u->outside,
 					   l->mount_in_userns ? 0 : (gid_t)g->outside);
 	}
-	if (!l->mount_in_userns)
-		mounts_hide_hybrid_cgroup(plan.in_user_namespace);
 	/* The mounts are done: nothing below needs the paths' fds. */
 	close(session_fd);
 	if (persistent_fd >= 0)
@@ -370,15 +375,10 @@ static noreturn void container_init(const struct launch *l, int ready_fd, int go
 	 * cgroup fix-up when the caller's own layers are stacked: those are
 	 * mounted below, as root of the namespace), then enter a user
 	 * namespace that the root parent maps. */
-	if (l->mount_in_userns) {
-		/* What needs host privilege now; the rootfs after the maps. */
-		mounts_make_private();
-		mounts_fresh_proc();
-		mounts_hide_hybrid_cgroup(false);
-	} else if (l->privileged) {
-		build_rootfs(l);
-	}
 	if (l->privileged) {
+		prepare_mount_namespace(false);
+		if (!l->mount_in_userns) /* else the rootfs comes after the maps */
+			build_rootfs(l);
 		/* A mount namespace of the user namespace's own too: runc goes
 		 * back into the mount namespace it started in, which it may only
 		 * if its user namespace owns it. Our mounts come along, locked. */
@@ -418,6 +418,7 @@ static noreturn void container_init(const struct launch *l, int ready_fd, int go
 		if (l->mount_in_userns)
 			fuse = build_rootfs(l);
 	} else {
+		prepare_mount_namespace(l->rootless);
 		fuse = build_rootfs(l);
 	}
 	close(go_fd);

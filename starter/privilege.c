@@ -109,7 +109,10 @@ void privilege_become_namespace_root(uid_t caller_uid, gid_t caller_gid, bool ca
 
 void privilege_become_namespace_root_fully(void)
 {
-	uid_t r, e, s;
-	if (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0 || getresuid(&r, &e, &s) < 0 || r || e || s)
+	if (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0)
 		die_errno("become root of the user namespace");
+	uid_t r, e, s;
+	gid_t rg, eg, sg;
+	if (getresuid(&r, &e, &s) < 0 || getresgid(&rg, &eg, &sg) < 0 || r || e || s || rg || eg || sg)
+		die("not all ids are root's of the user namespace; refusing");
 }
