@@ -233,8 +233,17 @@ int cmd_launch(struct ochre_context *ctx, enum launch_mode mode, int argc, char 
 	req.mountpoints = c.mountpoint_layer;
 	req.tmpfs_size = ctx->cfg.tmpfs_size;
 	req.payload = rt.path;
-	const char *args[] = { runtime_kind_name(rt.kind), "--root", s.state, "run", "--bundle", s.path,
-			       s.id, NULL };
+	req.args[req.n_args++] = runtime_kind_name(rt.kind);
+	req.args[req.n_args++] = "--root";
+	req.args[req.n_args++] = s.state;
+	/* The container stays in the caller's cgroup, which on a cluster is
+	 * the batch job's: the scheduler's limits and accounting go on
+	 * holding, and its cleanup finds every process. Root crun would
+	 * otherwise make a cgroup at the top of each hierarchy, outside the
+	 * job, and pay several ms for it (runc has no such switch). */
+	if (rt.kind == RUNTIME_CRUN)
+		req.args[req.n_args++] = "--cgroup-manager=disabled";
+	const char *args[] = { "run", "--bundle", s.path, s.id, NULL };
 	for (size_t i = 0; args[i]; i++)
 		req.args[req.n_args++] = args[i];
 	req.args[req.n_args] = NULL;

@@ -178,3 +178,42 @@ test_rt_concurrent() {
     done
     assert_nothing_left
 }
+
+# A container started with crun stays in the cgroup ochre was started in:
+# on a cluster that is the batch job's, whose limits, accounting and
+# cleanup must cover it. Root crun would otherwise make a cgroup of its own
+# at the top of each hierarchy, outside the job. A stand-in job cgroup in
+# the pids hierarchy (v1, or the unified one on a v2 host); root, the user,
+# and the user with a setuid starter each run from inside it.
+test_container_stays_in_callers_cgroup_rootonly() {
+    # The container's line of /proc/self/cgroup for that hierarchy.
+    local hier show
+    if [ -d /sys/fs/cgroup/pids ]; then
+        hier=/sys/fs/cgroup/pids show='grep -E "^[0-9]+:pids:/" /proc/self/cgroup'
+    elif [ -r /sys/fs/cgroup/cgroup.controllers ]; then
+        hier=/sys/fs/cgroup show='grep "^0::/" /proc/self/cgroup'
+    else
+        skip "no pids cgroup hierarchy"
+    fi
+    local job=ochre-test-job-$$
+    mkdir "$hier/$job" || fail "mkdir $hier/$job"
+    # Removed once its last process is gone (ochre's cleanup process
+    # outlives ochre by a moment).
+    at_exit sh -c 'for i in $(seq 100); do rmdir "$1" && exit; sleep 0.1; done' sh "$hier/$job"
+    # Run "$@" as a process of the job cgroup (a subshell moved there).
+    _in_job() { (echo "$BASHPID" >"$hier/$job/cgroup.procs" && "$@"); }
+    _user() { setpriv --reuid="$OCHRE_TEST_USER" --regid="$OCHRE_TEST_USER" --init-groups "$@"; }
+    local who
+    cd "$TESTTMP" || fail "cd"
+    for who in root user user-setuid; do
+        case $who in
+            root) assert_status 0 _in_job "$OCHRE" exec --runtime crun "$ROOTFS" sh -c "$show" ;;
+            user) assert_status 0 _in_job _user "$OCHRE" exec --runtime crun "$ROOTFS" sh -c "$show" ;;
+            user-setuid)
+                [ -n "$OCHRE_SUID_PREFIX" ] || continue
+                assert_status 0 _in_job _user "$OCHRE_SUID_PREFIX/bin/ochre" exec --runtime crun "$ROOTFS" \
+                    sh -c "$show" ;;
+        esac
+        assert_eq "/$job" "${OUT##*:}" "$who: the container's cgroup"
+    done
+}
