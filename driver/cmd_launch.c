@@ -220,7 +220,12 @@ int cmd_launch(struct ochre_context *ctx, enum launch_mode mode, int argc, char 
 
 	struct session s;
 	struct session_guard guard;
-	if (session_create(&ctx->cfg, &s, err) < 0 || session_guard_start(ctx->argv, &s, &guard, err) < 0)
+	char *base = session_base(&ctx->cfg, err);
+	if (!base)
+		return -1;
+	ret = session_guard_start(ctx->argv, base, &s, &guard, err);
+	free(base);
+	if (ret < 0)
 		return -1;
 	if (container_finish(&c, &s, err) < 0 || spec_write(s.path, &sp, err) < 0) {
 		session_guard_abandon(&guard);

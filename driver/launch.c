@@ -6,7 +6,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <limits.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -126,26 +128,76 @@ static int move_high(int fd)
 	return high;
 }
 
-int session_guard_start(char **argv, const struct session *s, struct session_guard *g, struct error *err)
+/* The cleanup process's first words on the lifeline: the new session
+ * dir's path, or '!' and an error message; NUL-terminated either way. */
+#define SESSION_REPORT_MAX (PATH_MAX + sizeof(((struct error *)0)->msg) + 2)
+static void report_session(int fd, const struct session *s, const struct error *e)
 {
-	int lifeline[2];
-	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, lifeline) < 0) {
-		int saved = errno;
-		session_remove_path(s->path);
-		return error_set(err, saved, "socketpair");
+	char msg[SESSION_REPORT_MAX];
+	int len = s->path ? snprintf(msg, sizeof msg, "%s", s->path) : snprintf(msg, sizeof msg, "!%s", e->msg);
+	if (len < 0 || (size_t)len >= sizeof msg)
+		len = snprintf(msg, sizeof msg, "!session dir path too long");
+	send(fd, msg, (size_t)len + 1, MSG_NOSIGNAL);
+}
+
+static int read_session_report(int fd, struct session *s, struct error *err)
+{
+	char msg[SESSION_REPORT_MAX];
+	size_t len = 0;
+	while (len < sizeof msg) {
+		ssize_t n = recv(fd, msg + len, sizeof msg - len, 0);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return error_set(err, n < 0 ? errno : 0, "the session's cleanup process ended at start");
+		len += (size_t)n;
+		if (msg[len - 1] == '\0')
+			break;
 	}
+	if (len == sizeof msg || msg[len - 1] != '\0')
+		return error_set(err, 0, "the session's cleanup process sent a malformed report");
+	if (msg[0] == '!')
+		return error_set(err, 0, "%s", msg + 1);
+	session_adopt(msg, s);
+	log_debug("session dir: %s", s->path);
+	return 0;
+}
+
+/* The cleanup process is forked first and makes the session dir itself,
+ * then reports it: no instant exists in which the dir is there and nobody
+ * would remove it if ochre were killed. */
+int session_guard_start(char **argv, const char *base, struct session *s, struct session_guard *g,
+			struct error *err)
+{
+	memset(s, 0, sizeof *s);
+	int lifeline[2];
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, lifeline) < 0)
+		return error_set(err, errno, "socketpair");
 	lifeline[0] = move_high(lifeline[0]);
 	lifeline[1] = move_high(lifeline[1]);
 	g->cleaner = fork();
 	if (g->cleaner < 0) {
 		int saved = errno;
-		session_remove_path(s->path);
+		close(lifeline[0]);
+		close(lifeline[1]);
 		return error_set(err, saved, "fork");
 	}
-	if (g->cleaner == 0)
-		noreturn_cleanup(argv, s->path, lifeline[0]);
+	if (g->cleaner == 0) {
+		close(lifeline[1]);
+		struct session made;
+		struct error e = { .msg = "" };
+		int ret = session_make(base, &made, &e);
+		report_session(lifeline[0], &made, &e);
+		if (ret < 0)
+			_exit(1);
+		noreturn_cleanup(argv, made.path, lifeline[0]);
+	}
 	close(lifeline[0]);
 	g->lifeline = lifeline[1];
+	if (read_session_report(g->lifeline, s, err) < 0) {
+		session_guard_abandon(g);
+		return -1;
+	}
 	return 0;
 }
 

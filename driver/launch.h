@@ -8,16 +8,17 @@
 
 #include <sys/types.h>
 
-/* The session's cleanup process, started as soon as the session dir
- * exists: it removes the dir once every holder of the lifeline's other end
- * is gone (ochre until it execs the starter; then the starter and the
- * container), however they end, kill -9 included, or once the starter
- * shuts that end down (see noreturn_cleanup in launch.c). */
+/* The session's cleanup process. It makes the session dir in base (filling
+ * s) and removes it once every holder of the lifeline's other end is gone
+ * (ochre until it execs the starter; then the starter and the container),
+ * however they end, kill -9 included, or once the starter shuts that end
+ * down (see noreturn_cleanup in launch.c). On failure nothing is left. */
 struct session_guard {
 	int lifeline; /* the starter's end of the socket pair */
 	pid_t cleaner;
 };
-int session_guard_start(char **argv, const struct session *s, struct session_guard *g, struct error *err);
+int session_guard_start(char **argv, const char *base, struct session *s, struct session_guard *g,
+			struct error *err);
 
 /* Give up before the launch: the cleanup process removes the session. */
 void session_guard_abandon(struct session_guard *g);

@@ -65,7 +65,7 @@ char *user_runtime_dir(struct error *err)
 }
 
 /* Admin's `session dir` (a per-uid subdir in it), else user_runtime_dir(). */
-static char *session_base(const struct ochre_config *cfg, struct error *err)
+char *session_base(const struct ochre_config *cfg, struct error *err)
 {
 	if (!cfg->session_dir)
 		return user_runtime_dir(err);
@@ -77,23 +77,27 @@ static char *session_base(const struct ochre_config *cfg, struct error *err)
 	return base;
 }
 
-int session_create(const struct ochre_config *cfg, struct session *s, struct error *err)
+void session_adopt(const char *path, struct session *s)
 {
 	memset(s, 0, sizeof *s);
-	char *base = session_base(cfg, err);
-	if (!base)
-		return -1;
-	s->path = xasprintf("%s/XXXXXX", base);
-	free(base);
-	if (!mkdtemp(s->path)) {
-		int saved = errno;
-		error_set(err, saved, "create session dir in '%s'", s->path);
-		session_free(s);
-		return -1;
-	}
+	s->path = xstrdup(path);
 	s->id = xasprintf("ochre-%s", strrchr(s->path, '/') + 1);
 	s->rootfs = xasprintf("%s/rootfs", s->path);
 	s->state = xasprintf("%s/state", s->path);
+}
+
+int session_make(const char *base, struct session *s, struct error *err)
+{
+	memset(s, 0, sizeof *s);
+	char *path = xasprintf("%s/XXXXXX", base);
+	if (!mkdtemp(path)) {
+		int saved = errno;
+		error_set(err, saved, "create session dir in '%s'", base);
+		free(path);
+		return -1;
+	}
+	session_adopt(path, s);
+	free(path);
 	char *overlay = xasprintf("%s/overlay", s->path);
 	int ret = 0;
 	if (mkdir(s->rootfs, 0755) < 0 || mkdir(overlay, 0700) < 0) {
@@ -102,8 +106,6 @@ int session_create(const struct ochre_config *cfg, struct session *s, struct err
 		session_free(s);
 	}
 	free(overlay);
-	if (ret == 0)
-		log_debug("session dir: %s", s->path);
 	return ret;
 }
 

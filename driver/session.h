@@ -16,8 +16,18 @@ struct session {
 	char *state;  /* path/state: the runtime's --root */
 };
 
-/* Create a new session dir under the configured or per-user base. */
-int session_create(const struct ochre_config *cfg, struct session *s, struct error *err);
+/* The base the session dirs go in: the configured one (a per-uid subdir
+ * of it) or user_runtime_dir(); created if missing, and checked to be the
+ * caller's and private. NULL with err set on failure. */
+char *session_base(const struct ochre_config *cfg, struct error *err);
+
+/* Create a new session dir (and its rootfs and overlay dirs) in base and
+ * fill s. On failure nothing is left. Only the session's cleanup process
+ * calls it, so that no session dir exists without one (see launch.h). */
+int session_make(const char *base, struct session *s, struct error *err);
+
+/* Fill s for the session dir at path (made by session_make). */
+void session_adopt(const char *path, struct session *s);
 
 /* Remove the session dir and everything in it, never following symlinks.
  * Returns 0, or -1 with errno. Safe to call from a forked child. */

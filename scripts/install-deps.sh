@@ -10,7 +10,7 @@ PACKAGES="
   libjson-c-dev libarchive-dev libssl-dev libmount-dev libcap-dev
   crun runc conmon
   busybox-static
-  uidmap util-linux procps psmisc libcap2-bin
+  uidmap util-linux procps psmisc libcap2-bin strace
   fuse3 fuse-overlayfs
   umoci skopeo python3 zstd
   libcurl4-openssl-dev ca-certificates docker-registry apache2-utils openssl curl

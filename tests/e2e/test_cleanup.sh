@@ -79,5 +79,39 @@ _kill9() {
     assert_nothing_left
 }
 
+# SIGKILL at every system call the driver makes, one launch per call,
+# from its first to its exec of the starter: strace kills it on entry to
+# the Kth call of that name. Nothing may be left whichever call it was;
+# in particular the session dir never exists without the process that
+# removes it.
+test_nothing_left_after_kill9_at_each_driver_syscall() {
+    command -v strace >/dev/null || skip "strace is not installed"
+    local trace=$TESTTMP/trace names i=0 name k
+    # (Under strace a setuid starter runs without its privilege and refuses
+    # to go on; the driver's calls up to its exec are all that count.)
+    strace -o "$trace" "$OCHRE" exec "$ROOTFS" true 2>"$TESTTMP/traced.err" || setuid_mode ||
+        fail "traced launch failed: $(tail -n 3 "$trace")"
+    # The calls up to the starter's exec (the second execve; the first is
+    # the driver's own), one name per line.
+    names=$(sed -n 's/^\([a-z_0-9]*\)(.*/\1/p' "$trace" | awk '{ print } $0 == "execve" && ++n == 2 { exit }')
+    [ "$(tail -n 1 <<<"$names")" = execve ] || fail "no exec of the starter in: $(tail -n 5 "$trace")"
+    declare -A seen=()
+    while IFS= read -r name; do
+        i=$((i + 1))
+        # The first line is the driver's own execve, which strace makes and
+        # does not count.
+        [ "$i" -gt 1 ] || continue
+        k=$((${seen[$name]:-0} + 1))
+        seen[$name]=$k
+        # (Through sh, so that the "Killed" notice goes to $ERR.)
+        run sh -c '"$@"; exit $?' sh strace -o /dev/null -e trace="$name" \
+            -e inject="$name:signal=SIGKILL:when=$k" "$OCHRE" exec "$ROOTFS" true
+        assert_eq 137 "$STATUS" "killed at call $i ($name #$k): $ERR"
+        wait_until 20 _nothing_left || fail "killed at call $i ($name #$k): something was left behind: " \
+            "$(ls -a "$(session_root)" 2>/dev/null | tr '\n' ' ')"
+    done <<<"$names"
+    [ "$i" -gt 50 ] || fail "only $i calls traced"
+}
+
 test_rt_nothing_left_after_kill9_early() { _kill9 early; }
 test_rt_nothing_left_after_kill9_running() { _kill9 running; }
