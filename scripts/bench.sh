@@ -25,7 +25,9 @@
 #     mapping the caller to root (user: `unshare -U -r -m`), where the cgroup
 #     v2 half of a hybrid host is unmounted / covered by a tmpfs so that crun
 #     accepts to run (see NOTES-runtime.md). Namespace creation is outside
-#     the timed part; ochre pays for its own inside its figure.
+#     the timed part; ochre pays for its own inside its figure. crun gets
+#     the options ochre gives it (--cgroup-manager=disabled: no cgroup of
+#     its own; runc has no such option and makes one, as root, in both).
 #  3. Peers, same image: `podman run --rm` of the busybox layout pre-loaded
 #     into a private podman store (so a cached launch), Charliecloud's `ch-run`
 #     and `bwrap` on the unpacked busybox rootfs; a peer that cannot run here
@@ -70,11 +72,12 @@ log() { echo "bench: $*" >&2; }
 # needs the images, the rootfs, the bundles and the helper scripts.
 work=$(mktemp -d /tmp/ochre-bench.XXXXXX)
 chmod 755 "$work"
+statedir=$work/state # runtime state, see below
 cleanup() {
     local f m
     # The rootless podman leaves its pause process (it keeps the user
     # namespace); end it by its pid.
-    for f in "$work"/*/run/libpod/tmp/pause.pid "$work"/*/podman/tmp/pause.pid; do
+    for f in "$statedir"/*/run/libpod/tmp/pause.pid "$statedir"/*/podman-tmp/pause.pid; do
         if [ -r "$f" ]; then kill "$(cat "$f")" 2>/dev/null || true; fi
     done
     # podman's overlay store bind-mounts itself; nothing else should be here.
@@ -100,12 +103,23 @@ else
     WHOS="user"
     BUSER=$(id -un)
 fi
+# Runtime state, $statedir: ochre's session dirs (XDG_RUNTIME_DIR), the floor's
+# crun/runc --root and podman's runroot. On a real host all of them are on a
+# tmpfs (/run/user/UID, /run); on this VM /run is on the root disk, whose
+# metadata writes would weigh on every launch. So, as root, a tmpfs of its
+# own. The image caches, rootfs and podman's store stay on disk.
+mkdir -p "$statedir"
+if [ "$(id -u)" -eq 0 ]; then
+    mount -t tmpfs -o mode=755,size=2g ochre-bench-rt "$statedir"
+fi
 for who in $WHOS; do
-    mkdir -p "$work/$who/cache" "$work/$who/run" "$work/$who/state-crun" "$work/$who/state-runc" "$work/$who/home" "$work/$who/podman"
-    chmod 700 "$work/$who/run"
+    mkdir -p "$work/$who/cache" "$work/$who/home" "$work/$who/podman" \
+        "$statedir/$who/run" "$statedir/$who/stubrun" "$statedir/$who/state-crun" "$statedir/$who/state-runc" \
+        "$statedir/$who/podman-run" "$statedir/$who/podman-tmp"
+    chmod 700 "$statedir/$who/run" "$statedir/$who/stubrun"
 done
 if [ "$(id -u)" -eq 0 ]; then
-    chown -R "$BUSER:" "$work/user"
+    chown -R "$BUSER:" "$work/user" "$statedir/user"
 fi
 
 # ROOT_PRE / USER_PRE: the command prefix that runs something as root / as
@@ -113,9 +127,9 @@ fi
 # process), so "${USER_PRE[@]}" CMD & gives CMD's pid in $!.
 env_common=(PATH="$SAFE_PATH" LC_ALL=C)
 ROOT_PRE=(env -i "${env_common[@]}" HOME=/root USER=root LOGNAME=root
-    XDG_CACHE_HOME="$work/root/cache" XDG_RUNTIME_DIR="$work/root/run")
+    XDG_CACHE_HOME="$work/root/cache" XDG_RUNTIME_DIR="$statedir/root/run")
 USER_PRE=(env -i "${env_common[@]}" HOME="$work/user/home" USER="$BUSER" LOGNAME="$BUSER"
-    XDG_CACHE_HOME="$work/user/cache" XDG_RUNTIME_DIR="$work/user/run")
+    XDG_CACHE_HOME="$work/user/cache" XDG_RUNTIME_DIR="$statedir/user/run")
 if [ "$(id -u)" -eq 0 ]; then
     USER_PRE=(setpriv --reuid="$BUSER" --regid="$BUSER" --init-groups "${USER_PRE[@]}")
 fi
@@ -190,15 +204,11 @@ ROOTFS=$work/rootfs
 
 # A copy of the install whose ochre-starter is /bin/true: running it times
 # (and measures the memory of) the driver alone. Its sessions go to a
-# runtime dir of their own, as the stub leaves them behind.
+# runtime dir of their own ($statedir/WHO/stubrun), as the stub leaves them behind.
 stub=$work/stubprefix
 cp -a "$PREFIX" "$stub"
 cp /bin/true "$stub/libexec/ochre/ochre-starter"
 chmod -R a+rX "$stub"
-for who in $WHOS; do
-    mkdir -m 700 "$work/$who/stubrun"
-    if [ "$who" = user ] && [ "$(id -u)" -eq 0 ]; then chown "$BUSER:" "$work/$who/stubrun"; fi
-done
 
 # Capture the config.json that ochre writes for WHO and RT (from a session
 # that sleeps), and turn it into a floor bundle: args /bin/true, root the
@@ -208,7 +218,7 @@ make_floor_bundle() {
     as_"$who" "$OCHRE" exec --runtime "$rt" "$BB" /bin/sleep 5 >/dev/null 2>&1 &
     pid=$!
     for ((i = 0; i < 100; i++)); do
-        cfg=$(find "$work/$who/run/ochre" -mindepth 2 -maxdepth 2 -name config.json 2>/dev/null | head -n 1)
+        cfg=$(find "$statedir/$who/run/ochre" -mindepth 2 -maxdepth 2 -name config.json 2>/dev/null | head -n 1)
         [ -n "$cfg" ] && [ -s "$cfg" ] && break
         sleep 0.05
     done
@@ -252,8 +262,8 @@ PY
 # raise here; rootless: --network none (no /dev/net/tun), vfs storage.
 podman_args() {
     local who=$1
-    echo --root "$work/$who/podman/root" --runroot "$work/$who/podman/runroot" \
-        --tmpdir "$work/$who/podman/tmp" --cgroup-manager cgroupfs --events-backend file
+    echo --root "$work/$who/podman/root" --runroot "$statedir/$who/podman-run" \
+        --tmpdir "$statedir/$who/podman-tmp" --cgroup-manager cgroupfs --events-backend file
 }
 podman_run_args() {
     if [ "$1" = root ]; then
@@ -274,14 +284,15 @@ run_cmd() {
     id=bench-$$-$n_id
     case $what in
         host_true) as_"$who" "${TIMER[@]}" /bin/true ;;
-        floor_crun) ns_"$who" "${TIMER[@]}" --hybrid-fix crun --root "$work/$who/state-crun" run --bundle "$work/floor/$who-crun" "$id" ;;
+        floor_crun) ns_"$who" "${TIMER[@]}" --hybrid-fix crun --root "$statedir/$who/state-crun" \
+                        --cgroup-manager=disabled run --bundle "$work/floor/$who-crun" "$id" ;;
         floor_runc)
             if [ "$who" = root ]; then
-                as_root "${TIMER[@]}" runc --root "$work/$who/state-runc" run --bundle "$work/floor/$who-runc" "$id"
+                as_root "${TIMER[@]}" runc --root "$statedir/$who/state-runc" run --bundle "$work/floor/$who-runc" "$id"
             else
-                ns_user "${TIMER[@]}" runc --root "$work/$who/state-runc" run --bundle "$work/floor/$who-runc" "$id"
+                ns_user "${TIMER[@]}" runc --root "$statedir/$who/state-runc" run --bundle "$work/floor/$who-runc" "$id"
             fi ;;
-        ochre_driver) as_"$who" env XDG_RUNTIME_DIR="$work/$who/stubrun" "${TIMER[@]}" \
+        ochre_driver) as_"$who" env XDG_RUNTIME_DIR="$statedir/$who/stubrun" "${TIMER[@]}" \
                           "$stub/bin/ochre" exec --runtime crun "$BB" /bin/true ;;
         ochre_crun_busybox) as_"$who" "${TIMER[@]}" "$OCHRE" exec --runtime crun "$BB" /bin/true ;;
         ochre_runc_busybox) as_"$who" "${TIMER[@]}" "$OCHRE" exec --runtime runc "$BB" /bin/true ;;
@@ -386,7 +397,7 @@ done
 # whose command line names this bench's temp dir (ochre, the starter, the
 # runtime, all run with paths under it), mounts under the session base.
 leftovers() {
-    local who=$1 base=$work/$1/run/ochre s p m
+    local who=$1 base=$statedir/$1/run/ochre s p m
     s=$(find "$base" -mindepth 1 -maxdepth 1 2>/dev/null | wc -l)
     p=$(pgrep -f -- "$work/" | grep -cvx "$$" || true)
     m=$(grep -c -F -- "$base" /proc/self/mountinfo || true)
@@ -432,7 +443,7 @@ done
 #    largest RSS of any process of it (driver, starter, runtime, payload).
 GNU_TIME=/usr/bin/time
 rss_driver() {
-    as_"$1" env XDG_RUNTIME_DIR="$work/$1/stubrun" "$GNU_TIME" -f %M "$stub/bin/ochre" exec --runtime crun "$BB" /bin/true 2>&1 >/dev/null |
+    as_"$1" env XDG_RUNTIME_DIR="$statedir/$1/stubrun" "$GNU_TIME" -f %M "$stub/bin/ochre" exec --runtime crun "$BB" /bin/true 2>&1 >/dev/null |
         tail -n 1
 }
 rss_stub() {
