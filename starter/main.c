@@ -255,6 +255,7 @@ struct launch {
 	bool mount_in_userns;
 	uid_t caller_uid; /* the caller's ids on the host */
 	gid_t caller_gid;
+	int status_fd;    /* the init's end of the status pipe, see main() */
 };
 
 /* The mount namespace's own set-up, before the rootfs: nothing of ours
@@ -268,9 +269,8 @@ static void prepare_mount_namespace(bool in_user_namespace)
 	mounts_hide_hybrid_cgroup(in_user_namespace);
 }
 
-/* Open the caller's paths (as the caller), check them, mount. Returns
- * true when the rootfs is a fuse-overlayfs mount. */
-static bool build_rootfs(const struct launch *l)
+/* Open the caller's paths (as the caller), check them, mount. */
+static void build_rootfs(const struct launch *l)
 {
 	const struct starter_request *req = l->req;
 	if (l->privileged)
@@ -313,7 +313,7 @@ static bool build_rootfs(const struct launch *l)
 		.overlay = req->overlay,
 		.fuse_overlayfs = req->fuse_overlayfs,
 	};
-	bool fuse = mounts_overlay_rootfs(&plan);
+	mounts_overlay_rootfs(&plan);
 	if (l->privileged && req->caller_ids_self) {
 		const struct id_range *u = request_root_range(req->uid_ranges, req->n_uid_ranges);
 		const struct id_range *g = request_root_range(req->gid_ranges, req->n_gid_ranges);
@@ -327,18 +327,20 @@ static bool build_rootfs(const struct launch *l)
 		close(persistent_fd);
 	for (size_t i = 0; i < n_lowers; i++)
 		close(lower_fds[i]);
-	return fuse;
 }
 
-/* With fuse-overlayfs we stay pid 1 and run the runtime as our child: a
- * runtime that is pid 1 waits for every process of the namespace, the
- * fuse daemon included, and would never exit. When the runtime is done we
- * exit, and the kernel ends the daemon (and its mount) with the namespace.
- * With 'caller-ids self' (as_root), too: we keep the caller's real ids so
- * that our parent, dropped to the caller, can signal us, and the runtime,
- * which must not be exec'd with real and effective ids that differ (a
- * secure exec, which clears PDEATHSIG), takes all of root's. */
-static noreturn void run_runtime_as_child(const struct starter_request *req, bool as_root)
+/* We stay pid 1 and run the runtime as our child. When it is done we send
+ * its status up the status pipe and exit, and the kernel ends whatever is
+ * left (a fuse-overlayfs daemon, an orphan of --no-pid) with the pid
+ * namespace; our parent need not wait for the kernel to take our
+ * namespaces down (their mounts, about a millisecond here), which happens
+ * as we exit. Other reasons: a runtime that is pid 1 waits for every
+ * process of the namespace, the fuse daemon included, and would never
+ * exit; and with 'caller-ids self' (as_root) we keep the caller's real ids
+ * so that our parent, dropped to the caller, can signal us, while the
+ * runtime, which must not be exec'd with real and effective ids that
+ * differ (a secure exec, which clears PDEATHSIG), takes all of root's. */
+static noreturn void run_runtime_as_child(const struct starter_request *req, bool as_root, int status_fd)
 {
 	pid_t pid = fork();
 	if (pid < 0)
@@ -360,7 +362,10 @@ static noreturn void run_runtime_as_child(const struct starter_request *req, boo
 		die_errno("exec %s", req->payload);
 	}
 	forward_signals_to(pid);
-	_exit(wait_exit_code(pid));
+	unsigned char code = (unsigned char)wait_exit_code(pid);
+	if (write(status_fd, &code, 1) != 1)
+		_exit(code); /* the parent is gone, or learns it from our exit */
+	_exit(code);
 }
 
 /* Runs as pid 1 of the new pid namespace, inside the new mount (and user)
@@ -404,7 +409,6 @@ static noreturn void container_init(const struct launch *l, int ready_fd, int go
 		die_errno("prctl(PR_SET_DUMPABLE)");
 
 	const struct starter_request *req = l->req;
-	bool fuse = false;
 	if (l->privileged) {
 		privilege_become_namespace_root(l->caller_uid, l->caller_gid, req->caller_ids_self);
 		/* Changing our ids cleared PDEATHSIG: set it again, then make sure
@@ -416,20 +420,16 @@ static noreturn void container_init(const struct launch *l, int ready_fd, int go
 		if (poll(&p, 1, 0) != 0)
 			_exit(STARTER_EXIT_FAILURE);
 		if (l->mount_in_userns)
-			fuse = build_rootfs(l);
+			build_rootfs(l);
 	} else {
 		prepare_mount_namespace(l->rootless);
-		fuse = build_rootfs(l);
+		build_rootfs(l);
 	}
 	close(go_fd);
 
-	/* The runtime becomes pid 1 of the namespace (one process fewer to
-	 * create per launch). Both runtimes handle or block every signal they
-	 * forward, so the kernel's pid-1 rule (signals without a handler are
-	 * dropped) does not swallow what the parent passes on; until it has
-	 * set that up, the termination signals stay blocked (queued, not
-	 * lost: the kernel drops only unblocked ones). PDEATHSIG, set above,
-	 * survives this exec as the runtime is not setuid. */
+	/* Until the runtime has set up its own signal handling, the
+	 * termination signals we forward stay blocked in it (queued, not
+	 * lost). PDEATHSIG survives its exec (not setuid), see below. */
 	signals_reset_for_exec();
 	signals_block_until_runtime_ready();
 	/* The runtime keeps the lifeline (it closes all extra fds in the
@@ -439,12 +439,23 @@ static noreturn void container_init(const struct launch *l, int ready_fd, int go
 		die_errno("lifeline fd %d", req->lifeline_fd);
 	if (chdir("/") < 0)
 		die_errno("chdir /");
-	bool ids_self = l->privileged && req->caller_ids_self;
-	if (fuse || ids_self)
-		run_runtime_as_child(req, ids_self);
-	log_debug_argv("[starter] exec", (char *const *)req->args);
-	execve(req->payload, (char *const *)req->args, environ);
-	die_errno("exec %s", req->payload);
+	run_runtime_as_child(req, l->privileged && req->caller_ids_self, l->status_fd);
+}
+
+/* The container's exit code: the byte the namespace's init sends up the
+ * status pipe once the runtime is done, without waiting for the init's own
+ * exit; if the init ends first (it failed, or was killed), its own status. */
+static int container_exit_code(int status_fd, pid_t init)
+{
+	unsigned char code;
+	for (;;) {
+		ssize_t n = read(status_fd, &code, 1);
+		if (n == 1)
+			return code;
+		if (n < 0 && errno == EINTR)
+			continue;
+		return wait_exit_code(init);
+	}
 }
 
 /* The container is gone: tell the driver's cleanup process, and wait
@@ -497,8 +508,8 @@ int main(void)
 	l.caller_uid = getuid();
 	l.caller_gid = getgid();
 
-	int ready[2], go[2];
-	if (pipe2(ready, O_CLOEXEC) < 0 || pipe2(go, O_CLOEXEC) < 0)
+	int ready[2], go[2], status[2];
+	if (pipe2(ready, O_CLOEXEC) < 0 || pipe2(go, O_CLOEXEC) < 0 || pipe2(status, O_CLOEXEC) < 0)
 		die_errno("pipe");
 	signals_block_forwarded();
 	unsigned long flags = CLONE_NEWNS | CLONE_NEWPID | (l.rootless && !l.privileged ? CLONE_NEWUSER : 0);
@@ -512,12 +523,15 @@ int main(void)
 	if (child == 0) {
 		close(ready[0]);
 		close(go[1]);
+		close(status[0]);
+		l.status_fd = status[1];
 		container_init(&l, ready[1], go[0]);
 	}
 
 	/* Parent: from here on it only writes id maps and supervises. */
 	close(ready[1]);
 	close(go[0]);
+	close(status[1]);
 	char r;
 	if (read(ready[0], &r, 1) != 1)
 		die("the container init failed to start");
@@ -533,7 +547,7 @@ int main(void)
 	/* go[1] stays open while we live: the child checks it (see above). */
 
 	forward_signals_to(child);
-	int code = wait_exit_code(child);
+	int code = container_exit_code(status[0], child);
 
 	if (req.lifeline_fd >= 0)
 		release_lifeline(req.lifeline_fd);

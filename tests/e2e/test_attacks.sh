@@ -1191,7 +1191,15 @@ EOF
     exec 7>&-
     local child=
     # shellcheck disable=SC2317 # called through wait_until
-    _child() { child=$(pgrep -P "$st" -x sleep || true); [ -n "$child" ]; }
+    # (The payload is the child of the namespace's init, the starter's child.)
+    _child() {
+        local init
+        for init in $(pgrep -P "$st" || true); do
+            child=$(pgrep -P "$init" -x sleep || true)
+            [ -z "$child" ] || return 0
+        done
+        return 1
+    }
     wait_until 20 _child || fail "the payload did not start: $(cat "$TESTTMP/st.err")"
     ids=$(awk '$1 == "Uid:" { print $2, $3, $4 }' "/proc/$st/status")
     assert_eq "$TUID $TUID $TUID" "$ids" "the supervising starter dropped to the caller"

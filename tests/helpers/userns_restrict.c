@@ -18,6 +18,12 @@
  * in memory a filter cannot read, so it fails with ENOSYS, which makes libc
  * and the runtimes fall back to clone (as under Docker's default profile).
  *
+ * We also stand in for the host's init: as a child subreaper we reap the
+ * orphans of CMD's tree (ochre's starter leaves its namespace's init, which
+ * is exiting, and its cleanup process to be reaped, as init does on a real
+ * host), because a zombie keeps its seccomp filter, so we would otherwise
+ * wait for it forever.
+ *
  * Must run as root. Exits with CMD's status. Test code only.
  */
 #define _GNU_SOURCE
@@ -143,6 +149,22 @@ static int capable_in_init_ns(pid_t pid)
 	return found && (eff >> CAP_SYS_ADMIN_BIT) & 1;
 }
 
+/* CMD's own status, once reaped; orphans are reaped and forgotten. */
+static pid_t cmd_pid;
+static int cmd_status;
+static int cmd_done;
+
+static void reap(int flags)
+{
+	int status;
+	pid_t r;
+	while ((r = waitpid(-1, &status, flags)) > 0 || (r < 0 && errno == EINTR))
+		if (r == cmd_pid) {
+			cmd_status = status;
+			cmd_done = 1;
+		}
+}
+
 static void supervise(int listener)
 {
 	struct seccomp_notif_sizes sizes;
@@ -154,11 +176,15 @@ static void supervise(int listener)
 		die("calloc");
 	for (;;) {
 		struct pollfd p = { .fd = listener, .events = POLLIN };
-		if (poll(&p, 1, -1) < 0) {
+		int n = poll(&p, 1, 100);
+		reap(WNOHANG);
+		if (n < 0) {
 			if (errno == EINTR)
 				continue;
 			die("poll");
 		}
+		if (n == 0)
+			continue;
 		if (!(p.revents & POLLIN))
 			return; /* POLLHUP: every process under the filter is gone */
 		memset(req, 0, sizes.seccomp_notif);
@@ -196,6 +222,8 @@ int main(int argc, char **argv)
 	int sv[2];
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
 		die("socketpair");
+	if (prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) < 0)
+		die("prctl(PR_SET_CHILD_SUBREAPER)");
 	pid_t child = fork();
 	if (child < 0)
 		die("fork");
@@ -209,12 +237,12 @@ int main(int argc, char **argv)
 		die(argv[1]);
 	}
 	close(sv[1]);
+	cmd_pid = child;
 	int listener = recv_fd(sv[0]);
 	close(sv[0]);
 	supervise(listener);
-	int status;
-	while (waitpid(child, &status, 0) < 0)
-		if (errno != EINTR)
-			die("waitpid");
-	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+	reap(0); /* until none is left: CMD, and what it left to us */
+	if (!cmd_done)
+		die("lost the status of CMD");
+	return WIFEXITED(cmd_status) ? WEXITSTATUS(cmd_status) : 128 + WTERMSIG(cmd_status);
 }
