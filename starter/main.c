@@ -363,8 +363,9 @@ static noreturn void run_runtime_as_child(const struct starter_request *req, boo
 	}
 	forward_signals_to(pid);
 	unsigned char code = (unsigned char)wait_exit_code(pid);
-	if (write(status_fd, &code, 1) != 1)
-		_exit(code); /* the parent is gone, or learns it from our exit */
+	/* Should the write fail, the parent learns the code from our exit. */
+	ssize_t sent = write(status_fd, &code, 1);
+	(void)sent;
 	_exit(code);
 }
 
@@ -429,7 +430,7 @@ static noreturn void container_init(const struct launch *l, int ready_fd, int go
 
 	/* Until the runtime has set up its own signal handling, the
 	 * termination signals we forward stay blocked in it (queued, not
-	 * lost). PDEATHSIG survives its exec (not setuid), see below. */
+	 * lost). It dies with us, pid 1, as the whole pid namespace does. */
 	signals_reset_for_exec();
 	signals_block_until_runtime_ready();
 	/* The runtime keeps the lifeline (it closes all extra fds in the
