@@ -178,7 +178,7 @@ static void copy_mountpoint_layer(const struct overlay_plan *plan, int tmpfs_fd)
 	plan->lower_paths[plan->n_lowers - 1] = copy_path;
 }
 
-bool mounts_overlay_rootfs(const struct overlay_plan *plan)
+void mounts_overlay_rootfs(const struct overlay_plan *plan)
 {
 	/* The tmpfs holds the upper, or (with a persistent upper) just the
 	 * copy of the mount point layer. */
@@ -255,7 +255,6 @@ bool mounts_overlay_rootfs(const struct overlay_plan *plan)
 		close(layer_fd);
 	if (tmpfs_fd >= 0)
 		close(tmpfs_fd);
-	return fuse;
 }
 
 void mounts_runtime_state_tmpfs(int session_fd, const char *session, uid_t uid, gid_t gid)

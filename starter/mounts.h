@@ -45,10 +45,9 @@ void mounts_prepare_persistent(int dir_fd, const char *path);
  * tmpfs (mounted for that alone with a persistent upper), refusing anything but directories and empty regular files, and
  * the copy replaces it in lower_fds and lower_paths: the caller can change
  * their own dir at any time, even under a mounted overlay, so checking it
- * would leave a window; a copy they cannot reach leaves none. Returns true when
- * fuse-overlayfs made the mount: its daemon is then one of our children
- * and must not be left to the runtime to reap. */
-bool mounts_overlay_rootfs(const struct overlay_plan *plan);
+ * would leave a window; a copy they cannot reach leaves none. A
+ * fuse-overlayfs daemon is left running: it ends with the pid namespace. */
+void mounts_overlay_rootfs(const struct overlay_plan *plan);
 
 /* Setuid mode with 'caller-ids self': the runtime runs as the namespace's
  * root, a subordinate id of the caller's, and writes its state under
