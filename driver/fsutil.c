@@ -95,8 +95,20 @@ int read_file(const char *path, size_t max, char **out, size_t *len, struct erro
 	return 0;
 }
 
+static int check_own_dir(const char *path, const struct stat *st, struct error *err)
+{
+	if (!S_ISDIR(st->st_mode) || st->st_uid != getuid())
+		return error_set(err, 0, "%s is not a directory owned by you", path);
+	return 0;
+}
+
 int make_private_dirs(const char *path, struct error *err)
 {
+	/* Every cached launch comes here for dirs that exist: one lstat
+	 * instead of a mkdir per path component. */
+	struct stat st;
+	if (lstat(path, &st) == 0 && S_ISDIR(st.st_mode))
+		return check_own_dir(path, &st, err);
 	char *copy = xstrdup(path);
 	for (char *p = copy + 1;; p++) {
 		if (*p != '/' && *p != '\0')
@@ -113,12 +125,9 @@ int make_private_dirs(const char *path, struct error *err)
 			break;
 	}
 	free(copy);
-	struct stat st;
 	if (lstat(path, &st) < 0)
 		return error_set(err, errno, "%s", path);
-	if (!S_ISDIR(st.st_mode) || st.st_uid != getuid())
-		return error_set(err, 0, "%s is not a directory owned by you", path);
-	return 0;
+	return check_own_dir(path, &st, err);
 }
 
 unsigned long long fnv1a64(const char *s)
