@@ -2,16 +2,16 @@
 #include "launch.h"
 
 #include "../common/log.h"
+#include "xalloc.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
-#include <limits.h>
 #include <stdbool.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/random.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -128,48 +128,36 @@ static int move_high(int fd)
 	return high;
 }
 
-/* The cleanup process's first words on the lifeline: the new session
- * dir's path, or '!' and an error message; NUL-terminated either way. */
-#define SESSION_REPORT_MAX (PATH_MAX + sizeof(((struct error *)0)->msg) + 2)
-static void report_session(int fd, const struct session *s, const struct error *e)
+/* The session dir's name is the cleanup process's pid and a random
+ * suffix drawn before the fork, so that both sides know it without a word
+ * and no instant exists in which the dir is there and nobody would remove
+ * it if ochre were killed: the cleanup process runs before the dir is
+ * made. A dir of that name can only be ours, or a dead cleanup process's
+ * (the pid is taken while ours lives): removing it is right either way. */
+static char *session_path(const char *base, pid_t cleaner, const char *suffix)
 {
-	char msg[SESSION_REPORT_MAX];
-	int len = s->path ? snprintf(msg, sizeof msg, "%s", s->path) : snprintf(msg, sizeof msg, "!%s", e->msg);
-	if (len < 0 || (size_t)len >= sizeof msg)
-		len = snprintf(msg, sizeof msg, "!session dir path too long");
-	send(fd, msg, (size_t)len + 1, MSG_NOSIGNAL);
+	return xasprintf("%s/%ld-%s", base, (long)cleaner, suffix);
 }
 
-static int read_session_report(int fd, struct session *s, struct error *err)
+static int random_suffix(char *out, size_t len, struct error *err)
 {
-	char msg[SESSION_REPORT_MAX];
-	size_t len = 0;
-	while (len < sizeof msg) {
-		ssize_t n = recv(fd, msg + len, sizeof msg - len, 0);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return error_set(err, n < 0 ? errno : 0, "the session's cleanup process ended at start");
-		len += (size_t)n;
-		if (msg[len - 1] == '\0')
-			break;
-	}
-	if (len == sizeof msg || msg[len - 1] != '\0')
-		return error_set(err, 0, "the session's cleanup process sent a malformed report");
-	if (msg[0] == '!')
-		return error_set(err, 0, "%s", msg + 1);
-	session_adopt(msg, s);
-	log_debug("session dir: %s", s->path);
+	static const char chars[] = "abcdefghijklmnopqrstuvwxyz0123456789";
+	unsigned char r[16];
+	if (len - 1 > sizeof r || getrandom(r, len - 1, 0) != (ssize_t)(len - 1))
+		return error_set(err, errno, "getrandom");
+	for (size_t i = 0; i + 1 < len; i++)
+		out[i] = chars[r[i] % (sizeof chars - 1)];
+	out[len - 1] = '\0';
 	return 0;
 }
 
-/* The cleanup process is forked first and makes the session dir itself,
- * then reports it: no instant exists in which the dir is there and nobody
- * would remove it if ochre were killed. */
 int session_guard_start(char **argv, const char *base, struct session *s, struct session_guard *g,
 			struct error *err)
 {
 	memset(s, 0, sizeof *s);
+	char suffix[7];
+	if (random_suffix(suffix, sizeof suffix, err) < 0)
+		return -1;
 	int lifeline[2];
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, lifeline) < 0)
 		return error_set(err, errno, "socketpair");
@@ -184,20 +172,18 @@ int session_guard_start(char **argv, const char *base, struct session *s, struct
 	}
 	if (g->cleaner == 0) {
 		close(lifeline[1]);
-		struct session made;
-		struct error e = { .msg = "" };
-		int ret = session_make(base, &made, &e);
-		report_session(lifeline[0], &made, &e);
-		if (ret < 0)
-			_exit(1);
-		noreturn_cleanup(argv, made.path, lifeline[0]);
+		noreturn_cleanup(argv, session_path(base, getpid(), suffix), lifeline[0]);
 	}
 	close(lifeline[0]);
 	g->lifeline = lifeline[1];
-	if (read_session_report(g->lifeline, s, err) < 0) {
+	char *path = session_path(base, g->cleaner, suffix);
+	int ret = session_make(path, s, err);
+	free(path);
+	if (ret < 0) {
 		session_guard_abandon(g);
 		return -1;
 	}
+	log_debug("session dir: %s", s->path);
 	return 0;
 }
 

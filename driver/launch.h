@@ -8,8 +8,8 @@
 
 #include <sys/types.h>
 
-/* The session's cleanup process. It makes the session dir in base (filling
- * s) and removes it once every holder of the lifeline's other end is gone
+/* The session's cleanup process, and then the session dir in base (s):
+ * the process removes it once every holder of the lifeline's other end is gone
  * (ochre until it execs the starter; then the starter and the container),
  * however they end, kill -9 included, or once the starter shuts that end
  * down (see noreturn_cleanup in launch.c). On failure nothing is left. */

@@ -86,18 +86,12 @@ void session_adopt(const char *path, struct session *s)
 	s->state = xasprintf("%s/state", s->path);
 }
 
-int session_make(const char *base, struct session *s, struct error *err)
+int session_make(const char *path, struct session *s, struct error *err)
 {
 	memset(s, 0, sizeof *s);
-	char *path = xasprintf("%s/XXXXXX", base);
-	if (!mkdtemp(path)) {
-		int saved = errno;
-		error_set(err, saved, "create session dir in '%s'", base);
-		free(path);
-		return -1;
-	}
+	if (mkdir(path, 0700) < 0)
+		return error_set(err, errno, "create session dir '%s'", path);
 	session_adopt(path, s);
-	free(path);
 	char *overlay = xasprintf("%s/overlay", s->path);
 	int ret = 0;
 	if (mkdir(s->rootfs, 0755) < 0 || mkdir(overlay, 0700) < 0) {
@@ -114,8 +108,8 @@ int session_remove_path(const char *path)
 	return remove_tree(path);
 }
 
-/* A retired session's name: .removing-NAME beside it. Session names come
- * from mkdtemp and never start with a dot, nor does oci/. */
+/* A retired session's name: .removing-NAME beside it. Session names
+ * are PID-SUFFIX (launch.c) and never start with a dot, nor does oci/. */
 #define RETIRED_PREFIX ".removing-"
 /* A retired dir unchanged this long has lost its cleanup process (the
  * removal changes its mtime as it goes). */

@@ -21,10 +21,10 @@ struct session {
  * caller's and private. NULL with err set on failure. */
 char *session_base(const struct ochre_config *cfg, struct error *err);
 
-/* Create a new session dir (and its rootfs and overlay dirs) in base and
- * fill s. On failure nothing is left. Only the session's cleanup process
- * calls it, so that no session dir exists without one (see launch.h). */
-int session_make(const char *base, struct session *s, struct error *err);
+/* Create the session dir path (and its rootfs and overlay dirs) and fill
+ * s. On failure nothing is left. Called once the session's cleanup process
+ * runs, with the name it will remove (see launch.h). */
+int session_make(const char *path, struct session *s, struct error *err);
 
 /* Fill s for the session dir at path (made by session_make). */
 void session_adopt(const char *path, struct session *s);
