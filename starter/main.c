@@ -428,11 +428,14 @@ static noreturn void container_init(const struct launch *l, int ready_fd, int go
 	}
 	close(go_fd);
 
-	/* Until the runtime has set up its own signal handling, the
-	 * termination signals we forward stay blocked in it (queued, not
-	 * lost). It dies with us, pid 1, as the whole pid namespace does. */
+	/* Default dispositions (an ignored SIGCHLD from the caller would
+	 * break our wait for the runtime), but every forwarded signal stays
+	 * blocked until forward_signals_to() handles it: one sent before that
+	 * (say USR1, by our parent, which the pid-1 rule does not cover) would
+	 * otherwise kill us. The runtime child sets up its own mask. It dies
+	 * with us, pid 1, as the whole pid namespace does. */
 	signals_reset_for_exec();
-	signals_block_until_runtime_ready();
+	signals_block_forwarded();
 	/* The runtime keeps the lifeline (it closes all extra fds in the
 	 * container), so the cleanup process waits for the runtime's death
 	 * too, not only ours, before it removes the session dir. */
