@@ -77,7 +77,8 @@ char *session_base(const struct ochre_config *cfg, struct error *err)
 	return base;
 }
 
-void session_adopt(const char *path, struct session *s)
+/* Fill s for the session dir at path. */
+static void session_adopt(const char *path, struct session *s)
 {
 	memset(s, 0, sizeof *s);
 	s->path = xstrdup(path);

@@ -26,9 +26,6 @@ char *session_base(const struct ochre_config *cfg, struct error *err);
  * runs, with the name it will remove (see launch.h). */
 int session_make(const char *path, struct session *s, struct error *err);
 
-/* Fill s for the session dir at path (made by session_make). */
-void session_adopt(const char *path, struct session *s);
-
 /* Remove the session dir and everything in it, never following symlinks.
  * Returns 0, or -1 with errno. Safe to call from a forked child. */
 int session_remove_path(const char *path);
