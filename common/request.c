@@ -107,6 +107,8 @@ long request_format(const struct starter_request *req, char *buf, size_t cap,
 	if (req->sync_fd >= 0)
 		emit(&w, "sync-fd %d\n", req->sync_fd);
 	emit_value(&w, "payload", req->payload);
+	if (req->payload_exec_readonly)
+		emit(&w, "payload-exec readonly\n");
 	for (size_t i = 0; i < req->n_args; i++)
 		emit_value(&w, "arg", req->args[i]);
 	emit(&w, "end\n");
@@ -158,7 +160,7 @@ static int parse_range(char *value, struct id_range *r)
 enum key {
 	KEY_MODE, KEY_SYNC_FD, KEY_LOG_LEVEL, KEY_SESSION, KEY_LOWER, KEY_TMPFS_SIZE, KEY_UID_RANGE,
 	KEY_GID_RANGE, KEY_NEWUIDMAP, KEY_NEWGIDMAP, KEY_LIFELINE_FD, KEY_PAYLOAD,
-	KEY_ARG, KEY_UPPER, KEY_MOUNTPOINTS, KEY_OVERLAY, KEY_FUSE_OVERLAYFS, KEY_USERNS, KEY_CALLER_IDS, KEY_END,
+	KEY_ARG, KEY_UPPER, KEY_MOUNTPOINTS, KEY_OVERLAY, KEY_FUSE_OVERLAYFS, KEY_USERNS, KEY_CALLER_IDS, KEY_PAYLOAD_EXEC, KEY_END,
 	KEY_COUNT,
 };
 
@@ -185,6 +187,7 @@ static const struct {
 	[KEY_FUSE_OVERLAYFS] = { "fuse-overlayfs", 1 },
 	[KEY_USERNS] = { "userns", 1 },
 	[KEY_CALLER_IDS] = { "caller-ids", 1 },
+	[KEY_PAYLOAD_EXEC] = { "payload-exec", 1 },
 	[KEY_END] = { "end", 1 },
 };
 
@@ -270,6 +273,12 @@ static int parse_line(int key, char *value, struct starter_request *req, char *e
 			req->caller_ids_self = true;
 		else if (strcmp(value, "root") != 0)
 			return fail(err, errlen, "starter request: bad caller-ids '%s'", value);
+		return 0;
+	case KEY_PAYLOAD_EXEC:
+		if (strcmp(value, "readonly") == 0)
+			req->payload_exec_readonly = true;
+		else if (strcmp(value, "path") != 0)
+			return fail(err, errlen, "starter request: bad payload-exec '%s'", value);
 		return 0;
 	case KEY_TMPFS_SIZE:
 		if (parse_ulong(value, REQUEST_MAX_TMPFS_SIZE, &n) < 0 || n == 0)

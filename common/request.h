@@ -37,6 +37,10 @@
  *                                         root there)
  *   lifeline-fd 4                        (optional: the driver's cleanup socket)
  *   payload /usr/bin/crun                (clean absolute path)
+ *   payload-exec readonly                (optional, mode run: exec the payload
+ *                                         from a read-only clone of its mount,
+ *                                         see the starter's exec_payload; default
+ *                                         "path")
  *   sync-fd 5                            (optional, enter mode: kept open for
  *                                         the payload, named in _OCI_SYNCPIPE)
  *   arg crun                             (1..64: the payload's argv)
@@ -107,6 +111,7 @@ struct starter_request {
 	int lifeline_fd; /* -1 when absent */
 	int sync_fd;     /* -1 when absent */
 	const char *payload;
+	bool payload_exec_readonly; /* payload-exec readonly */
 	const char *args[REQUEST_MAX_ARGS + 1]; /* NULL-terminated */
 	size_t n_args;
 };

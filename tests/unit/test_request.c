@@ -119,6 +119,18 @@ int main(void)
 	len = request_format(&req, out, sizeof out, err, sizeof err);
 	CHECK(len > 0 && strstr(out, "\ncaller-ids self\n") && strstr(out, "\nuid-range 0 100000 1\n"),
 	      "caller-ids self round trip");
+	/* payload-exec: readonly, or path (the default, not written). */
+	static const char ro[] = "OCHRE-STARTER-REQUEST 1\nlog-level warning\nsession /s\nlower /l\ntmpfs-size 1\n"
+				 "payload /usr/bin/crun\npayload-exec readonly\narg crun\nend\n";
+	CHECK(parse(ro, &req, err, sizeof err) == 0 && req.payload_exec_readonly, "parses payload-exec readonly");
+	CHECK(request_format(&req, out, sizeof out, err, sizeof err) == (long)strlen(ro) &&
+	      memcmp(out, ro, strlen(ro)) == 0, "payload-exec readonly round trip");
+	CHECK(parse_variant("arg run\n", "payload-exec path\narg run\n", err, sizeof err) == 0,
+	      "parses payload-exec path");
+	CHECK(parse(good, &req, err, sizeof err) == 0 && !req.payload_exec_readonly, "payload-exec path is the default");
+	refused("arg run\n", "payload-exec ro\narg run\n", "bad payload-exec", "an unknown payload-exec");
+	refused("arg run\n", "payload-exec readonly\npayload-exec readonly\narg run\n", "too many 'payload-exec'",
+		"a repeated payload-exec");
 	refused("newuidmap /usr/bin/newuidmap\n", "", "needs newuidmap", "ranges without newuidmap");
 	refused("lifeline-fd 4", "lifeline-fd 7", "lifeline-fd", "another lifeline fd");
 	refused("log-level debug", "log-level loud", "log-level", "an unknown log level");
