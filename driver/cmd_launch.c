@@ -248,6 +248,10 @@ int cmd_launch(struct ochre_context *ctx, enum launch_mode mode, int argc, char 
 	 * job, and pay several ms for it (runc has no such switch). */
 	if (rt.kind == RUNTIME_CRUN)
 		req.args[req.n_args++] = "--cgroup-manager=disabled";
+	/* crun then needs not copy itself and exec again (the starter's
+	 * exec_payload). Not runc: it bind-mounts /proc/self/exe, which a
+	 * detached mount cannot be, and would copy its 9 MB into memory. */
+	req.payload_exec_readonly = rt.kind == RUNTIME_CRUN;
 	const char *args[] = { "run", "--bundle", s.path, s.id, NULL };
 	for (size_t i = 0; args[i]; i++)
 		req.args[req.n_args++] = args[i];

@@ -4,8 +4,8 @@
  * creates a mount and a pid namespace (and, for a non-root caller, a user
  * namespace in which the caller is root), mounts a tmpfs and an overlay
  * rootfs in the session dir, hides a hybrid cgroup2 mount, and runs the
- * payload (the OCI runtime) as pid 1's only child, supervising it until it
- * exits. Its mounts live only in its own mount namespace, so when the last
+ * payload (the OCI runtime; crun from a read-only clone of its mount, see
+ * exec_payload) as pid 1's only child, supervising it until it exits. Its mounts live only in its own mount namespace, so when the last
  * process in it exits the kernel removes them: nothing can leak to the host.
  *
  * Phases, in order (see main()):
@@ -168,6 +168,26 @@ static void sanitize_environment(const struct starter_request *req)
 	}
 }
 
+/* With 'payload-exec readonly' the runtime is exec'd through a read-only
+ * clone of its mount (mounts_readonly_clone, made while we may mount).
+ * crun guards against a container writing to its binary through
+ * /proc/PID/exe (CVE-2019-5736) by running only from a file that cannot be
+ * written: otherwise it bind-mounts itself read-only and execs itself
+ * again, a second exec and dynamic link on every launch (~1.3 ms here).
+ * Seeing its binary read-only, it goes straight on. A payload the kernel
+ * cannot run from a close-on-exec fd (a script) falls back to its path. */
+static noreturn void exec_payload(const struct starter_request *req, int exe_fd)
+{
+	log_debug_argv("[starter] exec", (char *const *)req->args);
+	if (exe_fd >= 0) {
+		execveat(exe_fd, "", (char *const *)req->args, environ, AT_EMPTY_PATH);
+		log_debug("[starter] exec through the read-only clone: %s; by path", strerror(errno));
+		close(exe_fd);
+	}
+	execve(req->payload, (char *const *)req->args, environ);
+	die_errno("exec %s", req->payload);
+}
+
 /* Mode enter: namespaces and fix-ups only, then become the payload. For a
  * non-root caller the exec drops every capability the new user namespace
  * gave us (the caller is not root in it); we clear them first anyway and
@@ -184,12 +204,11 @@ static noreturn void enter_and_exec(const struct starter_request *req)
 	}
 	mounts_make_private();
 	mounts_hide_hybrid_cgroup(rootless);
+	int exe_fd = req->payload_exec_readonly ? mounts_readonly_clone(req->payload) : -1;
 	if (rootless)
 		privilege_clear_capabilities();
 	signals_reset_for_exec();
-	log_debug_argv("[starter] exec", (char *const *)req->args);
-	execve(req->payload, (char *const *)req->args, environ);
-	die_errno("exec %s", req->payload);
+	exec_payload(req, exe_fd);
 }
 
 /* Phase 4: a directory the caller owns, opened without following symlinks. */
@@ -353,13 +372,12 @@ static noreturn void run_runtime_as_child(const struct starter_request *req, boo
 			if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
 				die_errno("prctl(PR_SET_PDEATHSIG)");
 		}
+		int exe_fd = req->payload_exec_readonly ? mounts_readonly_clone(req->payload) : -1;
 		signals_reset_for_exec();
 		/* As for a runtime that is pid 1 (below): a signal we forward
 		 * before the runtime handles it waits, pending, for it. */
 		signals_block_until_runtime_ready();
-		log_debug_argv("[starter] exec", (char *const *)req->args);
-		execve(req->payload, (char *const *)req->args, environ);
-		die_errno("exec %s", req->payload);
+		exec_payload(req, exe_fd);
 	}
 	forward_signals_to(pid);
 	unsigned char code = (unsigned char)wait_exit_code(pid);

@@ -303,3 +303,20 @@ void mounts_hide_hybrid_cgroup(bool in_user_namespace)
 		  "size=4k,mode=0555") < 0)
 		die_errno("mount tmpfs on %s", unified);
 }
+
+int mounts_readonly_clone(const char *path)
+{
+	log_debug("[starter] clone the mount of %s, detached (ro,nosuid,nodev)", path);
+	int fd = open_tree(AT_FDCWD, path, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+	if (fd < 0) {
+		log_debug("[starter] open_tree %s: %s; exec by path", path, strerror(errno));
+		return -1;
+	}
+	struct mount_attr attr = { .attr_set = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV };
+	if (mount_setattr(fd, "", AT_EMPTY_PATH, &attr, sizeof attr) < 0) {
+		log_debug("[starter] mount_setattr %s: %s; exec by path", path, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	return fd;
+}

@@ -62,4 +62,10 @@ void mounts_runtime_state_tmpfs(int session_fd, const char *session, uid_t uid, 
  * controllers sits beside v1 ("cgroups in hybrid mode not supported"). */
 void mounts_hide_hybrid_cgroup(bool in_user_namespace);
 
+/* An O_PATH fd on the file at path, seen through a clone of its mount that
+ * is read-only, nosuid and nodev and attached nowhere (the kernel drops it
+ * with the last process running from it), or -1 where the kernel lacks
+ * the mount API or refuses it (logged): see exec_payload in main.c. */
+int mounts_readonly_clone(const char *path);
+
 #endif

@@ -217,3 +217,72 @@ test_container_stays_in_callers_cgroup_rootonly() {
         assert_eq "/$job" "${OUT##*:}" "$who: the container's cgroup"
     done
 }
+
+# crun guards against CVE-2019-5736 (a container writing to the runtime's
+# binary through /proc/PID/exe) by running only from a binary that cannot
+# be written; from anything else it bind-mounts itself read-only and execs
+# itself again. The starter execs it from a read-only clone of its mount,
+# so crun starts once, and its binary still cannot be written through it.
+test_crun_execs_once_from_a_readonly_binary() {
+    assert_status 0 "$OCHRE" --debug exec --runtime crun "$ROOTFS" true
+    assert_contains "$ERR" "[starter] clone the mount of" "the starter's read-only clone of crun"
+    assert_not_contains "$ERR" "exec by path" "the clone failed"
+    # The execs of the launch's process tree: only the driver's pid may
+    # exec twice (ochre, then the starter); crun copying itself would be
+    # a second exec in crun's. (A traced setuid starter would run without
+    # its privilege: not there. The args of a process in the starter's
+    # user namespace are not readable, hence pids, not names.)
+    if ! setuid_mode; then
+        strace -f -qq -e trace=execve,execveat -e signal=none -o "$TESTTMP/execs" \
+            "$OCHRE" exec --runtime crun "$ROOTFS" true || fail "traced launch failed"
+        local driver twice
+        driver=$(awk 'NR == 1 { print $1 }' "$TESTTMP/execs")
+        twice=$(awk -v d="$driver" '/exec(ve|veat)\(.*= 0$/ { n[$1]++ } END { for (p in n) if (n[p] > 1 && p != d) print p }' "$TESTTMP/execs")
+        assert_eq "" "$twice" "a process of the launch exec'd twice: $(cut -c1-100 "$TESTTMP/execs")"
+        [ "$(grep -cE 'exec(ve|veat)\(.*= 0$' "$TESTTMP/execs")" -ge 4 ] ||
+            fail "not even ochre, the starter, crun and true exec'd: $(cut -c1-100 "$TESTTMP/execs")"
+    fi
+    # CVE-2019-5736's way in: an fd on the running crun's binary, reopened
+    # for writing once crun has exited (before, the kernel says ETXTBSY).
+    # The binary is on a read-only mount: EROFS. (Root only: a user may not
+    # look into the runtime's process, which is not dumpable.)
+    "$OCHRE" exec --runtime crun "$ROOTFS" sleep "$SLEEP_SECS" >/dev/null 2>&1 &
+    local ochre_pid=$!
+    track "$ochre_pid"
+    wait_until 20 container_sleeping || fail "container process did not start within 20 s"
+    local cpid rt_pid how fd
+    cpid=$(sleep_pids | head -n 1)
+    rt_pid=$(ps -o ppid= -p "$cpid" | tr -d ' ')
+    assert_eq crun "$(cat "/proc/$rt_pid/comm")" "the container's parent"
+    if is_root; then
+        exec {fd}<"/proc/$rt_pid/exe" || fail "open /proc/$rt_pid/exe"
+        kill -KILL "$cpid"
+        wait "$ochre_pid" 2>/dev/null || true
+        wait_until 20 test ! -e "/proc/$rt_pid" || fail "crun did not exit"
+        how=$(python3 -c 'import errno, os, sys
+try:
+    os.close(os.open("/proc/self/fd/" + sys.argv[1], os.O_WRONLY))
+    print("writable")
+except OSError as e:
+    print(errno.errorcode[e.errno])' "$fd")
+        exec {fd}<&-
+        assert_eq EROFS "$how" "reopening crun's binary for writing after it exited"
+    fi
+    kill -KILL "$cpid" 2>/dev/null || true # pid 1 of its namespace: TERM would not do
+    assert_nothing_left
+}
+
+# A runtime the kernel cannot run from a close-on-exec fd (a script, here a
+# wrapper around crun) is exec'd by its path instead.
+test_crun_wrapper_script_runs_by_path() {
+    need_config_override
+    local crun
+    crun=$(command -v crun) || skip "crun not installed"
+    printf '#!/bin/sh\nexec %s "$@"\n' "$crun" >"$TESTTMP/crun-wrapper"
+    chmod 755 "$TESTTMP/crun-wrapper"
+    printf 'crun path = %s\n' "$TESTTMP/crun-wrapper" >"$TESTTMP/wrapper.conf"
+    assert_status 0 "$OCHRE" -c "$TESTTMP/wrapper.conf" --debug exec --runtime crun "$ROOTFS" echo ran
+    assert_eq ran "$OUT" "the container's output through the wrapper"
+    assert_contains "$ERR" "exec through the read-only clone" "the fallback to the path"
+    assert_nothing_left
+}
