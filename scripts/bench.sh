@@ -28,6 +28,12 @@
 #     the timed part; ochre pays for its own inside its figure. crun gets
 #     the options ochre gives it (--cgroup-manager=disabled: no cgroup of
 #     its own; runc has no such option and makes one, as root, in both).
+#     Run as users run it, crun copies itself (a read-only bind of its
+#     binary) and execs itself again, its guard against CVE-2019-5736;
+#     ochre's starter execs crun from a read-only clone of its mount, which
+#     crun trusts, so it skips that. A second crun floor row shows crun
+#     with its binary on a read-only bind (made outside the timed part):
+#     the floor without the self-copy, for a like-for-like comparison.
 #  3. Peers, same image: `podman run --rm` of the busybox layout pre-loaded
 #     into a private podman store (so a cached launch), Charliecloud's `ch-run`
 #     and `bwrap` on the unpacked busybox rootfs; a peer that cannot run here
@@ -145,7 +151,8 @@ ns_user() { as_user unshare --map-root-user --map-auto -m "$@"; }
 # --- helper scripts (run as either user) ------------------------------------
 # timer.sh [--hybrid-fix] CMD...: run CMD once (no output), print its wall
 # time in microseconds. --hybrid-fix (only in a private mount namespace):
-# hide the cgroup v2 half of a hybrid cgroup host, so crun runs.
+# hide the cgroup v2 half of a hybrid cgroup host, so crun runs. --ro-bind
+# FILE (likewise): bind FILE read-only over itself first.
 cat >"$work/timer.sh" <<'EOF'
 if [ "$1" = --hybrid-fix ]; then
     shift
@@ -153,6 +160,10 @@ if [ "$1" = --hybrid-fix ]; then
         umount /sys/fs/cgroup/unified 2>/dev/null ||
             mount -t tmpfs -o ro,size=4k ochre-bench /sys/fs/cgroup/unified
     fi
+fi
+if [ "$1" = --ro-bind ]; then
+    mount --bind "$2" "$2" && mount -o remount,bind,ro "$2" || exit 1
+    shift 2
 fi
 t0=$EPOCHREALTIME
 "$@" >/dev/null </dev/null || { rc=$?; echo "exit status $rc: $*" >&2; exit 1; }
@@ -286,6 +297,8 @@ run_cmd() {
         host_true) as_"$who" "${TIMER[@]}" /bin/true ;;
         floor_crun) ns_"$who" "${TIMER[@]}" --hybrid-fix crun --root "$statedir/$who/state-crun" \
                         --cgroup-manager=disabled run --bundle "$work/floor/$who-crun" "$id" ;;
+        floor_crunro) ns_"$who" "${TIMER[@]}" --hybrid-fix --ro-bind "$CRUN" crun --root "$statedir/$who/state-crun" \
+                        --cgroup-manager=disabled run --bundle "$work/floor/$who-crun" "$id" ;;
         floor_runc)
             if [ "$who" = root ]; then
                 as_root "${TIMER[@]}" runc --root "$statedir/$who/state-runc" run --bundle "$work/floor/$who-runc" "$id"
@@ -311,6 +324,7 @@ label() {
     case $what in
         host_true) l="host: /bin/true (fork+exec)" ;;
         floor_crun) l="floor: crun run (bundle)" ;;
+        floor_crunro) l="  crun run, binary read-only (no self-copy)" ;;
         floor_runc) l="floor: runc run (bundle)" ;;
         ochre_driver) l="  driver alone (stub starter)" ;;
         ochre_crun_busybox) l="ochre exec busybox (crun)" ;;
@@ -336,12 +350,13 @@ skip_because() {
 
 LAUNCH=()
 for who in $WHOS; do
-    LAUNCH+=("${who}_floor_crun" "${who}_floor_runc"
+    LAUNCH+=("${who}_floor_crun" "${who}_floor_crunro" "${who}_floor_runc"
         "${who}_ochre_crun_busybox" "${who}_ochre_runc_busybox"
         "${who}_ochre_crun_minbase" "${who}_ochre_runc_minbase" "${who}_ochre_driver"
         "${who}_podman" "${who}_chrun" "${who}_bwrap" "${who}_host_true")
 done
 
+CRUN=$(command -v crun || echo /usr/bin/crun)
 log "setting up floor bundles and peers"
 for who in $WHOS; do
     for rt in crun runc; do
@@ -351,6 +366,7 @@ for who in $WHOS; do
             skip_because "${who}_floor_$rt" "could not capture ochre's config.json for $rt"
         fi
     done
+    [ -n "${SKIP[${who}_floor_crun]:-}" ] && skip_because "${who}_floor_crunro" "${SKIP[${who}_floor_crun]}"
     if ! command -v podman >/dev/null; then
         skip_because "${who}_podman" "podman not installed"
     else
@@ -607,13 +623,21 @@ row() { # LABEL FILE DIV REF_MEDIAN [NOTE]
     echo "-- ochre cached launch / floor of the same runtime (busybox; targets <= 1.5x);"
     echo "   of medians, and paired (median of the per-round ratios)"
     for who in $WHOS; do
-        for rt in crun runc; do
+        # crunro: crun against the floor without its self-copy (see above).
+        for floor in crun runc crunro; do
+            rt=${floor%ro}
             a=$(median_ms "${who}_ochre_${rt}_busybox" || true)
-            b=$(median_ms "${who}_floor_$rt" || true)
+            b=$(median_ms "${who}_floor_$floor" || true)
             c=$(median_ms "${who}_podman" || true)
+            if [ "$floor" = crunro ]; then
+                printf '  %-6s %-5s %s  paired %s   (floor: crun with a read-only binary)\n' "$who" "$rt" \
+                    "$( [ -n "$a" ] && [ -n "$b" ] && ratio "$a" "$b" || echo "n/a")" \
+                    "$(paired_ratio "${who}_ochre_${rt}_busybox" "${who}_floor_$floor")"
+                continue
+            fi
             printf '  %-6s %-5s %s  paired %s   podman/ochre: %s  paired %s\n' "$who" "$rt" \
                 "$( [ -n "$a" ] && [ -n "$b" ] && ratio "$a" "$b" || echo "n/a")" \
-                "$(paired_ratio "${who}_ochre_${rt}_busybox" "${who}_floor_$rt")" \
+                "$(paired_ratio "${who}_ochre_${rt}_busybox" "${who}_floor_$floor")" \
                 "$( [ -n "$a" ] && [ -n "$c" ] && ratio "$c" "$a" || echo "n/a")" \
                 "$(paired_ratio "${who}_podman" "${who}_ochre_${rt}_busybox")"
         done
