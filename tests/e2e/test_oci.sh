@@ -531,9 +531,15 @@ test_rt_run_foreground() {
     assert_contains "$ERR" to-err "oci run: the container's stderr is missing"
     assert_not_contains "$ERR" "in x" "oci run: stdout leaked to stderr"
     _assert_oci_gone "$id" "$b"
-    # The ID and bundle are free again: run once more, with -b.
-    assert_status 7 "$OCHRE" oci run --runtime "$OCHRE_RUNTIME" -b "$b" "$id" </dev/null
+    # The ID and bundle are free again: run once more, with -b. crun runs
+    # from a read-only clone of its mount, as for exec (test_exec.sh).
+    assert_status 7 "$OCHRE" --debug oci run --runtime "$OCHRE_RUNTIME" -b "$b" "$id" </dev/null
     assert_eq "in " "$OUT"
+    if [ "$OCHRE_RUNTIME" = crun ]; then
+        assert_contains "$ERR" "[starter] clone the mount of" "oci run: crun from a read-only clone"
+    else
+        assert_not_contains "$ERR" "[starter] clone the mount of" "oci run: runc by its path"
+    fi
     _assert_oci_gone "$id" "$b"
 }
 
