@@ -37,10 +37,10 @@
  *                                         root there)
  *   lifeline-fd 4                        (optional: the driver's cleanup socket)
  *   payload /usr/bin/crun                (clean absolute path)
- *   payload-exec readonly                (optional, mode run: exec the payload
- *                                         from a read-only clone of its mount,
- *                                         see the starter's exec_payload; default
- *                                         "path")
+ *   payload-exec readonly                (optional, either mode: exec the
+ *                                         payload from a read-only clone of its
+ *                                         mount, see the starter's exec_payload;
+ *                                         default "path")
  *   sync-fd 5                            (optional, enter mode: kept open for
  *                                         the payload, named in _OCI_SYNCPIPE)
  *   arg crun                             (1..64: the payload's argv)

@@ -5,8 +5,9 @@
  * namespace in which the caller is root), mounts a tmpfs and an overlay
  * rootfs in the session dir, hides a hybrid cgroup2 mount, and runs the
  * payload (the OCI runtime; crun from a read-only clone of its mount, see
- * exec_payload) as pid 1's only child, supervising it until it exits. Its mounts live only in its own mount namespace, so when the last
- * process in it exits the kernel removes them: nothing can leak to the host.
+ * exec_payload) as pid 1's only child, supervising it until it exits. Its
+ * mounts live only in its own mount namespace, so when the last process in
+ * it exits the kernel removes them: nothing can leak to the host.
  *
  * Phases, in order (see main()):
  *   1. harden_process()      nothing trusted yet; refuse unsupported setups
