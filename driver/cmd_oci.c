@@ -413,7 +413,7 @@ static int oci_run(int argc, char **argv, const struct ochre_context *ctx, struc
 	const char *args[] = { name, "--root", rt, "run", "--bundle", bundle_d, c.id, NULL };
 	struct starter_request req;
 	fill_request(&req, c.runtime, args);
-	req.payload_exec_readonly = strcmp(name, "crun") == 0; /* as for exec: cmd_launch.c */
+	req.payload_exec_readonly = runtime_kind_from_name(name) == RUNTIME_CRUN; /* as for exec: cmd_launch.c */
 
 	/* The runtime passes signals on to the container; we pass them on to
 	 * the runtime, and clean up after it whatever happens. */
