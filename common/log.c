@@ -1,9 +1,16 @@
 #include "log.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
 enum log_level log_level_current = LOG_LEVEL_WARN;
+
+/* Held lines (log_hold_begin): kept here, written by log_hold_release. */
+#define LOG_HOLD_MAX (32 * 1024)
+static char held[LOG_HOLD_MAX];
+static size_t held_len;
+static bool holding, held_truncated;
 
 static const char *const level_names[] = {
 	[LOG_LEVEL_ERROR] = "error",
@@ -38,8 +45,40 @@ void log_vmsg(enum log_level level, const char *fmt, va_list ap)
 	if (len > sizeof line - 2)
 		len = sizeof line - 2;
 	line[len++] = '\n';
+	if (holding) {
+		if (held_len + len <= sizeof held) {
+			memcpy(held + held_len, line, len);
+			held_len += len;
+		} else {
+			held_truncated = true;
+		}
+		return;
+	}
 	fwrite(line, 1, len, stderr);
 	fflush(stderr);
+}
+
+void log_hold_begin(void)
+{
+	holding = true;
+}
+
+void log_hold_discard(void)
+{
+	held_len = 0;
+	held_truncated = false;
+}
+
+void log_hold_release(void)
+{
+	if (!holding)
+		return;
+	holding = false;
+	fwrite(held, 1, held_len, stderr);
+	if (held_truncated)
+		fputs("ochre: debug: (held messages beyond 32 KiB dropped)\n", stderr);
+	fflush(stderr);
+	log_hold_discard();
 }
 
 void log_msg(enum log_level level, const char *fmt, ...)

@@ -34,6 +34,16 @@ void log_vmsg(enum log_level level, const char *fmt, va_list ap)
 #define log_warn(...) log_msg(LOG_LEVEL_WARN, __VA_ARGS__)
 #define log_error(...) log_msg(LOG_LEVEL_ERROR, __VA_ARGS__)
 
+/* Hold every message in memory instead of writing it, until
+ * log_hold_release() writes them all. The setuid starter holds its output
+ * while it has privilege: the caller owns its stderr, and a full pipe would
+ * stop it mid-step, in a window between a check and a use, for as long as
+ * the caller likes. log_hold_discard() forgets the held lines (a child
+ * whose parent will write the ones they share). At most 32 KiB are held. */
+void log_hold_begin(void);
+void log_hold_release(void);
+void log_hold_discard(void);
+
 /* Log an argv vector as one shell-quoted command line at debug level. */
 void log_debug_argv(const char *what, char *const argv[]);
 

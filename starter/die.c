@@ -16,6 +16,8 @@ noreturn void die(const char *fmt, ...)
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
 	log_error("%s", msg);
+	/* Exiting, nothing is left to protect: let the context out. */
+	log_hold_release();
 	_exit(STARTER_EXIT_FAILURE);
 }
 

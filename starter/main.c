@@ -396,6 +396,8 @@ static noreturn void container_init(const struct launch *l, int ready_fd, int go
 {
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
 		die_errno("prctl(PR_SET_PDEATHSIG)");
+	/* The lines held so far are our parent's to write. */
+	log_hold_discard();
 	/* Setuid mode: mount with real privilege first (only proc and the
 	 * cgroup fix-up when the caller's own layers are stacked: those are
 	 * mounted below, as root of the namespace), then enter a user
@@ -439,6 +441,8 @@ static noreturn void container_init(const struct launch *l, int ready_fd, int go
 		struct pollfd p = { .fd = go_fd, .events = POLLIN };
 		if (poll(&p, 1, 0) != 0)
 			_exit(STARTER_EXIT_FAILURE);
+		/* No host privilege is left in this process. */
+		log_hold_release();
 		if (l->mount_in_userns)
 			build_rootfs(l);
 	} else {
@@ -507,6 +511,9 @@ int main(void)
 	struct launch l = { .req = &req };
 
 	harden_process();
+	/* Privileged: nothing reaches the caller's stderr until we drop. */
+	if (setuid_mode)
+		log_hold_begin();
 	read_request(&req);
 	sanitize_environment(&req);
 	if (setuid_mode) {
@@ -516,6 +523,7 @@ int main(void)
 		if (req.mode == REQUEST_MODE_ENTER || req.force_userns) {
 			privilege_drop_for_good();
 			setuid_mode = false;
+			log_hold_release();
 		}
 	}
 	/* Only the setuid starter can map the caller to themselves and give
@@ -562,6 +570,7 @@ int main(void)
 	if (l.privileged) {
 		userns_write_maps_as_root(child, &req, l.caller_uid, l.caller_gid);
 		privilege_drop_for_good();
+		log_hold_release();
 	} else if (l.rootless) {
 		userns_write_maps(child, &req);
 	}

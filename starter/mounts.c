@@ -50,34 +50,90 @@ void mounts_fresh_proc(void)
 		die_errno("mount proc on /proc");
 }
 
-static int mount_upper_tmpfs(const struct overlay_plan *plan)
+/* mkdirat NAME in dir_fd and, with an owner, chown it through its own fd. */
+static void make_owned_dir(int dir_fd, const char *name, mode_t mode, const struct overlay_plan *plan)
 {
-	int mnt_fd = open_subdir_nofollow(plan->session_fd, OVERLAY_DIR);
-	if (mnt_fd < 0)
-		die_errno("open %s/%s", plan->session, OVERLAY_DIR);
+	if (mkdirat(dir_fd, name, mode) < 0)
+		die_errno("create %s in the tmpfs on %s/%s", name, plan->session, OVERLAY_DIR);
+	if (plan->owner_uid == (uid_t)-1)
+		return;
+	int fd = openat(dir_fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0 || fchown(fd, plan->owner_uid, plan->owner_gid) < 0)
+		die_errno("chown %s in the tmpfs on %s/%s", name, plan->session, OVERLAY_DIR);
+	close(fd);
+}
 
-	char target[64], data[128];
-	fd_path(target, sizeof target, mnt_fd);
-	snprintf(data, sizeof data, "size=%llu,mode=0700", plan->tmpfs_size);
-	log_debug("[starter] mount tmpfs on %s/%s (nosuid,nodev,%s)", plan->session, OVERLAY_DIR, data);
-	if (mount("tmpfs", target, "tmpfs", MS_NOSUID | MS_NODEV, data) < 0)
-		die_errno("mount tmpfs on %s/%s", plan->session, OVERLAY_DIR);
-	close(mnt_fd);
-
-	/* Reopen by name: the old fd still points at the directory under the
-	 * new mount, not at the tmpfs root. */
-	int tmpfs_fd = openat(plan->session_fd, OVERLAY_DIR, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (tmpfs_fd < 0)
-		die_errno("open tmpfs %s/%s", plan->session, OVERLAY_DIR);
-	if (mkdirat(tmpfs_fd, "upper", 0755) < 0 || mkdirat(tmpfs_fd, "work", 0700) < 0)
-		die_errno("create upper and work dirs in %s/%s", plan->session, OVERLAY_DIR);
+/* The tmpfs for the upper, made with the new mount API and not attached
+ * anywhere yet: it is filled (upper/, work/, the mount point layer's copy)
+ * through its own fd, where nobody else can reach it, and attached by
+ * attach_upper_tmpfs(). The session dir is the caller's: they can exchange
+ * SESSION/overlay with another directory at any instant (and stop us
+ * between two steps), so after the one open of the mount point below,
+ * nothing is looked up there by name. Returns the fd of the tmpfs root. */
+static int make_upper_tmpfs(const struct overlay_plan *plan)
+{
+	char size[32];
+	snprintf(size, sizeof size, "%llu", plan->tmpfs_size);
+	log_debug("[starter] mount tmpfs on %s/%s (nosuid,nodev,size=%s,mode=0700)", plan->session, OVERLAY_DIR,
+		  size);
+	int fs = fsopen("tmpfs", FSOPEN_CLOEXEC);
+	if (fs < 0 || fsconfig(fs, FSCONFIG_SET_STRING, "size", size, 0) < 0 ||
+	    fsconfig(fs, FSCONFIG_SET_STRING, "mode", "0700", 0) < 0 ||
+	    fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
+		die_errno("make a tmpfs for %s/%s", plan->session, OVERLAY_DIR);
+	int mnt = fsmount(fs, FSMOUNT_CLOEXEC, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV);
+	if (mnt < 0)
+		die_errno("make a tmpfs for %s/%s", plan->session, OVERLAY_DIR);
+	close(fs);
 	/* Made by root in setuid mode: the container's root dir (the upper's)
 	 * must be the caller's, as it is when a user namespace makes it. */
-	if (plan->owner_uid != (uid_t)-1 &&
-	    (fchownat(tmpfs_fd, "upper", plan->owner_uid, plan->owner_gid, AT_SYMLINK_NOFOLLOW) < 0 ||
-	     fchownat(tmpfs_fd, "work", plan->owner_uid, plan->owner_gid, AT_SYMLINK_NOFOLLOW) < 0))
-		die_errno("chown %s/%s/upper and work", plan->session, OVERLAY_DIR);
-	return tmpfs_fd;
+	make_owned_dir(mnt, "upper", 0755, plan);
+	make_owned_dir(mnt, "work", 0700, plan);
+	return mnt;
+}
+
+/* Attach the filled tmpfs on SESSION/overlay, opened once, without
+ * following a symlink, and checked to be a directory of the caller's on
+ * the session dir's own mount. The fd keeps naming the tmpfs root. */
+static void attach_upper_tmpfs(const struct overlay_plan *plan, int mnt)
+{
+	int target = open_subdir_nofollow(plan->session_fd, OVERLAY_DIR);
+	if (target < 0)
+		die_errno("open %s/%s", plan->session, OVERLAY_DIR);
+	mounts_check_caller_dir(target, plan->session_fd, plan->session, OVERLAY_DIR);
+	if (move_mount(mnt, "", target, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+		die_errno("mount tmpfs on %s/%s", plan->session, OVERLAY_DIR);
+	close(target);
+}
+
+/* The mount id of fd (statx), for checking where an fd is. */
+static unsigned long long mount_id(int fd, const char *what)
+{
+	struct statx stx;
+	if (statx(fd, "", AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW, STATX_MNT_ID, &stx) < 0 ||
+	    !(stx.stx_mask & STATX_MNT_ID))
+		die_errno("statx %s", what);
+	return stx.stx_mnt_id;
+}
+
+void mounts_check_caller_dir(int fd, int session_fd, const char *session, const char *name)
+{
+	struct stat st, session_st;
+	if (fstat(fd, &st) < 0 || fstat(session_fd, &session_st) < 0)
+		die_errno("%s/%s", session, name);
+	if (!S_ISDIR(st.st_mode) || st.st_uid != session_st.st_uid ||
+	    mount_id(fd, name) != mount_id(session_fd, session))
+		die("%s/%s is not a directory of the session dir's owner on its filesystem; refusing", session,
+		    name);
+}
+
+/* The upper and work dirs must lie on the layer fd's own mount (our
+ * tmpfs, or the caller's persistent overlay dir), whatever was renamed. */
+static void check_upper_on_layer(int layer_fd, int upper_fd, int work_fd, const char *where)
+{
+	unsigned long long layer = mount_id(layer_fd, where);
+	if (mount_id(upper_fd, "upper") != layer || mount_id(work_fd, "work") != layer)
+		die("upper and work in %s are not on its filesystem; refusing", where);
 }
 
 void mounts_prepare_persistent(int dir_fd, const char *path)
@@ -163,9 +219,7 @@ static void copy_mountpoint_layer(const struct overlay_plan *plan, int tmpfs_fd)
 	snprintf(copy_path, sizeof copy_path, "%s/%s/%s", plan->session, OVERLAY_DIR, MOUNTPOINTS_DIR);
 	log_debug("[starter] copy the structure of %s to %s (directories and empty files only)",
 		  plan->lower_paths[plan->n_lowers - 1], copy_path);
-	if (mkdirat(tmpfs_fd, MOUNTPOINTS_DIR, 0755) < 0 ||
-	    fchownat(tmpfs_fd, MOUNTPOINTS_DIR, plan->owner_uid, plan->owner_gid, AT_SYMLINK_NOFOLLOW) < 0)
-		die_errno("create %s", copy_path);
+	make_owned_dir(tmpfs_fd, MOUNTPOINTS_DIR, 0755, plan);
 	int copy = open_subdir_nofollow(tmpfs_fd, MOUNTPOINTS_DIR);
 	if (copy < 0)
 		die_errno("open %s", copy_path);
@@ -183,18 +237,22 @@ void mounts_overlay_rootfs(const struct overlay_plan *plan)
 	/* The tmpfs holds the upper, or (with a persistent upper) just the
 	 * copy of the mount point layer. */
 	bool persistent = plan->persistent_fd >= 0;
-	int tmpfs_fd = !persistent || plan->copy_mountpoints ? mount_upper_tmpfs(plan) : -1;
+	int tmpfs_fd = !persistent || plan->copy_mountpoints ? make_upper_tmpfs(plan) : -1;
 	if (plan->copy_mountpoints) {
 		if (plan->n_lowers < 2)
 			die("a mount point layer to copy needs an image");
 		copy_mountpoint_layer(plan, tmpfs_fd);
 	}
+	if (tmpfs_fd >= 0)
+		attach_upper_tmpfs(plan, tmpfs_fd);
 	int layer_fd = persistent ? persistent_upper(plan) : tmpfs_fd;
 	int upper_fd = open_subdir_nofollow(layer_fd, "upper");
 	int work_fd = open_subdir_nofollow(layer_fd, "work");
 	int target_fd = open_subdir_nofollow(plan->session_fd, ROOTFS_DIR);
 	if (upper_fd < 0 || work_fd < 0 || target_fd < 0)
 		die_errno("open overlay dirs in %s", plan->session);
+	check_upper_on_layer(layer_fd, upper_fd, work_fd, persistent ? plan->persistent : plan->session);
+	mounts_check_caller_dir(target_fd, plan->session_fd, plan->session, ROOTFS_DIR);
 
 	/* Options: redirect_dir=nofollow and metacopy=off so that crafted
 	 * xattrs in a lower layer can never make overlay follow a path outside
@@ -268,6 +326,7 @@ void mounts_runtime_state_tmpfs(int session_fd, const char *session, uid_t uid, 
 	privilege_fs_as_root();
 	if (fd < 0)
 		die_errno("open %s/%s", session, STATE_DIR);
+	mounts_check_caller_dir(fd, session_fd, session, STATE_DIR);
 	char target[64], data[128];
 	fd_path(target, sizeof target, fd);
 	snprintf(data, sizeof data, "size=%s,mode=0700,uid=%lu,gid=%lu", STATE_TMPFS_SIZE, (unsigned long)uid,

@@ -27,6 +27,12 @@ struct overlay_plan {
 	const char *fuse_overlayfs;    /* its absolute path, or NULL */
 };
 
+/* Die unless fd (SESSION/NAME, just opened) is a directory owned by the
+ * session dir's owner, on the session dir's own mount: what we mount on
+ * must be where the caller's session is, not a directory swapped in from
+ * elsewhere. */
+void mounts_check_caller_dir(int fd, int session_fd, const char *session, const char *name);
+
 /* Stop mount events from reaching the host: make every mount a slave. */
 void mounts_make_private(void);
 
@@ -46,7 +52,10 @@ void mounts_prepare_persistent(int dir_fd, const char *path);
  * the copy replaces it in lower_fds and lower_paths: the caller can change
  * their own dir at any time, even under a mounted overlay, so checking it
  * would leave a window; a copy they cannot reach leaves none. A
- * fuse-overlayfs daemon is left running: it ends with the pid namespace. */
+ * fuse-overlayfs daemon is left running: it ends with the pid namespace.
+ * The tmpfs is made with the new mount API and filled through its own fd
+ * before it is attached: once privileged work starts in the caller's
+ * session dir, nothing there is looked up by name again. */
 void mounts_overlay_rootfs(const struct overlay_plan *plan);
 
 /* Setuid mode with 'caller-ids self': the runtime runs as the namespace's

@@ -354,7 +354,7 @@ run_e2e() {
     trap 'exit 130' INT TERM HUP
     chmod 0755 "$RUNDIR"
     mkdir -m 0755 "$RUNDIR/e2e" "$RUNDIR/$(id -un)"
-    cp tests/e2e/lib.sh tests/e2e/*_lib.sh "${files[@]}" "$RUNDIR/e2e/"
+    cp tests/e2e/lib.sh tests/e2e/*_lib.sh tests/e2e/*.py "${files[@]}" "$RUNDIR/e2e/"
     chmod 0644 "$RUNDIR"/e2e/*
 
     if [ "$(id -u)" -eq 0 ]; then
