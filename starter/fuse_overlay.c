@@ -18,15 +18,16 @@ static void keep_open(int fd)
 }
 
 void fuse_overlay_mount(const char *helper, const int *lower_fds, size_t n_lowers, int upper_fd, int work_fd,
-			int target_fd, const char *target_name)
+			int target_fd, const char *target_name, bool noexec)
 {
 	char opts[4096], target[64];
 	size_t len = (size_t)snprintf(opts, sizeof opts, "lowerdir=");
 	for (size_t i = 0; i < n_lowers; i++)
 		len += (size_t)snprintf(opts + len, sizeof opts - len, "%s/proc/self/fd/%d", i ? ":" : "",
 					lower_fds[i]);
-	len += (size_t)snprintf(opts + len, sizeof opts - len, ",upperdir=/proc/self/fd/%d,workdir=/proc/self/fd/%d,nosuid,nodev",
-				upper_fd, work_fd);
+	len += (size_t)snprintf(opts + len, sizeof opts - len,
+				",upperdir=/proc/self/fd/%d,workdir=/proc/self/fd/%d,nosuid,nodev%s", upper_fd, work_fd,
+				noexec ? ",noexec" : "");
 	if (len >= sizeof opts)
 		die("fuse-overlayfs options too long");
 	snprintf(target, sizeof target, "/proc/self/fd/%d", target_fd);

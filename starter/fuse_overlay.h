@@ -7,11 +7,13 @@
 #ifndef OCHRE_STARTER_FUSE_OVERLAY_H
 #define OCHRE_STARTER_FUSE_OVERLAY_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 /* Mount fuse-overlayfs (absolute path from the admin config) on target_fd,
- * with the lowers (top-most first), upper and work given as fds. */
+ * with the lowers (top-most first), upper and work given as fds; noexec
+ * when an image layer's filesystem is. */
 void fuse_overlay_mount(const char *helper, const int *lower_fds, size_t n_lowers, int upper_fd, int work_fd,
-			int target_fd, const char *target_name);
+			int target_fd, const char *target_name, bool noexec);
 
 #endif

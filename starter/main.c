@@ -30,6 +30,7 @@
 #include "../common/request.h"
 #include "die.h"
 #include "fuse_overlay.h"
+#include "lowers.h"
 #include "policy.h"
 #include "privilege.h"
 #include "mounts.h"
@@ -309,13 +310,19 @@ static void build_rootfs(const struct launch *l)
 			die_errno("mount point layer '%s'", req->mountpoints);
 		lower_paths[n_lowers++] = req->mountpoints;
 	}
-	for (size_t i = 0; l->privileged && i < n_lowers; i++)
-		policy_check_no_submounts(lower_paths[i]);
 	int persistent_fd = req->upper ? open_owned_dir("writable overlay", req->upper) : -1;
 	if (persistent_fd >= 0)
 		mounts_prepare_persistent(persistent_fd, req->upper);
 	if (l->privileged)
 		privilege_fs_as_root();
+	/* The image's own layers: no pseudo filesystem, and noexec carried
+	 * over (the mount point layer, made by the driver in the session
+	 * dir, adds no file that could run). */
+	bool noexec = false;
+	for (size_t i = 0; i < req->n_lowers; i++)
+		noexec |= lowers_check_filesystem(lower_fds[i], lower_paths[i]);
+	for (size_t i = 0; l->privileged && i < n_lowers; i++)
+		lowers_check_no_submounts(lower_fds[i], lower_paths[i]);
 	struct overlay_plan plan = {
 		.session_fd = session_fd,
 		.session = req->session,
@@ -332,6 +339,7 @@ static void build_rootfs(const struct launch *l)
 		.in_user_namespace = (l->rootless && !l->privileged) || l->mount_in_userns,
 		.overlay = req->overlay,
 		.fuse_overlayfs = req->fuse_overlayfs,
+		.noexec = noexec,
 	};
 	mounts_overlay_rootfs(&plan);
 	if (l->privileged && req->caller_ids_self) {

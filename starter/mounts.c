@@ -264,6 +264,9 @@ void mounts_overlay_rootfs(const struct overlay_plan *plan)
 		len += (size_t)snprintf(data + len, sizeof data - len, "%s/proc/self/fd/%d",
 					i ? ":" : "", plan->lower_fds[i]);
 	const char *flavour = plan->in_user_namespace ? ",userxattr" : "";
+	/* An image on a noexec filesystem stays noexec through the overlay,
+	 * which would otherwise run what the admin's mount forbids. */
+	unsigned long flags = MS_NOSUID | MS_NODEV | (plan->noexec ? MS_NOEXEC : 0);
 	len += (size_t)snprintf(data + len, sizeof data - len,
 				",upperdir=/proc/self/fd/%d,workdir=/proc/self/fd/%d,"
 				"redirect_dir=nofollow,metacopy=off%s",
@@ -285,13 +288,13 @@ void mounts_overlay_rootfs(const struct overlay_plan *plan)
 			snprintf(upper, sizeof upper, "%s/upper", plan->persistent);
 		else
 			snprintf(upper, sizeof upper, "%s/%s/upper", plan->session, OVERLAY_DIR);
-		log_debug("[starter] mount overlay on %s/%s (nosuid,nodev,lowerdir=%s,"
+		log_debug("[starter] mount overlay on %s/%s (nosuid,nodev%s,lowerdir=%s,"
 			  "upperdir=%s,redirect_dir=nofollow,metacopy=off%s)",
-			  plan->session, ROOTFS_DIR, lowers, upper, flavour);
+			  plan->session, ROOTFS_DIR, plan->noexec ? ",noexec" : "", lowers, upper, flavour);
 	}
 	char target_name[4096];
 	snprintf(target_name, sizeof target_name, "%s/%s", plan->session, ROOTFS_DIR);
-	if (!fuse && mount("overlay", target, "overlay", MS_NOSUID | MS_NODEV, data) < 0) {
+	if (!fuse && mount("overlay", target, "overlay", flags, data) < 0) {
 		/* Rootless, the kernel may refuse overlay (old kernel, lower on a
 		 * network filesystem): fuse-overlayfs can do it in user space. */
 		if (plan->overlay == REQUEST_OVERLAY_KERNEL || !plan->in_user_namespace || !plan->fuse_overlayfs)
@@ -303,7 +306,7 @@ void mounts_overlay_rootfs(const struct overlay_plan *plan)
 		if (!plan->in_user_namespace || !plan->fuse_overlayfs)
 			die("fuse-overlayfs is for rootless launches with its path configured");
 		fuse_overlay_mount(plan->fuse_overlayfs, plan->lower_fds, plan->n_lowers, upper_fd, work_fd,
-				   target_fd, target_name);
+				   target_fd, target_name, plan->noexec);
 	}
 
 	close(upper_fd);

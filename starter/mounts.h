@@ -25,6 +25,7 @@ struct overlay_plan {
 	bool in_user_namespace; /* rootless: overlay needs userxattr */
 	enum request_overlay overlay;  /* auto: fuse-overlayfs if the kernel refuses */
 	const char *fuse_overlayfs;    /* its absolute path, or NULL */
+	bool noexec;            /* an image layer's filesystem is noexec */
 };
 
 /* Die unless fd (SESSION/NAME, just opened) is a directory owned by the

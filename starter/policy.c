@@ -181,39 +181,3 @@ void policy_check_owner(const struct ochre_config *cfg, const char *path, uid_t 
 	die("image '%s' is owned by uid %lu, not by an owner the administrator allows ('limit container owners')",
 	    path, (unsigned long)owner);
 }
-
-/* mountinfo escapes space, tab, newline and backslash as \ooo. */
-static void unescape(char *s)
-{
-	char *o = s;
-	for (; *s; s++, o++) {
-		if (s[0] == '\\' && s[1] >= '0' && s[1] <= '3' && s[2] >= '0' && s[2] <= '7' && s[3] >= '0' &&
-		    s[3] <= '7') {
-			*o = (char)((s[1] - '0') * 64 + (s[2] - '0') * 8 + (s[3] - '0'));
-			s += 3;
-		} else {
-			*o = *s;
-		}
-	}
-	*o = '\0';
-}
-
-void policy_check_no_submounts(const char *path)
-{
-	FILE *f = fopen("/proc/self/mountinfo", "re");
-	if (!f)
-		die_errno("read /proc/self/mountinfo");
-	char line[8192];
-	while (fgets(line, sizeof line, f)) {
-		char *save = NULL, *field = strtok_r(line, " ", &save);
-		for (int i = 1; field && i < 5; i++)
-			field = strtok_r(NULL, " ", &save);
-		if (!field)
-			continue;
-		unescape(field);
-		if (strcmp(path, "/") == 0 ? strcmp(field, "/") != 0 : path_within(field, path) && strcmp(field, path) != 0)
-			die("'%s' has a mount below it (%s): overlay would show what that mount covers; refusing",
-			    path, field);
-	}
-	fclose(f);
-}

@@ -26,9 +26,4 @@ void policy_check_request(const struct ochre_config *cfg, struct starter_request
 /* 'limit container owners': may a lower owned by uid be used? */
 void policy_check_owner(const struct ochre_config *cfg, const char *path, uid_t owner);
 
-/* Refuse a lower with a mount anywhere below it: overlay's layers do not
- * include submounts, so a root-made overlay would reveal what the mount
- * covers (the kernel refuses that in a user namespace). */
-void policy_check_no_submounts(const char *path);
-
 #endif
