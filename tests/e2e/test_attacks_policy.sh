@@ -28,7 +28,8 @@ test_attack_payload_not_configured_rootonly() {
     _try
     _assert_ran 0 "control: a payload the config names ('conmon path')"
     local crun
-    crun=$(command -v crun) && crun=$(realpath "$crun") || skip "crun not installed"
+    crun=$(command -v crun) || skip "crun not installed"
+    crun=$(realpath "$crun")
     R_ARGS=(crun --version)
     _try_unnamed "$crun"
     assert_eq 0 "$STATUS" "control: crun, found in the system directories, runs: $ERR"
@@ -112,7 +113,7 @@ test_attack_fuse_overlayfs_path_rootonly() {
         [ ! -e "$drop/evil-ran" ] || fail "the caller's fuse-overlayfs ran in the starter ('overlay $o')"
     done
     # Without an upper, and without 'caller-ids self': refused the same.
-    R_UPPER= R_EXTRA=("overlay fuse" "fuse-overlayfs $U/evil")
+    R_UPPER='' R_EXTRA=("overlay fuse" "fuse-overlayfs $U/evil")
     _try
     _assert_refused "fuse-overlayfs is for user-namespace mode" "'overlay fuse', plain setuid request"
     [ ! -e "$drop/evil-ran" ] || fail "the caller's fuse-overlayfs ran"
