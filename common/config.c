@@ -39,6 +39,7 @@ void config_init(struct ochre_config *cfg)
 	cfg->tmpfs_size = DEFAULT_TMPFS_SIZE;
 	cfg->overlay = OVERLAY_AUTO;
 	cfg->allow_setuid = 1;
+	cfg->setuid_userns = SETUID_USERNS_SUBID_USERS;
 	cfg->allow_user_overlay = 1;
 	cfg->user_bind_control = 1;
 }
@@ -59,6 +60,7 @@ void config_free(struct ochre_config *cfg)
 	free(cfg->conmon_path);
 	free(cfg->fuse_overlayfs_path);
 	free(cfg->fusermount_path);
+	free(cfg->setuid_userns_group);
 	list_free(&cfg->bind_paths);
 	list_free(&cfg->limit_paths);
 	list_free(&cfg->limit_owners);
@@ -177,6 +179,38 @@ static int set_overlay(struct parse_ctx *ctx, struct ochre_config *cfg, const ch
 	return fail(ctx, "'overlay' must be auto, kernel or fuse, not '%s'", value);
 }
 
+/* A user or group name: what 'limit container owners' and 'allow setuid
+ * userns = group NAME' accept. */
+static bool is_account_name(const char *s)
+{
+	return s[0] && s[0] != '-' &&
+	       strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") == strlen(s);
+}
+
+/* yes | no | subid-users | group NAME */
+static int set_setuid_userns(struct parse_ctx *ctx, struct ochre_config *cfg, const char *value)
+{
+	static const char *const rules[] = { [SETUID_USERNS_SUBID_USERS] = "subid-users",
+					     [SETUID_USERNS_ANYONE] = "yes", [SETUID_USERNS_NOBODY] = "no" };
+	for (size_t i = 0; i < sizeof rules / sizeof rules[0]; i++)
+		if (strcmp(value, rules[i]) == 0) {
+			cfg->setuid_userns = (enum setuid_userns_rule)i;
+			return 0;
+		}
+	if (strncmp(value, "group", 5) == 0 && isspace((unsigned char)value[5])) {
+		const char *name = value + 5;
+		while (isspace((unsigned char)*name))
+			name++;
+		if (!is_account_name(name))
+			return fail(ctx, "bad group name '%s' for 'allow setuid userns'", name);
+		if (!(cfg->setuid_userns_group = strdup(name)))
+			return fail(ctx, "out of memory");
+		cfg->setuid_userns = SETUID_USERNS_GROUP;
+		return 0;
+	}
+	return fail(ctx, "'allow setuid userns' must be yes, no, subid-users or group NAME, not '%s'", value);
+}
+
 /* Values a list directive accepts. */
 enum list_kind { LIST_BIND, LIST_PATH, LIST_OWNER, LIST_SECURITY, LIST_REGISTRY };
 
@@ -197,8 +231,7 @@ static bool list_item_ok(enum list_kind kind, const char *item)
 	case LIST_PATH:
 		return path_is_clean_absolute(item);
 	case LIST_OWNER:
-		return item[0] && strspn(item, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") ==
-					  strlen(item) && item[0] != '-';
+		return is_account_name(item);
 	case LIST_SECURITY:
 		return (strncmp(item, "selinux:", 8) == 0 && item[8]) || (strncmp(item, "apparmor:", 9) == 0 && item[9]);
 	case LIST_REGISTRY:
@@ -229,7 +262,7 @@ static int add_to_list(struct parse_ctx *ctx, const char *directive, struct conf
 
 enum directive {
 	DIR_RUNTIME, DIR_CRUN_PATH, DIR_RUNC_PATH, DIR_TMPFS_SIZE, DIR_SESSION_DIR, DIR_CACHE_DIR,
-	DIR_CONMON_PATH, DIR_FUSE_OVERLAYFS_PATH, DIR_FUSERMOUNT_PATH, DIR_OVERLAY, DIR_ALLOW_SETUID,
+	DIR_CONMON_PATH, DIR_FUSE_OVERLAYFS_PATH, DIR_FUSERMOUNT_PATH, DIR_OVERLAY, DIR_ALLOW_SETUID, DIR_SETUID_USERNS,
 	DIR_ALLOW_USER_OVERLAY, DIR_USER_BIND_CONTROL, DIR_BIND_PATH, DIR_LIMIT_PATHS, DIR_LIMIT_OWNERS,
 	DIR_SECURITY, DIR_INSECURE_REGISTRY, DIR_COUNT,
 };
@@ -246,6 +279,7 @@ static const char *const directive_names[DIR_COUNT] = {
 	[DIR_FUSERMOUNT_PATH] = "fusermount3 path",
 	[DIR_OVERLAY] = "overlay",
 	[DIR_ALLOW_SETUID] = "allow setuid",
+	[DIR_SETUID_USERNS] = "allow setuid userns",
 	[DIR_ALLOW_USER_OVERLAY] = "allow user overlay",
 	[DIR_USER_BIND_CONTROL] = "user bind control",
 	[DIR_BIND_PATH] = "bind path",
@@ -289,6 +323,8 @@ static int apply(struct parse_ctx *ctx, struct ochre_config *cfg, enum directive
 		return set_overlay(ctx, cfg, value);
 	case DIR_ALLOW_SETUID:
 		return set_bool(ctx, directive_names[d], &cfg->allow_setuid, value);
+	case DIR_SETUID_USERNS:
+		return set_setuid_userns(ctx, cfg, value);
 	case DIR_ALLOW_USER_OVERLAY:
 		return set_bool(ctx, directive_names[d], &cfg->allow_user_overlay, value);
 	case DIR_USER_BIND_CONTROL:

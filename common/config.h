@@ -27,6 +27,15 @@ enum overlay_mode {
 	OVERLAY_FUSE,   /* fuse-overlayfs only */
 };
 
+/* 'allow setuid userns': who gets the user namespace a setuid starter
+ * makes, where the host lets them make none of their own. */
+enum setuid_userns_rule {
+	SETUID_USERNS_SUBID_USERS, /* subid-users (default): an /etc/subuid and /etc/subgid entry */
+	SETUID_USERNS_ANYONE,      /* yes */
+	SETUID_USERNS_NOBODY,      /* no */
+	SETUID_USERNS_GROUP,       /* group NAME: members of NAME */
+};
+
 /* A directive that may be given many times, or hold a comma list. */
 struct config_list {
 	char *v[CONFIG_MAX_LIST];
@@ -45,6 +54,8 @@ struct ochre_config {
 	char *fusermount_path;                  /* NULL: search the system dirs */
 	enum overlay_mode overlay;
 	int allow_setuid;                       /* 1 (default) or 0 */
+	enum setuid_userns_rule setuid_userns;
+	char *setuid_userns_group;              /* with SETUID_USERNS_GROUP */
 	int allow_user_overlay;                 /* 1 (default) or 0: -o/--overlay */
 	int user_bind_control;                  /* 1 (default) or 0: -B/--mount */
 	struct config_list bind_paths;          /* "SRC[:DST]", for --no-compat */

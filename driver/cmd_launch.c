@@ -12,6 +12,7 @@
 #include "session.h"
 #include "spec.h"
 #include "../common/subid.h"
+#include "../common/system_tool.h"
 #include "xalloc.h"
 
 #include <errno.h>
@@ -41,10 +42,6 @@ static bool caller_subids(const char **name, struct id_range *u, struct id_range
  * one subordinate uid and gid (from /etc/subuid, /etc/subgid) for it. */
 static int add_subordinate_ids(struct starter_request *req, struct error *err)
 {
-	static const char *const helpers[][2] = {
-		{ "/usr/bin/newuidmap", "/usr/bin/newgidmap" },
-		{ "/bin/newuidmap", "/bin/newgidmap" },
-	};
 	const char *name;
 	struct id_range u = { .inside = 1 }, g = { .inside = 1 };
 	if (!caller_subids(&name, &u, &g))
@@ -52,10 +49,11 @@ static int add_subordinate_ids(struct starter_request *req, struct error *err)
 				 "runc needs subordinate ids for rootless use: add a range for '%s' to "
 				 "/etc/subuid and /etc/subgid, or use --runtime crun",
 				 name ? name : "you");
-	for (size_t i = 0; i < sizeof helpers / sizeof helpers[0]; i++) {
-		if (access(helpers[i][0], X_OK) == 0 && access(helpers[i][1], X_OK) == 0) {
-			req->newuidmap = helpers[i][0];
-			req->newgidmap = helpers[i][1];
+	/* At fixed paths only: the setuid starter accepts no others. */
+	for (size_t i = 0; system_idmap_helpers[i][0]; i++) {
+		if (access(system_idmap_helpers[i][0], X_OK) == 0 && access(system_idmap_helpers[i][1], X_OK) == 0) {
+			req->newuidmap = system_idmap_helpers[i][0];
+			req->newgidmap = system_idmap_helpers[i][1];
 			break;
 		}
 	}

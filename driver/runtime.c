@@ -1,24 +1,14 @@
 #include "runtime.h"
 
 #include "../common/log.h"
+#include "../common/system_tool.h"
 #include "xalloc.h"
 
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-/* Where distributions install runtimes; $PATH is the caller's and could
- * name anything, so it is not consulted. */
-static const char *const system_dirs[] = {
-	"/usr/local/bin", "/usr/bin", "/bin", "/usr/local/sbin", "/usr/sbin", "/sbin",
-};
-
-static int is_executable_file(const char *path)
-{
-	struct stat st;
-	return stat(path, &st) == 0 && S_ISREG(st.st_mode) && access(path, X_OK) == 0;
-}
 
 /* The tool's real path: a setuid starter runs only helpers whose every
  * path component is root's, and refuses symlinks (Debian's /usr/bin/runc
@@ -32,21 +22,13 @@ static char *real_tool_path(const char *path)
 char *find_system_tool(const char *configured, const char *name)
 {
 	if (configured) {
-		if (is_executable_file(configured))
+		if (system_tool_executable(configured))
 			return real_tool_path(configured);
 		log_debug("%s path %s from the config is not an executable file", name, configured);
 		return NULL;
 	}
-	for (size_t i = 0; i < sizeof system_dirs / sizeof system_dirs[0]; i++) {
-		char *path = xasprintf("%s/%s", system_dirs[i], name);
-		if (is_executable_file(path)) {
-			char *real = real_tool_path(path);
-			free(path);
-			return real;
-		}
-		free(path);
-	}
-	return NULL;
+	char path[PATH_MAX];
+	return system_tool_search(name, path, sizeof path) ? real_tool_path(path) : NULL;
 }
 
 static char *find_runtime(const struct ochre_config *cfg, enum runtime_kind kind)

@@ -1,13 +1,17 @@
 #define _GNU_SOURCE
 #include "policy.h"
 
+#include "../common/group_file.h"
 #include "../common/log.h"
 #include "../common/subid.h"
+#include "../common/system_tool.h"
 #include "die.h"
+#include "userns.h"
 
 #include <errno.h>
 #include <stdbool.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -126,16 +130,146 @@ static void check_ranges(const char *file, unsigned long id, unsigned long own_i
 	}
 }
 
+/* The payloads a request may name: the config's 'crun path', 'runc path'
+ * and 'conmon path', or where one is unset, the system directory the
+ * driver's search finds it in (common/system_tool.h); each as written and
+ * as its real path, which the driver sends. */
+static bool payload_configured(const struct ochre_config *cfg, const char *payload)
+{
+	const struct {
+		const char *name, *configured;
+	} tools[] = {
+		{ "crun", cfg->runtime_path[RUNTIME_CRUN] },
+		{ "runc", cfg->runtime_path[RUNTIME_RUNC] },
+		{ "conmon", cfg->conmon_path },
+	};
+	for (size_t i = 0; i < sizeof tools / sizeof tools[0]; i++) {
+		char found[PATH_MAX], real[PATH_MAX];
+		const char *path = tools[i].configured;
+		if (!path && !system_tool_search(tools[i].name, found, sizeof found))
+			continue;
+		if (!path)
+			path = found;
+		if (strcmp(payload, path) == 0 || (realpath(path, real) && strcmp(payload, real) == 0))
+			return true;
+	}
+	return false;
+}
+
+/* The payload runs after the drop, but in the namespaces the starter
+ * built with privilege: only the site's runtimes and conmon may. The name
+ * is compared first, without a lookup, so that what is refused says
+ * nothing of what exists where the caller cannot look (/root/...); only
+ * a configured path is then walked, as root, for root's ownership. */
+static void check_payload(const struct ochre_config *cfg, const char *payload)
+{
+	if (!payload_configured(cfg, payload))
+		die("payload '%s' is not a runtime or conmon the administrator configured ('crun path', "
+		    "'runc path', 'conmon path' in %s, or found in the system directories); refusing",
+		    payload, CONFIG_PATH);
+	struct stat st;
+	close(policy_open_trusted(payload, "payload", 0, &st));
+	if (!S_ISREG(st.st_mode) || !(st.st_mode & S_IXUSR))
+		die("payload '%s' is not an executable file", payload);
+}
+
+/* newuidmap and newgidmap run as the caller, after the drop ('userns
+ * yes'); still, only the system's own, at the paths the driver uses. */
+static void check_idmap_helpers(const struct starter_request *req)
+{
+	if (req->newuidmap && !system_idmap_helper_known(req->newuidmap, 0))
+		die("newuidmap '%s' is not the system's (/usr/bin/newuidmap or /bin/newuidmap); refusing",
+		    req->newuidmap);
+	if (req->newgidmap && !system_idmap_helper_known(req->newgidmap, 1))
+		die("newgidmap '%s' is not the system's (/usr/bin/newgidmap or /bin/newgidmap); refusing",
+		    req->newgidmap);
+}
+
+/* Is the caller in group name (of /etc/group, read directly): their real
+ * gid or one of their supplementary groups, which a setuid exec keeps? */
+static bool caller_in_group(const char *name)
+{
+	unsigned long gid;
+	if (!group_file_gid("/etc/group", name, &gid))
+		return false;
+	if ((unsigned long)getgid() == gid)
+		return true;
+	gid_t groups[NGROUPS_MAX];
+	int n = getgroups(NGROUPS_MAX, groups);
+	for (int i = 0; i < n; i++)
+		if ((unsigned long)groups[i] == gid)
+			return true;
+	return false;
+}
+
+/* Has the caller an /etc/subuid and an /etc/subgid entry? */
+static bool caller_has_subids(void)
+{
+	char name[256];
+	unsigned long uid = (unsigned long)getuid(), start, count;
+	const char *named = passwd_file_lookup(NULL, uid, name, sizeof name) ? name : NULL;
+	return subid_lookup("/etc/subuid", named, uid, &start, &count) &&
+	       subid_lookup("/etc/subgid", named, uid, &start, &count);
+}
+
+static bool setuid_userns_rule_allows(const struct ochre_config *cfg)
+{
+	switch (cfg->setuid_userns) {
+	case SETUID_USERNS_ANYONE:
+		return true;
+	case SETUID_USERNS_NOBODY:
+		return false;
+	case SETUID_USERNS_SUBID_USERS:
+		return caller_has_subids();
+	case SETUID_USERNS_GROUP:
+		return caller_in_group(cfg->setuid_userns_group);
+	default:
+		die("unexpected 'allow setuid userns' rule %d", (int)cfg->setuid_userns);
+	}
+}
+
+/* 'allow setuid userns': the setuid starter makes the container's user
+ * namespace as root, which works where the host lets no user make one
+ * (kernel.unprivileged_userns_clone = 0, ...): there, it is the
+ * administrator's rule that decides who gets one. Where the caller could
+ * make one themselves, ours gives them nothing new, and the rule is moot. */
+static void check_setuid_userns(const struct ochre_config *cfg)
+{
+	if (setuid_userns_rule_allows(cfg) || userns_caller_may_create())
+		return;
+	char why[320];
+	if (cfg->setuid_userns == SETUID_USERNS_GROUP)
+		snprintf(why, sizeof why, "only to members of group '%s'", cfg->setuid_userns_group);
+	else
+		snprintf(why, sizeof why, "%s", cfg->setuid_userns == SETUID_USERNS_NOBODY
+							? "to nobody"
+							: "only to users with subordinate ids (/etc/subuid and /etc/subgid)");
+	die("this host lets users create no user namespace, and the administrator gives one through the "
+	    "setuid starter %s ('allow setuid userns' in %s); refusing",
+	    why, CONFIG_PATH);
+}
+
+/* What only a run with privilege needs ('userns yes' drops it before
+ * anything is made: what follows is what the caller could do anyway). */
+static void check_privileged_run(const struct ochre_config *cfg, const struct starter_request *req)
+{
+	check_setuid_userns(cfg);
+	/* Privileged, the starter mounts with kernel overlay only (the driver
+	 * asks for nothing else): no helper the request names runs as root of
+	 * the namespace, or as host root, in the middle of it. */
+	if (req->fuse_overlayfs || req->overlay == REQUEST_OVERLAY_FUSE)
+		die("fuse-overlayfs is for user-namespace mode (ochre exec --userns): a setuid starter mounts "
+		    "with kernel overlay only; refusing");
+}
+
 void policy_check_request(const struct ochre_config *cfg, struct starter_request *req)
 {
-	struct stat st;
-	/* The payload runs after the drop, but only the site's binaries may be
-	 * run from inside the namespaces the starter built with privilege. */
-	close(policy_open_trusted(req->payload, "payload", 0, &st));
-	if (!S_ISREG(st.st_mode) || !(st.st_mode & S_IXUSR))
-		die("payload '%s' is not an executable file", req->payload);
+	check_payload(cfg, req->payload);
+	check_idmap_helpers(req);
 	if (req->mode != REQUEST_MODE_RUN)
 		return;
+	if (!req->force_userns)
+		check_privileged_run(cfg, req);
 	/* Overlay looks into its layers with its mounter's credentials, ours:
 	 * a layer of the caller's stacked over another (an --overlay dir, a
 	 * persistent upper) could show, through a directory the caller made

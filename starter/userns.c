@@ -26,6 +26,30 @@ void userns_die_refused(const char *call)
 	die_errno("create namespaces (%s)", call);
 }
 
+bool userns_caller_may_create(void)
+{
+	pid_t pid = fork();
+	if (pid < 0)
+		die_errno("fork");
+	if (pid == 0) {
+		/* All ids the caller's (their groups are ours already: a
+		 * setuid exec keeps them), so no capability is left and the
+		 * kernel judges the caller. Nothing else is done here. */
+		gid_t gid = getgid();
+		uid_t uid = getuid();
+		if (setresgid(gid, gid, gid) < 0 || setresuid(uid, uid, uid) < 0)
+			_exit(2);
+		_exit(unshare(CLONE_NEWUSER) == 0 ? 0 : 1);
+	}
+	int status;
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			die_errno("wait for the user namespace probe");
+	bool may = WIFEXITED(status) && WEXITSTATUS(status) == 0;
+	log_debug("[starter] may the caller create a user namespace? %s", may ? "yes" : "no");
+	return may;
+}
+
 static void write_proc_file(pid_t pid, const char *name, const char *content)
 {
 	char path[64];

@@ -3,12 +3,19 @@
 
 #include "../common/request.h"
 
+#include <stdbool.h>
 #include <stdnoreturn.h>
 #include <sys/types.h>
 
 /* clone/unshare with CLONE_NEWUSER failed (errno): say so, naming the host
  * restriction when that is the cause, and exit. */
 noreturn void userns_die_refused(const char *call);
+
+/* Setuid mode, before any privileged act: could the caller create a user
+ * namespace without us? A child drops to the caller's ids for good and
+ * tries; the host's own rule answers (a sysctl, an LSM, a seccomp filter
+ * the caller runs under). */
+bool userns_caller_may_create(void);
 
 /* Write the id maps of child's new ("outer") user namespace, from outside
  * it: the caller's uid/gid become 0, and the request's subordinate ranges

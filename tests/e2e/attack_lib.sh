@@ -19,7 +19,11 @@
 # Request payloads are host programs given by absolute, symlink-free path
 # (/usr/bin/cat, ...): the starter execs the payload in the namespaces it
 # built, as root of a user namespace that maps the caller, with the host's
-# filesystem in view and the overlay on SESSION/rootfs.
+# filesystem in view and the overlay on SESSION/rootfs. The starter runs
+# only the runtimes and conmon the admin config names (policy.c), so
+# _mkreq names each request's payload as the config's 'conmon path' (see
+# _conf_payload): the cases' payloads stand in for it, and `ochre exec`
+# in a case still finds crun itself.
 
 # ---------------------------------------------------------------- helpers
 
@@ -99,9 +103,11 @@ _req_defaults() {
     R_ARGS=(cat "$S/rootfs/marker")
 }
 
-# `_mkreq FILE`: write the request the R_* variables describe.
+# `_mkreq FILE`: write the request the R_* variables describe, and name
+# its payload in the setuid install's config.
 _mkreq() {
     local l
+    _conf_payload "$R_PAYLOAD"
     {
         echo "OCHRE-STARTER-REQUEST 1"
         [ -z "$R_MODE" ] || echo "mode $R_MODE"
@@ -162,10 +168,12 @@ _assert_refused() {
     exit 1
 }
 
-# The setuid install's config: saved once, restored (contents, owner, mode,
-# and the modes of its directories) when the case ends, however it ends.
+# The setuid install's config: saved once (the first call of a case),
+# restored (contents, owner, mode, and the modes of its directories) when
+# the case ends, however it ends.
 _conf_save() {
     local d
+    [ ! -e "$TESTTMP/conf.saved" ] || return 0
     cp -p "$SUID_CONF" "$TESTTMP/conf.saved"
     {
         d=$(dirname "$SUID_CONF")
@@ -178,10 +186,32 @@ _conf_save() {
     at_exit bash "$TESTTMP/conf-restore.sh"
 }
 
-_conf_restore_now() { bash -e "$TESTTMP/conf-restore.sh"; }
+# The saved config back, with the payload line of _conf_payload.
+_conf_restore_now() {
+    bash -e "$TESTTMP/conf-restore.sh"
+    _conf_apply_payload
+}
 
-# `_conf_set LINE...`: the saved config with these directives ("NAME =
-# VALUE") in place of any it sets itself.
+# `_conf_payload PATH`: 'conmon path = PATH' in the setuid install's config,
+# kept there by _conf_set and _conf_restore_now, so that the starter takes
+# PATH as a payload (policy.c, check_payload). A config a case made a
+# symlink or removed is left as it is, and so is one that has the line.
+_conf_payload() {
+    _ATK_PAYLOAD=$1
+    _conf_save
+    _conf_apply_payload
+}
+
+_conf_apply_payload() {
+    case ${_ATK_PAYLOAD:-} in /*) ;; *) return 0 ;; esac
+    [ -f "$SUID_CONF" ] && [ ! -L "$SUID_CONF" ] || return 0
+    ! grep -qxF "conmon path = $_ATK_PAYLOAD" "$SUID_CONF" || return 0
+    sed -i '/^[[:space:]]*conmon path[[:space:]]*=/d' "$SUID_CONF"
+    printf 'conmon path = %s\n' "$_ATK_PAYLOAD" >>"$SUID_CONF"
+}
+
+# `_conf_set LINE...`: the saved config (and payload line) with these
+# directives ("NAME = VALUE") in place of any it sets itself.
 _conf_set() {
     local line name
     _conf_restore_now

@@ -155,7 +155,10 @@ test_rt_restricted_setuid_signals_and_kill_rootonly() {
 
 # Without subordinate ids the caller cannot keep their own ids in a
 # namespace of the starter's (it would have no root to run the runtime),
-# and the runtime may not make one: one clear error; --fakeroot works.
+# and the runtime may not make one: one clear error. --fakeroot works
+# where the administrator gives the starter's user namespace to users
+# without subordinate ids too ('allow setuid userns = yes'; by default,
+# subid-users, it is refused, naming the directive).
 test_restricted_setuid_without_subids_rootonly() {
     _need_restrict
     _need_suid
@@ -169,8 +172,14 @@ test_restricted_setuid_without_subids_rootonly() {
     assert_error "needs subordinate ids for you" _suid_exec "$ROOTFS" true
     assert_contains "$ERR" "--fakeroot"
     _assert_nothing_left_restricted
+    assert_error "'allow setuid userns'" _suid_exec --fakeroot "$ROOTFS" id -u
+    _assert_nothing_left_restricted
+    local conf=$OCHRE_SUID_PREFIX/etc/ochre/ochre.conf
+    cp -p "$conf" "$TESTTMP/conf.saved"
+    at_exit cp -p "$TESTTMP/conf.saved" "$conf"
+    echo 'allow setuid userns = yes' >>"$conf"
     assert_status 0 _suid_exec --fakeroot "$ROOTFS" id -u
-    assert_eq 0 "$OUT" "--fakeroot without subordinate ids"
+    assert_eq 0 "$OUT" "--fakeroot without subordinate ids, 'allow setuid userns = yes'"
     _assert_nothing_left_restricted
 }
 

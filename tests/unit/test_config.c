@@ -75,6 +75,35 @@ int main(void)
 	refused("tmpfs size\n", "expected 'directive = value'", "a line without '='");
 	refused("session dir = \n", "needs a value", "an empty value");
 
+	/* allow setuid userns: subid-users by default. */
+	config_init(&cfg);
+	CHECK(cfg.setuid_userns == SETUID_USERNS_SUBID_USERS, "allow setuid userns defaults to subid-users");
+	config_free(&cfg);
+	static const struct {
+		const char *text;
+		enum setuid_userns_rule rule;
+	} rules[] = {
+		{ "allow setuid userns = yes\n", SETUID_USERNS_ANYONE },
+		{ "allow setuid userns = no\n", SETUID_USERNS_NOBODY },
+		{ "allow setuid userns = subid-users\n", SETUID_USERNS_SUBID_USERS },
+	};
+	for (size_t i = 0; i < sizeof rules / sizeof rules[0]; i++) {
+		CHECK(parse(rules[i].text, &cfg, err, sizeof err) == 0 && cfg.setuid_userns == rules[i].rule,
+		      rules[i].text);
+		config_free(&cfg);
+	}
+	CHECK(parse("allow setuid userns = group  hpc.users\n", &cfg, err, sizeof err) == 0 &&
+		      cfg.setuid_userns == SETUID_USERNS_GROUP,
+	      "allow setuid userns = group NAME");
+	CHECK_STR(cfg.setuid_userns_group, "hpc.users", "the group's name");
+	config_free(&cfg);
+	refused("allow setuid userns = maybe\n", "must be yes, no, subid-users or group NAME", "an unknown rule");
+	refused("allow setuid userns = group\n", "must be yes, no, subid-users or group NAME", "group without a name");
+	refused("allow setuid userns = group a:b\n", "bad group name 'a:b'", "a group name with a colon");
+	refused("allow setuid userns = group a b\n", "bad group name 'a b'", "two group names");
+	refused("allow setuid userns = groupies\n", "must be yes", "'group' glued to a name");
+	refused("allow setuid userns = yes\nallow setuid userns = no\n", "is set twice", "the rule twice");
+
 	unsigned long long v;
 	CHECK(config_parse_size("4096", &v) == 0 && v == 4096, "size without suffix");
 	CHECK(config_parse_size("2k", &v) == 0 && v == 2048, "size with lower-case suffix");
