@@ -67,14 +67,24 @@ static int check_fd(int fd, const char *path, struct error *err)
 	return fd;
 }
 
+/* Why dirfd/name (path) did not open as a directory without following a
+ * symlink: O_DIRECTORY says ENOTDIR for a symlink too. */
+static int open_error(int dirfd, const char *name, const char *path, struct error *err)
+{
+	int saved = errno;
+	struct stat st;
+	if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(st.st_mode))
+		return error_set(err, 0, "cache dir '%s' is a symbolic link", path);
+	return error_set(err, saved, "cache dir '%s'", path);
+}
+
 /* Open root (a symlink to it is followed only when nofollow is off: the
  * caller's own ~/.cache may point elsewhere) and check it. */
 static int open_root(const char *root, bool nofollow, struct error *err)
 {
 	int fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC | (nofollow ? O_NOFOLLOW : 0));
 	if (fd < 0)
-		return error_set(err, errno == ELOOP ? 0 : errno, "cache dir '%s'%s", root,
-				 errno == ELOOP ? " is a symbolic link" : "");
+		return open_error(AT_FDCWD, root, root, err);
 	return check_fd(fd, root, err);
 }
 
@@ -87,8 +97,7 @@ static int open_subdir(int root_fd, const char *path, struct error *err)
 		return error_set(err, errno, "create %s", path);
 	int fd = openat(root_fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
-		return error_set(err, errno == ELOOP ? 0 : errno, "cache dir '%s'%s", path,
-				 errno == ELOOP ? " is a symbolic link" : "");
+		return open_error(root_fd, name, path, err);
 	return check_fd(fd, path, err);
 }
 
@@ -123,7 +132,10 @@ static int open_shared(const char *dir, struct cache *c, struct error *err)
 	char *root = xasprintf("%s/%u", dir, (unsigned)getuid());
 	int ret = 0;
 	if (mkdir(root, 0700) < 0 && errno != EEXIST)
-		ret = error_set(err, errno, "create cache dir '%s'", root);
+		ret = error_set(err, errno,
+				"create cache dir '%s' (the administrator makes it for you, or makes '%s' "
+				"sticky and writable by all)",
+				root, dir);
 	if (ret == 0)
 		ret = open_checked(root, true, c, err);
 	free(root);
