@@ -27,6 +27,13 @@ _assert_drv_refused() {
     assert_contains "$ERR" "$needle" "$what"
 }
 
+# ochre ran and printed ok.
+_assert_drv_ran() {
+    if [ "$STATUS" != 0 ] || [ "$OUT" != ok ]; then
+        fail "$1: $ERR"
+    fi
+}
+
 # The setuid install's config with `cache dir = CACHE`, CACHE a fresh dir of
 # root's with MODE.
 _shared_cache() {
@@ -48,7 +55,7 @@ test_attack_cache_dir_foreign_per_uid_dir_rootonly() {
     need_images
     _shared_cache 1777
     _drv exec --runtime crun "oci:$IMAGES/busybox-oci:latest" echo ok
-    [ "$STATUS" = 0 ] && [ "$OUT" = ok ] || fail "control: a launch with 'cache dir = $C' (1777): $ERR"
+    _assert_drv_ran "control: a launch with 'cache dir = $C' (1777)"
     assert_eq "$TUID 700" "$(stat -c '%u %a' "$C/$TUID")" "the per-uid dir ochre made"
 
     rm -rf "${C:?}/$TUID"
@@ -92,7 +99,7 @@ test_attack_cache_dir_not_sticky_rootonly() {
     chown root: "$C"
     _udir "$C/$TUID" 0700 # as the admin makes it for a user
     _drv exec --runtime crun "oci:$IMAGES/busybox-oci:latest" echo ok
-    [ "$STATUS" = 0 ] && [ "$OUT" = ok ] || fail "control: root's 0755 cache dir: $ERR"
+    _assert_drv_ran "control: root's 0755 cache dir"
 }
 
 # 3. tmp/ swapped for a symlink while the importer waits for the cache
@@ -107,7 +114,7 @@ test_attack_cache_tmp_symlink_deletes_nothing_rootonly() {
     _shared_cache 0755
     _udir "$C/$TUID" 0700 # pre-created by the admin, as SECURITY.md says
     _drv exec --runtime crun "oci:$IMAGES/busybox-oci:latest" echo ok
-    [ "$STATUS" = 0 ] && [ "$OUT" = ok ] || fail "control: the first import: $ERR"
+    _assert_drv_ran "control: the first import"
     _udir "$C/$TUID/tmp/build.stale"
     _udir "$U/precious"
     _ufile "$U/precious/keep" KEEP
@@ -170,12 +177,12 @@ ls -A /tmp/ochre-"$TUID"-* >"$TESTTMP/left" 2>/dev/null || true
 stat -c '%u %a' /tmp/ochre-"$TUID"-* >"$TESTTMP/fallback-stat" 2>/dev/null || true
 stat -c '%u' "/tmp/ochre-$TUID" >"$TESTTMP/squat-owner"
 EOF
-    TESTTMP=$TESTTMP ROOTFS=$ROOTFS U=$U TUID=$TUID OTHER=$_OTHER_UID SAFE_PATH=$_ATK_SAFE_PATH \
+    env TESTTMP="$TESTTMP" ROOTFS="$ROOTFS" U="$U" TUID="$TUID" OTHER="$_OTHER_UID" SAFE_PATH="$_ATK_SAFE_PATH" \
         unshare -m --propagation private bash "$TESTTMP/squat.sh" || fail "the private /tmp setting failed"
     local i
     for i in 1 2; do
-        [ "$(cat "$TESTTMP/rc$i")" = 0 ] && [ "$(cat "$TESTTMP/out$i")" = ok ] ||
-            fail "launch $i with $base squatted: exit $(cat "$TESTTMP/rc$i"): $(cat "$TESTTMP/err$i")"
+        STATUS=$(cat "$TESTTMP/rc$i") OUT=$(cat "$TESTTMP/out$i") ERR=$(cat "$TESTTMP/err$i")
+        _assert_drv_ran "launch $i with $base squatted"
         assert_contains "$(cat "$TESTTMP/err$i")" "session base '$base' is not owned by you: using '$base-" \
             "launch $i's warning"
     done
