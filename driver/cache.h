@@ -32,8 +32,19 @@ struct cache {
 	char *tmp;
 	char *refs;
 	int lock_fd;
+	/* root, images/ and tmp/ as opened and checked (the caller's, writable
+	 * by nobody else) by cache_open: what deletes or renames goes by them,
+	 * never by a path someone could have swapped since. */
+	int root_fd;
+	int images_fd;
+	int tmp_fd;
 };
 
+/* The admin's `cache dir` must not let other users replace what is in it
+ * (owned by root or the caller; group/other-writable only with the sticky
+ * bit); the caller's dir in it (CACHE/UID) must be a directory, not a
+ * symlink, and like every dir of the cache, owned by the caller and
+ * writable by nobody else. Otherwise one line and -1. */
 int cache_open(const struct ochre_config *cfg, struct cache *c, struct error *err);
 /* The same, at a known root (the importer gets it from the driver). */
 int cache_open_at(const char *root, struct cache *c, struct error *err);

@@ -9,6 +9,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <json-c/json.h>
 #include <stdio.h>
@@ -127,12 +128,12 @@ static int remove_entry(const struct cache *c, const char *name, struct error *e
 	/* Move it out of images/ first: the entry disappears at once for new
 	 * launches, then its files go. */
 	char *from = xasprintf("%s/%s", c->images, name);
-	char *to = xasprintf("%s/clean.%s.%d", c->tmp, name, (int)getpid());
+	char *to = xasprintf("clean.%s.%d", name, (int)getpid());
 	int ret = 0;
-	if (rename(from, to) < 0)
+	if (renameat(c->images_fd, name, c->tmp_fd, to) < 0)
 		ret = error_set(err, errno, "remove %s", from);
-	else if (remove_tree(to) < 0)
-		ret = error_set(err, errno, "remove %s", to);
+	else if (remove_tree_at(c->tmp_fd, to) < 0)
+		ret = error_set(err, errno, "remove %s/%s", c->tmp, to);
 	else
 		log_info("removed %s", name);
 	free(from);
@@ -145,11 +146,11 @@ static int remove_entry(const struct cache *c, const char *name, struct error *e
 static int remove_blobs(const struct cache *c, struct error *err)
 {
 	char *blobs = xasprintf("%s/blobs", c->root);
-	char *to = xasprintf("%s/clean.blobs.%d", c->tmp, (int)getpid());
+	char *to = xasprintf("clean.blobs.%d", (int)getpid());
 	struct stat st;
 	int ret = 0;
-	if (lstat(blobs, &st) == 0) {
-		if (rename(blobs, to) < 0 || remove_tree(to) < 0)
+	if (fstatat(c->root_fd, "blobs", &st, AT_SYMLINK_NOFOLLOW) == 0) {
+		if (renameat(c->root_fd, "blobs", c->tmp_fd, to) < 0 || remove_tree_at(c->tmp_fd, to) < 0)
 			ret = error_set(err, errno, "remove %s", blobs);
 		else
 			log_info("removed the downloaded blobs");

@@ -102,13 +102,8 @@ static int check_own_dir(const char *path, const struct stat *st, struct error *
 	return 0;
 }
 
-int make_private_dirs(const char *path, struct error *err)
+int make_dirs(const char *path, struct error *err)
 {
-	/* Every cached launch comes here for dirs that exist: one lstat
-	 * instead of a mkdir per path component. */
-	struct stat st;
-	if (lstat(path, &st) == 0 && S_ISDIR(st.st_mode))
-		return check_own_dir(path, &st, err);
 	char *copy = xstrdup(path);
 	for (char *p = copy + 1;; p++) {
 		if (*p != '/' && *p != '\0')
@@ -125,6 +120,18 @@ int make_private_dirs(const char *path, struct error *err)
 			break;
 	}
 	free(copy);
+	return 0;
+}
+
+int make_private_dirs(const char *path, struct error *err)
+{
+	/* Every cached launch comes here for dirs that exist: one lstat
+	 * instead of a mkdir per path component. */
+	struct stat st;
+	if (lstat(path, &st) == 0 && S_ISDIR(st.st_mode))
+		return check_own_dir(path, &st, err);
+	if (make_dirs(path, err) < 0)
+		return -1;
 	if (lstat(path, &st) < 0)
 		return error_set(err, errno, "%s", path);
 	return check_own_dir(path, &st, err);

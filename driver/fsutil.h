@@ -19,6 +19,9 @@ int remove_tree(const char *path);
  * buffer (caller frees). */
 int read_file(const char *path, size_t max, char **out, size_t *len, struct error *err);
 
+/* mkdir -p, new dirs 0700; what exists is not checked. */
+int make_dirs(const char *path, struct error *err);
+
 /* mkdir -p for a private (0700) directory owned by the caller. */
 int make_private_dirs(const char *path, struct error *err);
 

@@ -106,11 +106,16 @@ static int import(struct cache *c, const struct image_ref *ref, const struct blo
 	if (image_plan_load(ref, &src, &plan, err) < 0 || extract_layers(rootfs, ref, &plan, &size, err) < 0 ||
 	    write_metadata(staging, ref, &plan, size, err) < 0)
 		goto out;
-	remove_tree(unpacked);
+	int staging_fd = openat(c->tmp_fd, strrchr(staging, '/') + 1, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (staging_fd >= 0) {
+		remove_tree_at(staging_fd, "archive");
+		close(staging_fd);
+	}
 	/* The archive's key came from its name; the verified plan has the
 	 * truth. A mismatch means the file changed meanwhile: use the truth. */
 	char *final = cache_entry_dir(c, plan.key);
-	if (rename(staging, final) < 0) {
+	/* By the dirs opened at cache_open, not by their paths. */
+	if (renameat(c->tmp_fd, strrchr(staging, '/') + 1, c->images_fd, strrchr(final, '/') + 1) < 0) {
 		error_set(err, errno, "move the new image into %s", final);
 		free(final);
 		goto out;
@@ -124,7 +129,7 @@ static int import(struct cache *c, const struct image_ref *ref, const struct blo
 	ret = 0;
 out:
 	if (ret < 0)
-		remove_tree(staging);
+		remove_tree_at(c->tmp_fd, strrchr(staging, '/') + 1);
 	image_plan_free(&plan);
 	free(staging);
 	free(rootfs);

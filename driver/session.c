@@ -14,23 +14,90 @@
 #include <time.h>
 #include <unistd.h>
 
-/* Create dir if missing, then insist it is a real directory, ours, and
- * private: a base in /tmp could have been planted by someone else. */
-static int ensure_private_dir(const char *dir, struct error *err)
+/* Why st, the session base, cannot be ours (NULL: it can): a base in
+ * /tmp could have been planted by someone else. */
+static const char *foreign_reason(const struct stat *st)
 {
-	if (mkdir(dir, 0700) < 0 && errno != EEXIST)
-		return error_set(err, errno, "create session base '%s'", dir);
+	if (S_ISLNK(st->st_mode))
+		return "a symbolic link";
+	if (!S_ISDIR(st->st_mode))
+		return "not a directory";
+	if (st->st_uid != getuid())
+		return "not owned by you";
+	return NULL;
+}
+
+/* A fallback of ours beside squatted: squatted-XXXXXX, a directory owned
+ * by the caller, mode 0700 (nobody else can make one: they cannot give a
+ * directory to us). The smallest name wins, so that every call finds the
+ * same one, as `ochre oci` must to find its state again. NULL: none. */
+static char *find_fallback(const char *squatted)
+{
+	const char *name = strrchr(squatted, '/') + 1;
+	char *parent = xasprintf("%.*s", (int)(name - squatted), squatted), *best = NULL;
+	char *prefix = xasprintf("%s-", name);
+	DIR *d = opendir(parent);
+	struct dirent *e;
+	while (d && (e = readdir(d))) {
+		struct stat st;
+		if (strncmp(e->d_name, prefix, strlen(prefix)) != 0 || strlen(e->d_name) != strlen(prefix) + 6 ||
+		    fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 || foreign_reason(&st) ||
+		    (st.st_mode & 077) || (best && strcmp(e->d_name, best) >= 0))
+			continue;
+		free(best);
+		best = xstrdup(e->d_name);
+	}
+	if (d)
+		closedir(d);
+	char *found = best ? xasprintf("%s%s", parent, best) : NULL;
+	free(best);
+	free(prefix);
+	free(parent);
+	return found;
+}
+
+/* Another user holds the predictable base: go on in a fallback of our own
+ * rather than be locked out, and say how to get the usual one back. */
+static char *fallback_base(const char *squatted, const char *why, struct error *err)
+{
+	char *base = find_fallback(squatted);
+	if (!base) {
+		base = xasprintf("%s-XXXXXX", squatted);
+		if (!mkdtemp(base)) {
+			error_set(err, errno, "session base '%s' is %s, and no fallback could be made", squatted,
+				  why);
+			free(base);
+			return NULL;
+		}
+	}
+	log_warn("session base '%s' is %s: using '%s' instead (have '%s' removed, or set XDG_RUNTIME_DIR "
+		 "to a private directory of yours)",
+		 squatted, why, base, squatted);
+	return base;
+}
+
+/* Create dir if missing, then insist it is a real directory, ours, and
+ * private; one that another user holds gives way to a fallback. */
+static char *private_base(const char *dir, struct error *err)
+{
+	if (mkdir(dir, 0700) < 0 && errno != EEXIST) {
+		error_set(err, errno, "create session base '%s'", dir);
+		return NULL;
+	}
 	struct stat st;
-	if (lstat(dir, &st) < 0)
-		return error_set(err, errno, "session base '%s'", dir);
-	if (!S_ISDIR(st.st_mode))
-		return error_set(err, 0, "session base '%s' is not a directory", dir);
-	if (st.st_uid != getuid())
-		return error_set(err, 0, "session base '%s' is not owned by you", dir);
-	if (st.st_mode & 077)
-		return error_set(err, 0, "session base '%s' must not be accessible to others (chmod 700)",
-				 dir);
-	return 0;
+	if (lstat(dir, &st) < 0) {
+		error_set(err, errno, "session base '%s'", dir);
+		return NULL;
+	}
+	const char *why = foreign_reason(&st);
+	if (why)
+		return fallback_base(dir, why, err);
+	/* Ours: a loose mode is the caller's to fix. */
+	if (st.st_mode & 077) {
+		error_set(err, 0, "session base '%s' must not be accessible to others (chmod 700)", dir);
+		return NULL;
+	}
+	return xstrdup(dir);
 }
 
 static int is_own_dir(const char *path)
@@ -57,11 +124,9 @@ char *user_runtime_dir(struct error *err)
 			base = xasprintf("/tmp/ochre-%u", (unsigned)uid);
 		free(run_user);
 	}
-	if (ensure_private_dir(base, err) < 0) {
-		free(base);
-		return NULL;
-	}
-	return base;
+	char *safe = private_base(base, err);
+	free(base);
+	return safe;
 }
 
 /* Admin's `session dir` (a per-uid subdir in it), else user_runtime_dir(). */
@@ -70,11 +135,9 @@ char *session_base(const struct ochre_config *cfg, struct error *err)
 	if (!cfg->session_dir)
 		return user_runtime_dir(err);
 	char *base = xasprintf("%s/%u", cfg->session_dir, (unsigned)getuid());
-	if (ensure_private_dir(base, err) < 0) {
-		free(base);
-		return NULL;
-	}
-	return base;
+	char *safe = private_base(base, err);
+	free(base);
+	return safe;
 }
 
 /* Fill s for the session dir at path. */

@@ -18,7 +18,10 @@ struct session {
 
 /* The base the session dirs go in: the configured one (a per-uid subdir
  * of it) or user_runtime_dir(); created if missing, and checked to be the
- * caller's and private. NULL with err set on failure. */
+ * caller's and private. Where another user holds that path (or put
+ * something else there), a warning and BASE-XXXXXX beside it, the caller's
+ * own, made once and found again by later calls. NULL with err set on
+ * failure. */
 char *session_base(const struct ochre_config *cfg, struct error *err);
 
 /* Create the session dir path (and its rootfs and overlay dirs) and fill
@@ -45,7 +48,8 @@ void session_free(struct session *s);
 
 /* The caller's private run-time directory for ochre, created if missing:
  * $XDG_RUNTIME_DIR/ochre when that is the caller's, else /run/ochre for
- * root and /run/user/UID/ochre or /tmp/ochre-UID for other users. */
+ * root and /run/user/UID/ochre or /tmp/ochre-UID for other users (with
+ * the fallback session_base() describes). */
 char *user_runtime_dir(struct error *err);
 
 #endif
