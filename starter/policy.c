@@ -160,23 +160,12 @@ void policy_check_request(const struct ochre_config *cfg, struct starter_request
 		req->tmpfs_size = cfg->tmpfs_size;
 }
 
-/* A 'limit container owners' entry: a user name (looked up in /etc/passwd
- * directly, no NSS) or a uid. */
-static bool owner_matches(const char *entry, uid_t owner)
-{
-	char *end;
-	unsigned long id = strtoul(entry, &end, 10);
-	if (*entry && *end == '\0')
-		return id == owner;
-	return passwd_file_lookup(entry, owner, NULL, 0);
-}
-
 void policy_check_owner(const struct ochre_config *cfg, const char *path, uid_t owner)
 {
 	if (cfg->limit_owners.n == 0)
 		return;
 	for (size_t i = 0; i < cfg->limit_owners.n; i++)
-		if (owner_matches(cfg->limit_owners.v[i], owner))
+		if (passwd_owner_matches(cfg->limit_owners.v[i], owner))
 			return;
 	die("image '%s' is owned by uid %lu, not by an owner the administrator allows ('limit container owners')",
 	    path, (unsigned long)owner);
