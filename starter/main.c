@@ -63,6 +63,8 @@ static char request_buf[REQUEST_MAX_BYTES + 1];
 /* Setuid root, called by a non-root user: see privilege.h. */
 static bool setuid_mode;
 static struct ochre_config policy;
+/* The image roots policy_check_image_path walked to (setuid mode). */
+static struct stat image_roots[REQUEST_MAX_LOWERS];
 
 /* Phase 1. Nothing from the caller has been looked at yet. */
 static void harden_process(void)
@@ -253,16 +255,36 @@ static void open_lowers(const struct starter_request *req, int *fds, bool in_use
 			die_errno("image rootfs '%s'", req->lowers[i]);
 		close(path_fd);
 		struct stat st;
-		if (!setuid_mode || fstat(fds[i], &st) < 0)
+		if (!setuid_mode || !policy.limit_owners.n)
 			continue;
+		if (fstat(fds[i], &st) < 0)
+			die_errno("image rootfs '%s'", req->lowers[i]);
+		/* The walk of check_image_paths went to this very directory. */
+		if (st.st_dev != image_roots[i].st_dev || st.st_ino != image_roots[i].st_ino)
+			die("image '%s' is not the directory checked for 'limit container owners'; refusing",
+			    req->lowers[i]);
 		/* Inside the namespace (mount_in_userns) only the caller's ids
 		 * keep their numbers; another owner shows as the overflow uid
 		 * and cannot be told apart, so it is no allowed owner. */
-		if (in_userns && st.st_uid != getuid() && policy.limit_owners.n)
+		if (in_userns && st.st_uid != getuid())
 			die("image '%s' is not yours: with --overlay, 'limit container owners' allows only your own "
 			    "images", req->lowers[i]);
-		policy_check_owner(&policy, req->lowers[i], st.st_uid);
 	}
+}
+
+/* 'limit container owners', setuid mode: walk each image path as the
+ * caller (policy_check_image_path) and keep what it reached, which
+ * open_lowers then requires of the lower it opens. Done in the initial
+ * user namespace, where owners show as they are, and before the rootfs,
+ * which with --overlay is built inside the new one. */
+static void check_image_paths(const struct starter_request *req)
+{
+	if (!policy.limit_owners.n)
+		return;
+	privilege_fs_as_caller();
+	for (size_t i = 0; i < req->n_lowers; i++)
+		policy_check_image_path(&policy, req->lowers[i], &image_roots[i]);
+	privilege_fs_as_root();
 }
 
 struct launch {
@@ -412,6 +434,7 @@ static noreturn void container_init(const struct launch *l, int ready_fd, int go
 	 * namespace that the root parent maps. */
 	if (l->privileged) {
 		prepare_mount_namespace(false);
+		check_image_paths(l->req);
 		if (!l->mount_in_userns) /* else the rootfs comes after the maps */
 			build_rootfs(l);
 		/* A mount namespace of the user namespace's own too: runc goes

@@ -7,6 +7,7 @@
 #include "../common/system_tool.h"
 #include "die.h"
 #include "userns.h"
+#include "safe_open.h"
 
 #include <errno.h>
 #include <stdbool.h>
@@ -294,24 +295,81 @@ void policy_check_request(const struct ochre_config *cfg, struct starter_request
 		req->tmpfs_size = cfg->tmpfs_size;
 }
 
-/* A 'limit container owners' entry: a user name (looked up in /etc/passwd
- * directly, no NSS) or a uid. */
-static bool owner_matches(const char *entry, uid_t owner)
+static bool owner_allowed(const struct ochre_config *cfg, uid_t owner)
 {
-	char *end;
-	unsigned long id = strtoul(entry, &end, 10);
-	if (*entry && *end == '\0')
-		return id == owner;
-	return passwd_file_lookup(entry, owner, NULL, 0);
+	for (size_t i = 0; i < cfg->limit_owners.n; i++)
+		if (passwd_owner_matches(cfg->limit_owners.v[i], owner))
+			return true;
+	return false;
 }
 
-void policy_check_owner(const struct ochre_config *cfg, const char *path, uid_t owner)
+/* The longest 'limit container paths' entry path is within (the request
+ * was checked against them), or NULL without the directive. */
+static const char *image_prefix(const struct ochre_config *cfg, const char *path)
 {
-	if (cfg->limit_owners.n == 0)
-		return;
-	for (size_t i = 0; i < cfg->limit_owners.n; i++)
-		if (owner_matches(cfg->limit_owners.v[i], owner))
-			return;
-	die("image '%s' is owned by uid %lu, not by an owner the administrator allows ('limit container owners')",
-	    path, (unsigned long)owner);
+	const char *best = NULL;
+	for (size_t i = 0; i < cfg->limit_paths.n; i++)
+		if (path_within(path, cfg->limit_paths.v[i]) && (!best || strlen(cfg->limit_paths.v[i]) > strlen(best)))
+			best = cfg->limit_paths.v[i];
+	return best;
+}
+
+/* A directory between the prefix and the image root: whoever may rename
+ * or replace what is in it decides what the image path holds, so it must
+ * be root's or an allowed owner's, and writable by nobody else. */
+static void check_image_parent(const struct ochre_config *cfg, const char *image, int len, const struct stat *st)
+{
+	if (st->st_uid != 0 && !owner_allowed(cfg, st->st_uid))
+		die("image '%s': directory '%.*s' above it is owned by uid %lu, not root or an owner the "
+		    "administrator allows ('limit container owners')",
+		    image, len, image, (unsigned long)st->st_uid);
+	if (st->st_mode & (S_IWGRP | S_IWOTH))
+		die("image '%s': directory '%.*s' above it is writable by group or others ('limit container "
+		    "owners'); refusing", image, len, image);
+}
+
+/* The image root: an allowed owner's, and not a shared directory (group
+ * or other writable, or sticky like /tmp) where others put what they like
+ * under a root-owned top. */
+static void check_image_root(const struct ochre_config *cfg, const char *image, const struct stat *st)
+{
+	if (!owner_allowed(cfg, st->st_uid))
+		die("image '%s' is owned by uid %lu, not by an owner the administrator allows ('limit container "
+		    "owners')", image, (unsigned long)st->st_uid);
+	if (st->st_mode & (S_IWGRP | S_IWOTH | S_ISVTX))
+		die("image '%s' is writable by group or others, or sticky: not its owner's alone ('limit container "
+		    "owners'); refusing", image);
+}
+
+void policy_check_image_path(const struct ochre_config *cfg, const char *path, struct stat *st)
+{
+	const char *prefix = image_prefix(cfg, path);
+	/* Without 'limit container paths' only the image root is checked. */
+	size_t done = prefix ? (strcmp(prefix, "/") == 0 ? 0 : strlen(prefix)) : strlen(path);
+	char start[4096];
+	if (done >= sizeof start)
+		die("image rootfs '%s': path too long", path);
+	snprintf(start, sizeof start, "%.*s", done ? (int)done : 1, done ? path : "/");
+	int fd = open_dir_nofollow(start);
+	if (fd < 0 || fstat(fd, st) < 0)
+		die_errno("image rootfs '%s': '%s'", path, start);
+	for (const char *p = path + done; *p;) {
+		p++; /* the '/' (a clean path: exactly one) */
+		size_t len = strcspn(p, "/");
+		char name[256];
+		if (len >= sizeof name)
+			die("image rootfs '%s': a name is too long", path);
+		memcpy(name, p, len);
+		name[len] = '\0';
+		p += len;
+		int next = openat(fd, name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (next < 0 || fstat(next, st) < 0)
+			die_errno("image rootfs '%s': '%.*s'", path, (int)(p - path), path);
+		close(fd);
+		fd = next;
+		if (*p)
+			check_image_parent(cfg, path, (int)(p - path), st);
+	}
+	close(fd);
+	check_image_root(cfg, path, st);
 }

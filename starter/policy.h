@@ -23,7 +23,13 @@ int policy_open_trusted(const char *path, const char *what, int read, struct sta
  * 'limit container paths', 'allow user overlay', the tmpfs size. */
 void policy_check_request(const struct ochre_config *cfg, struct starter_request *req);
 
-/* 'limit container owners': may a lower owned by uid be used? */
-void policy_check_owner(const struct ochre_config *cfg, const char *path, uid_t owner);
+/* 'limit container owners': walks the image path as the caller, by fd
+ * and without symlinks, and dies unless the image root is an allowed
+ * owner's and neither group/other writable nor sticky, and every
+ * directory below the 'limit container paths' prefix it is in (the
+ * longest) down to it is root's or an allowed owner's and not group/other
+ * writable. The image root's stat comes back in st: the lower opened
+ * later must be that same directory (st_dev, st_ino). */
+void policy_check_image_path(const struct ochre_config *cfg, const char *path, struct stat *st);
 
 #endif

@@ -140,10 +140,17 @@ void userns_write_maps_as_root(pid_t child, const struct starter_request *req, u
 	bool self = req->caller_ids_self;
 	format_map(map, sizeof map, self ? uid : 0, (unsigned long)uid, req->uid_ranges, req->n_uid_ranges);
 	write_proc_file(child, "uid_map", map);
-	/* As newgidmap does: setgroups stays allowed only with ranges that
-	 * the site gave the caller; otherwise, as for an unprivileged map,
-	 * the caller cannot shed a group to get around a group-denied file. */
-	if (!req->n_gid_ranges)
+	/* With setgroups allowed, root of the namespace may shed the caller's
+	 * supplementary groups (unmapped there, yet still checked by the
+	 * host) and so get around a group-denied file (mode 0604, say).
+	 * Denied without gid ranges, as for an unprivileged map, and with
+	 * 'caller-ids self', where the namespace is the container's and only
+	 * the runtime's own choice of groups would need it (the caller's
+	 * stay). With ranges and no 'caller-ids self' (--fakeroot) it stays
+	 * allowed, as newgidmap leaves it for ranges the site gave: a
+	 * container's root may then set groups (apt, su), as with rootless
+	 * podman (SECURITY.md). */
+	if (!req->n_gid_ranges || self)
 		write_proc_file(child, "setgroups", "deny");
 	format_map(map, sizeof map, self ? gid : 0, (unsigned long)gid, req->gid_ranges, req->n_gid_ranges);
 	write_proc_file(child, "gid_map", map);
