@@ -1,7 +1,8 @@
 /* The driver -> starter request: a small, strict, versioned text format.
  *
- * The driver writes it into a pipe that the starter reads on fd 3 before it
- * does anything else. One "KEY VALUE" per line; the first line is the magic
+ * The driver writes it into a memfd (which, unlike a pipe, cannot fill up
+ * and block the driver) and hands it over as fd 3, which the starter reads
+ * to the end before it does anything else. One "KEY VALUE" per line; the first line is the magic
  * and version, the last line is "end" (so a truncated request is refused).
  * Unknown keys, repeated single keys, missing required keys, NUL bytes,
  * over-long lines and values that are not what their key demands are all
