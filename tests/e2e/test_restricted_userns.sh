@@ -120,6 +120,23 @@ from-ro" "$OUT" "both overlays, through the setuid starter"
 # Signals still reach the container (the starter, dropped to the caller,
 # signals its namespace's init), and a kill -9 of ochre leaves nothing:
 # not the runtime's state, which belongs to a subordinate id here.
+# `_starter_below PID`: the test user's ochre-starter that descends from
+# PID and whose parent is no starter (the one ochre exec'd, not the
+# namespace's init): other tests' starters may run at the same time.
+_starter_below() {
+    local p q parent
+    for p in $(pgrep -u "$OCHRE_TEST_USER" -x ochre-starter); do
+        parent=$(awk '{ print $4 }' "/proc/$p/stat" 2>/dev/null) || continue
+        [ "$(cat "/proc/$parent/comm" 2>/dev/null)" != ochre-starter ] || continue
+        q=$p
+        while [ "${q:-1}" -gt 1 ]; do
+            [ "$q" = "$1" ] && { echo "$p"; return 0; }
+            q=$(awk '{ print $4 }' "/proc/$q/stat" 2>/dev/null)
+        done
+    done
+    return 0
+}
+
 test_rt_restricted_setuid_signals_and_kill_rootonly() {
     _need_restrict
     _need_suid
@@ -131,9 +148,9 @@ test_rt_restricted_setuid_signals_and_kill_rootonly() {
     pid=$!
     wait_until 30 grep -q ready "$out" || fail "the container did not start: $(cat "$out")"
     # $! is the helper; ochre is its child (setpriv execs env, then ochre,
-    # which execs the starter: the oldest ochre-starter of the user).
+    # which execs the starter).
     local ochre
-    ochre=$(pgrep -o -u "$OCHRE_TEST_USER" -x ochre-starter)
+    ochre=$(_starter_below "$pid")
     [ -n "$ochre" ] || fail "no ochre process"
     kill -TERM "$ochre"
     local rc=0
@@ -146,7 +163,7 @@ test_rt_restricted_setuid_signals_and_kill_rootonly() {
     _suid_exec "$ROOTFS" /bin/sh -c "echo ready; exec sleep $SLEEP_SECS" >"$out" 2>&1 &
     pid=$!
     wait_until 30 grep -q ready "$out" || fail "the container did not start: $(cat "$out")"
-    ochre=$(pgrep -o -u "$OCHRE_TEST_USER" -x ochre-starter)
+    ochre=$(_starter_below "$pid")
     [ -n "$ochre" ] || fail "no ochre process"
     kill -KILL "$ochre"
     wait "$pid" || true
