@@ -24,6 +24,9 @@
 #   OCHRE_USERNS_RESTRICT          optional: tests/helpers/userns_restrict.c,
 #                                  built; the restricted-host tests skip
 #                                  without it
+#   OCHRE_NO_OPENAT2 [$OCHRE_BUILD/tests/helpers/no-openat2]
+#                                  optional: tests/helpers/no_openat2.c,
+#                                  built; the no-openat2 tests skip without it
 #   OCHRE_PRELOAD_PROBE [$OCHRE_BUILD/tests/helpers/preload-probe.so]
 #                                  optional: tests/helpers/preload_probe.c,
 #                                  built; the LD_PRELOAD part of
@@ -46,6 +49,7 @@ OCHRE_SUID_PREFIX=${OCHRE_SUID_PREFIX:-}
 OCHRE_FUSE_PREFIX=${OCHRE_FUSE_PREFIX:-}
 OCHRE_TEST_USER=${OCHRE_TEST_USER:-ochretest}
 OCHRE_USERNS_RESTRICT=${OCHRE_USERNS_RESTRICT:-}
+OCHRE_NO_OPENAT2=${OCHRE_NO_OPENAT2:-$OCHRE_BUILD/tests/helpers/no-openat2}
 OCHRE_PRELOAD_PROBE=${OCHRE_PRELOAD_PROBE:-$OCHRE_BUILD/tests/helpers/preload-probe.so}
 TIMEOUT=${OCHRE_TEST_TIMEOUT:-120}
 # A fixed PATH: sbin included (runc lives in /usr/sbin on Debian), and the
@@ -166,8 +170,8 @@ run_unit() {
 # The scripts are copied to a per-run temp dir first, because the test user
 # may not be able to read the source tree; the tests use only $OCHRE_PREFIX,
 # $OCHRE_ROOTFS, $OCHRE_IMAGES and $OCHRE_HOSTILE. The probe programs in
-# tests/helpers (scripts, and the built helper named by
-# OCHRE_PRELOAD_PROBE) go to its helpers/, beside e2e/: a test finds a
+# tests/helpers (scripts, and the built helpers named by OCHRE_NO_OPENAT2
+# and OCHRE_PRELOAD_PROBE) go to its helpers/, beside e2e/: a test finds a
 # script there relative to itself ("$(dirname "${BASH_SOURCE[0]}")/../helpers").
 
 RUNDIR=
@@ -263,7 +267,7 @@ run_e2e_case() {
         OCHRE_PREFIX="$prefix" OCHRE_ROOTFS="$OCHRE_ROOTFS" OCHRE_SUID_PREFIX="$OCHRE_SUID_PREFIX" \
         OCHRE_IMAGES="$OCHRE_IMAGES" OCHRE_HOSTILE="$OCHRE_HOSTILE" \
         OCHRE_RUNTIME="$rt" OCHRE_TEST_USER="$OCHRE_TEST_USER" TESTTMP="$tt" \
-        OCHRE_USERNS_RESTRICT="$OCHRE_USERNS_RESTRICT" \
+        OCHRE_USERNS_RESTRICT="$OCHRE_USERNS_RESTRICT" OCHRE_NO_OPENAT2="$OCHRE_NO_OPENAT2" \
         OCHRE_PRELOAD_PROBE="$OCHRE_PRELOAD_PROBE" \
         bash "$RUNDIR/e2e/lib.sh" --run-case "$RUNDIR/e2e/${file##*/}" "$func" \
         >"$log" 2>&1 </dev/null || rc=$?
@@ -335,7 +339,7 @@ copy_helpers() {
     mkdir -m 0755 "$RUNDIR/helpers"
     cp tests/helpers/*.py tests/helpers/*.sh "$RUNDIR/helpers/"
     chmod 0644 "$RUNDIR"/helpers/*
-    for var in OCHRE_PRELOAD_PROBE; do
+    for var in OCHRE_NO_OPENAT2 OCHRE_PRELOAD_PROBE; do
         if [ -n "${!var}" ] && [ -f "${!var}" ]; then
             install -m 0755 "${!var}" "$RUNDIR/helpers/"
             printf -v "$var" %s "$RUNDIR/helpers/${!var##*/}"
