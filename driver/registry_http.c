@@ -213,7 +213,7 @@ static int perform(struct registry_client *cl, const char *method, const char *u
 /* ---- the auth handshake ------------------------------------------------- */
 
 /* Parse `Scheme k="v", k2=v2` (RFC 7235); values may hold commas in quotes. */
-static char *challenge_param(const char *ch, const char *name)
+char *registry_challenge_param(const char *ch, const char *name)
 {
 	const char *p = ch + strcspn(ch, " ");
 	size_t nl = strlen(name);
@@ -248,9 +248,9 @@ static char *challenge_param(const char *ch, const char *name)
 
 static int fetch_token(struct registry_client *cl, const char *challenge, struct error *err)
 {
-	char *realm = challenge_param(challenge, "realm");
-	char *service = challenge_param(challenge, "service");
-	char *scope = challenge_param(challenge, "scope");
+	char *realm = registry_challenge_param(challenge, "realm");
+	char *service = registry_challenge_param(challenge, "service");
+	char *scope = registry_challenge_param(challenge, "scope");
 	int ret = -1;
 	if (!realm || !(strncmp(realm, "https://", 8) == 0 || (cl->insecure && strncmp(realm, "http://", 7) == 0))) {
 		error_set(err, 0, "%s asks for a token from %s%s, which is not an https:// URL", cl->registry,

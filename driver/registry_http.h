@@ -59,6 +59,11 @@ void http_response_free(struct http_response *resp);
  * bearer tokens then sees one request per manifest, not a 401 first. */
 void registry_client_use_hint(struct registry_client *cl, const char *path);
 
+/* The value of parameter `name` (case-insensitive) in a WWW-Authenticate
+ * challenge `Scheme k="v", k2=v2`, or NULL; caller frees. Exposed for the
+ * fuzz target (tests/fuzz/fuzz_www_authenticate.c). */
+char *registry_challenge_param(const char *challenge, const char *name);
+
 /* After a 401 on some request: (re)do the handshake for the challenge. */
 int registry_authenticate(struct registry_client *cl, const char *www_authenticate, struct error *err);
 

@@ -16,6 +16,7 @@ PACKAGES="
   libcurl4-openssl-dev ca-certificates docker-registry apache2-utils openssl curl
   debootstrap
   clang libclang-rt-14-dev
+  clang-format shellcheck
 "
 
 [ $# -gt 0 ] && PACKAGES="$*"

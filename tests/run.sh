@@ -24,6 +24,14 @@
 #   OCHRE_USERNS_RESTRICT          optional: tests/helpers/userns_restrict.c,
 #                                  built; the restricted-host tests skip
 #                                  without it
+#   OCHRE_NO_OPENAT2 [$OCHRE_BUILD/tests/helpers/no-openat2]
+#                                  optional: tests/helpers/no_openat2.c,
+#                                  built; the no-openat2 tests skip without it
+#   OCHRE_PRELOAD_PROBE [$OCHRE_BUILD/tests/helpers/preload-probe.so]
+#                                  optional: tests/helpers/preload_probe.c,
+#                                  built; the LD_PRELOAD part of
+#                                  test_attack_environment is left out
+#                                  without it
 #   OCHRE_TEST_USER [ochretest]    unprivileged user the e2e tests also run as
 #   OCHRE_TEST_TIMEOUT [120]       seconds per test binary / e2e case
 #   OCHRE_TEST_KEEP                if set, keep the per-run temp dir
@@ -41,6 +49,8 @@ OCHRE_SUID_PREFIX=${OCHRE_SUID_PREFIX:-}
 OCHRE_FUSE_PREFIX=${OCHRE_FUSE_PREFIX:-}
 OCHRE_TEST_USER=${OCHRE_TEST_USER:-ochretest}
 OCHRE_USERNS_RESTRICT=${OCHRE_USERNS_RESTRICT:-}
+OCHRE_NO_OPENAT2=${OCHRE_NO_OPENAT2:-$OCHRE_BUILD/tests/helpers/no-openat2}
+OCHRE_PRELOAD_PROBE=${OCHRE_PRELOAD_PROBE:-$OCHRE_BUILD/tests/helpers/preload-probe.so}
 TIMEOUT=${OCHRE_TEST_TIMEOUT:-120}
 # A fixed PATH: sbin included (runc lives in /usr/sbin on Debian), and the
 # same for root and the test user, so both find the same tools.
@@ -159,7 +169,10 @@ run_unit() {
 #   - with OCHRE_RUNTIME=crun and =runc if the name contains _rt_, else crun.
 # The scripts are copied to a per-run temp dir first, because the test user
 # may not be able to read the source tree; the tests use only $OCHRE_PREFIX,
-# $OCHRE_ROOTFS, $OCHRE_IMAGES and $OCHRE_HOSTILE.
+# $OCHRE_ROOTFS, $OCHRE_IMAGES and $OCHRE_HOSTILE. The probe programs in
+# tests/helpers (scripts, and the built helpers named by OCHRE_NO_OPENAT2
+# and OCHRE_PRELOAD_PROBE) go to its helpers/, beside e2e/: a test finds a
+# script there relative to itself ("$(dirname "${BASH_SOURCE[0]}")/../helpers").
 
 RUNDIR=
 cleanup_rundir() {
@@ -254,7 +267,8 @@ run_e2e_case() {
         OCHRE_PREFIX="$prefix" OCHRE_ROOTFS="$OCHRE_ROOTFS" OCHRE_SUID_PREFIX="$OCHRE_SUID_PREFIX" \
         OCHRE_IMAGES="$OCHRE_IMAGES" OCHRE_HOSTILE="$OCHRE_HOSTILE" \
         OCHRE_RUNTIME="$rt" OCHRE_TEST_USER="$OCHRE_TEST_USER" TESTTMP="$tt" \
-        OCHRE_USERNS_RESTRICT="$OCHRE_USERNS_RESTRICT" \
+        OCHRE_USERNS_RESTRICT="$OCHRE_USERNS_RESTRICT" OCHRE_NO_OPENAT2="$OCHRE_NO_OPENAT2" \
+        OCHRE_PRELOAD_PROBE="$OCHRE_PRELOAD_PROBE" \
         bash "$RUNDIR/e2e/lib.sh" --run-case "$RUNDIR/e2e/${file##*/}" "$func" \
         >"$log" 2>&1 </dev/null || rc=$?
     case $rc in
@@ -318,6 +332,23 @@ e2e_setup_fail() {
     rm -f "$log"
 }
 
+# The helpers into $RUNDIR/helpers: scripts readable, built ones executable
+# (where they exist; the variables then name the copies, else nothing).
+copy_helpers() {
+    local var
+    mkdir -m 0755 "$RUNDIR/helpers"
+    cp tests/helpers/*.py tests/helpers/*.sh "$RUNDIR/helpers/"
+    chmod 0644 "$RUNDIR"/helpers/*
+    for var in OCHRE_NO_OPENAT2 OCHRE_PRELOAD_PROBE; do
+        if [ -n "${!var}" ] && [ -f "${!var}" ]; then
+            install -m 0755 "${!var}" "$RUNDIR/helpers/"
+            printf -v "$var" %s "$RUNDIR/helpers/${!var##*/}"
+        else
+            printf -v "$var" %s ""
+        fi
+    done
+}
+
 run_e2e() {
     local file func who rt whos rts
     local files=(tests/e2e/test_*.sh)
@@ -356,6 +387,7 @@ run_e2e() {
     mkdir -m 0755 "$RUNDIR/e2e" "$RUNDIR/$(id -un)"
     cp tests/e2e/lib.sh tests/e2e/*_lib.sh tests/e2e/*.py "${files[@]}" "$RUNDIR/e2e/"
     chmod 0644 "$RUNDIR"/e2e/*
+    copy_helpers
 
     if [ "$(id -u)" -eq 0 ]; then
         whos="root user"

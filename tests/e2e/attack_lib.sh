@@ -30,6 +30,11 @@
 # The minimal PATH the starter gives its payload (main.c, SAFE_PATH).
 _ATK_SAFE_PATH=/usr/sbin:/usr/bin:/sbin:/bin
 
+# The probe programs of tests/helpers (scripts the cases run as the test
+# user), beside e2e/ both in the source tree and where tests/run.sh copies
+# them.
+_ATK_HELPERS=$(cd "$(dirname "${BASH_SOURCE[0]}")/../helpers" && pwd)
+
 # Common setting: STARTER, SUID_CONF, TUID/TGID (the test user), U (a dir the
 # user owns), S (a session dir), IMG (a small image dir with a marker
 # file), and the default request (see _mkreq).
@@ -44,6 +49,7 @@ _atk_init() {
     AS=(setpriv --reuid="$OCHRE_TEST_USER" --regid="$OCHRE_TEST_USER" --init-groups
         env -i PATH="$_ATK_SAFE_PATH")
     TUID=$(id -u "$OCHRE_TEST_USER")
+    # shellcheck disable=SC2034 # for the test files
     TGID=$(id -g "$OCHRE_TEST_USER")
     U=$TESTTMP/u
     _udir "$U"

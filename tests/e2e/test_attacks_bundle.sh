@@ -22,25 +22,7 @@ test_attack_handmade_bundle_binds_with_callers_rights_only_rootonly() {
     cp -a "$ROOTFS" "$b/rootfs"
     chown -R "$OCHRE_TEST_USER:" "$b/rootfs"
     (cd "$b" && runc spec --rootless)
-    python3 - "$b/config.json" "$TUID" "$TGID" <<'PY'
-import json, sys
-p, uid, gid = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
-c = json.load(open(p))
-c["process"]["terminal"] = False
-c["process"]["args"] = ["/bin/sh", "-c",
-    "cat /mnt/hostetc/shadow >/dev/null 2>&1 && echo READ-SHADOW; "
-    "touch /mnt/hostetc/ochre-attack 2>/dev/null && echo WROTE-ETC; "
-    "[ -e /mnt/hostetc/passwd ] && echo BOUND"]
-lx = c["linux"]
-lx.pop("cgroupsPath", None)
-lx["uidMappings"] = [{"containerID": 0, "hostID": uid, "size": 1}]
-lx["gidMappings"] = [{"containerID": 0, "hostID": gid, "size": 1}]
-lx["namespaces"] = [n for n in lx["namespaces"] if n["type"] != "network"]
-c["mounts"] = [m for m in c["mounts"] if m["destination"] not in ("/sys", "/sys/fs/cgroup")] + [
-    {"destination": "/sys", "type": "none", "source": "/sys", "options": ["rbind", "nosuid", "noexec", "nodev", "ro"]},
-    {"destination": "/mnt/hostetc", "type": "none", "source": "/etc", "options": ["rbind", "rw"]}]
-json.dump(c, open(p, "w"))
-PY
+    python3 "$_ATK_HELPERS/handmade_bundle_config.py" "$b/config.json" "$TUID" "$TGID"
     chown -R "$OCHRE_TEST_USER:" "$b"
     # Through the driver, the user's bind is dropped (test_mounts.sh checks
     # the warning); through a bundle of their own, it is made.

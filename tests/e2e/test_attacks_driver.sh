@@ -144,41 +144,12 @@ test_attack_cache_tmp_symlink_deletes_nothing_rootonly() {
 # its state again), with a warning saying what to fix. Run in a mount
 # namespace whose /tmp is a fresh tmpfs, so that the real /tmp/ochre-UID
 # (other tests' runs) is not touched. Protection: session.c private_base,
-# fallback_base.
+# fallback_base. The setting: tests/helpers/session_base_squat.sh.
 test_attack_session_base_squatted_rootonly() {
     _atk_init
     local base=/tmp/ochre-$TUID
-    cat >"$TESTTMP/squat.sh" <<'EOF'
-set -e
-nt=$TESTTMP/nt
-mkdir -p "$nt"
-mount -t tmpfs -o mode=1777 ochre-test-tmp "$nt"
-for p in "$TESTTMP" "$OCHRE_SUID_PREFIX" "$ROOTFS"; do
-    case $p in /tmp/*) mkdir -p "$nt/${p#/tmp/}" && mount --bind "$p" "$nt/${p#/tmp/}" ;; esac
-done
-mount --move "$nt" /tmp
-[ ! -d "/run/user/$TUID" ] || mount -t tmpfs ochre-test-run-user /run/user
-install -d -o "$OTHER" -g "$OTHER" -m 0755 "/tmp/ochre-$TUID"
-cd "$U"
-for i in 1 2; do
-    rc=0
-    setpriv --reuid="$OCHRE_TEST_USER" --regid="$OCHRE_TEST_USER" --init-groups env -i PATH="$SAFE_PATH" \
-        HOME="$U/home" "$OCHRE_SUID_PREFIX/bin/ochre" exec --runtime crun "$ROOTFS" echo ok \
-        >"$TESTTMP/out$i" 2>"$TESTTMP/err$i" || rc=$?
-    echo "$rc" >"$TESTTMP/rc$i"
-done
-ls -d /tmp/ochre-"$TUID"-* >"$TESTTMP/fallbacks" 2>/dev/null || true
-# What the launches left in the fallback, once their cleanup is done.
-for _ in $(seq 100); do
-    [ -n "$(ls -A /tmp/ochre-"$TUID"-* 2>/dev/null)" ] || break
-    sleep 0.1
-done
-ls -A /tmp/ochre-"$TUID"-* >"$TESTTMP/left" 2>/dev/null || true
-stat -c '%u %a' /tmp/ochre-"$TUID"-* >"$TESTTMP/fallback-stat" 2>/dev/null || true
-stat -c '%u' "/tmp/ochre-$TUID" >"$TESTTMP/squat-owner"
-EOF
     env TESTTMP="$TESTTMP" ROOTFS="$ROOTFS" U="$U" TUID="$TUID" OTHER="$_OTHER_UID" SAFE_PATH="$_ATK_SAFE_PATH" \
-        unshare -m --propagation private bash "$TESTTMP/squat.sh" || fail "the private /tmp setting failed"
+        unshare -m --propagation private bash "$_ATK_HELPERS/session_base_squat.sh" || fail "the private /tmp setting failed"
     local i
     for i in 1 2; do
         STATUS=$(cat "$TESTTMP/rc$i") OUT=$(cat "$TESTTMP/out$i") ERR=$(cat "$TESTTMP/err$i")

@@ -2,7 +2,9 @@
 # Attacks on the setuid-root starter through ids and owners: images in
 # shared or user-controlled directories under 'limit container owners',
 # /etc/passwd lines with empty fields, and supplementary groups shed in the
-# namespace with 'caller-ids self' (issue 17, findings 4, 11 and 13).
+# namespace with 'caller-ids self' (issue 17, findings 4, 11 and 13); id
+# ranges that are not the caller's, and who may be the namespace's root
+# with 'caller-ids self'.
 # shellcheck disable=SC2119 # _try's arguments (VAR=VALUE...) are optional
 # shellcheck source=tests/e2e/attack_lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/attack_lib.sh"
@@ -166,4 +168,88 @@ test_attack_setgroups_caller_ids_self_rootonly() {
         fail "the namespace's root shed the caller's groups and read the group-denied file: $OUT"
     fi
     assert_contains "$ERR" "setgroups"
+}
+
+# 13. Subordinate id ranges must be the caller's own (/etc/subuid,
+# /etc/subgid): mapping host root (1 0 1), a range beyond or straddling
+# the caller's, or another id range, is refused; the caller's own range is
+# mapped. Protection: policy.c check_ranges / subid_range_allowed.
+test_attack_id_ranges_rootonly() {
+    _atk_init
+    local ustart ucount gstart gcount
+    read -r ustart ucount < <(awk -F: -v n="$OCHRE_TEST_USER" -v u="$TUID" '$1 == n || $1 == u { print $2, $3; exit }' /etc/subuid)
+    read -r gstart gcount < <(awk -F: -v n="$OCHRE_TEST_USER" -v u="$TUID" '$1 == n || $1 == u { print $2, $3; exit }' /etc/subgid)
+    if [ -z "$ustart" ] || [ -z "$gstart" ]; then
+        skip "$OCHRE_TEST_USER has no /etc/subuid or /etc/subgid range"
+    fi
+    _ranges() { R_EXTRA=("$@" "newuidmap /usr/bin/newuidmap" "newgidmap /usr/bin/newgidmap"); }
+    R_ARGS=(cat /proc/self/uid_map /proc/self/gid_map)
+    _ranges "uid-range 1 $ustart $ucount" "gid-range 1 $gstart $gcount"
+    _try
+    assert_eq 0 "$STATUS" "control: the caller's own ranges: $ERR"
+    assert_eq "0 $TUID 1|1 $ustart $ucount|0 $TGID 1|1 $gstart $gcount" \
+        "$(printf '%s\n' "$OUT" | awk '{ $1 = $1 } 1' | paste -sd '|')" "the caller's own ranges are mapped"
+
+    local r
+    for r in "uid-range 1 0 1" "uid-range 1 0 $ucount" "uid-range 1 $((ustart + ucount)) 1" \
+        "uid-range 1 $((ustart + ucount - 1)) 2" "uid-range 1 $((ustart - 1)) 2" "uid-range 1 $TUID 1" \
+        "uid-range 1 $ustart $((ucount + 1))"; do
+        _ranges "$r"
+        _try
+        _assert_refused "id range ${r#uid-range } is not yours in /etc/subuid; refusing" "$r"
+    done
+    for r in "gid-range 1 0 1" "gid-range 1 $((gstart + gcount)) 1"; do
+        _ranges "uid-range 1 $ustart 1" "$r"
+        _try
+        _assert_refused "id range ${r#gid-range } is not yours in /etc/subgid; refusing" "$r"
+    done
+    # A good range, then a bad one: still refused.
+    _ranges "uid-range 1 $ustart 1" "uid-range 2 0 1"
+    _try
+    _assert_refused "id range 2 0 1 is not yours in /etc/subuid" "a bad second range"
+}
+
+# 'caller-ids self' (setuid mode, the container's namespace is the
+# starter's): the caller keeps their ids and a range gives the namespace
+# its root, which runs the payload with every capability there. That root
+# must be one of the caller's subordinate ids (never host root, another
+# user, or the caller twice), and a plain starter refuses the key.
+# Protection: check_ranges (policy.c), request_parse, main().
+test_attack_caller_ids_self_rootonly() {
+    _atk_init
+    local ustart gstart
+    read -r ustart gstart < <(_subid_starts)
+    [ -n "$ustart" ] && [ -n "$gstart" ] || skip "$OCHRE_TEST_USER has no /etc/subuid or /etc/subgid range"
+    _self() { R_EXTRA=("caller-ids self" "$@" "newuidmap /usr/bin/newuidmap" "newgidmap /usr/bin/newgidmap"); }
+    R_PAYLOAD=/usr/bin/cat
+    R_ARGS=(cat /proc/self/uid_map /proc/self/gid_map /proc/self/status)
+    _self "uid-range 0 $ustart 1" "gid-range 0 $gstart 1"
+    _try
+    assert_eq 0 "$STATUS" "control: the caller's first subordinate ids as root: $ERR"
+    assert_eq "$TUID $TUID 1|0 $ustart 1|$TGID $TGID 1|0 $gstart 1" \
+        "$(printf '%s\n' "$OUT" | head -n 4 | awk '{ $1 = $1 } 1' | paste -sd '|')" "the maps"
+    # The payload runs as root of the namespace, all ids (so its exec is
+    # not a secure one, which would clear PDEATHSIG): the map above says
+    # that is the caller's subordinate uid on the host.
+    assert_eq "0 0 0 0" "$(awk '/^Uid:/ { print $2, $3, $4, $5 }' <<<"$OUT")" "the payload's ids in the namespace"
+    local r
+    for r in "uid-range 0 0 1" "uid-range 0 $TUID 1" "uid-range 0 1 1"; do
+        _self "$r" "gid-range 0 $gstart 1"
+        _try
+        _assert_refused "id range ${r#uid-range } is not yours in /etc/subuid; refusing" "$r"
+    done
+    # A range over the caller's own id inside the namespace.
+    _self "uid-range 0 $ustart $((TUID + 1))" "gid-range 0 $gstart 1"
+    _try
+    _assert_refused "is not yours in /etc/subuid; refusing" "a range over the caller's own id"
+    _self "uid-range 0 $ustart 1" "gid-range 0 0 1"
+    _try
+    _assert_refused "id range 0 0 1 is not yours in /etc/subgid; refusing" "host group 0 as the namespace's"
+    # No root for the namespace; and --userns (no privilege) with the key.
+    _self "uid-range 5 $ustart 1" "gid-range 0 $gstart 1"
+    _try
+    _assert_refused "caller-ids self needs a uid-range and a gid-range for 0"
+    _self "uid-range 0 $ustart 1" "gid-range 0 $gstart 1" "userns yes"
+    _try
+    _assert_refused "caller-ids self needs the setuid starter"
 }

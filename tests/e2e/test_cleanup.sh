@@ -23,8 +23,9 @@ test_rt_session_gone_by_name_on_return() {
 # a later launch once it is a minute old; a fresh one, still being removed
 # by its own cleanup process, is left alone.
 test_rt_stale_retired_session_swept() {
-    local root stale fresh
+    local root
     root=$(session_root)
+    # shellcheck disable=SC2174 # only ochre/ is new: XDG_RUNTIME_DIR exists
     mkdir -p -m 0700 "$root"
     mkdir -p "$root/.removing-stale/rootfs/var" "$root/.removing-fresh/rootfs"
     : >"$root/.removing-stale/config.json"
