@@ -3,6 +3,7 @@
 
 #include "digest.h"
 #include "image_select.h"
+#include "json_read.h"
 #include "xalloc.h"
 
 #include <stdio.h>

@@ -38,10 +38,4 @@ int image_find_key(const struct image_ref *ref, const struct blob_source *src, c
 /* The host platform as OCI names it, e.g. "linux/amd64", "linux/arm64/v8". */
 void host_platform(char *out, size_t len);
 
-/* json-c helpers: a string or array member (NULL when absent or of another
- * type), and a whole document that must be an object. */
-const char *json_str_field(json_object *o, const char *key);
-json_object *json_array_field(json_object *o, const char *key);
-json_object *json_parse_object(const char *text, const char *what, struct error *err);
-
 #endif

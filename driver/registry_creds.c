@@ -3,7 +3,7 @@
 
 #include "../common/log.h"
 #include "fsutil.h"
-#include "image_select.h"
+#include "json_read.h"
 #include "registry_ref.h"
 #include "xalloc.h"
 

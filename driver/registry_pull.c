@@ -5,6 +5,7 @@
 #include "digest.h"
 #include "fsutil.h"
 #include "image_select.h"
+#include "json_read.h"
 #include "registry_blobs.h"
 #include "registry_http.h"
 #include "registry_ref.h"
