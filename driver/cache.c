@@ -2,7 +2,7 @@
 #include "cache.h"
 
 #include "../common/log.h"
-#include "digest.h"
+#include "digest_name.h"
 #include "fsutil.h"
 #include "xalloc.h"
 

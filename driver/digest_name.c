@@ -1,6 +1,4 @@
-/* Digest names, without computing anything: kept apart from digest.c so
- * that the driver's cached launch path does not load libcrypto. */
-#include "digest.h"
+#include "digest_name.h"
 
 #include <stdio.h>
 #include <string.h>

@@ -2,7 +2,7 @@
 #include "image_select.h"
 
 #include "../common/log.h"
-#include "digest.h"
+#include "digest_name.h"
 #include "json_read.h"
 #include "xalloc.h"
 

@@ -1,7 +1,7 @@
 #define _GNU_SOURCE
 #include "registry_ref.h"
 
-#include "digest.h"
+#include "digest_name.h"
 #include "image_select.h"
 #include "xalloc.h"
 
