@@ -4,6 +4,7 @@
 #include "../common/log.h"
 #include "cache.h"
 #include "image.h"
+#include "image_ref.h"
 #include "fsutil.h"
 #include "xalloc.h"
 

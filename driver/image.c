@@ -143,20 +143,6 @@ static char *run_importer(const char *importer, const char *cache_root, const ch
 	return NULL;
 }
 
-bool image_platform_is_valid(const char *platform)
-{
-	int parts = 0;
-	for (const char *p = platform;; parts++) {
-		size_t n = strcspn(p, "/");
-		if (n == 0 || n > 32 || strspn(p, "abcdefghijklmnopqrstuvwxyz0123456789_.-") < n)
-			return false;
-		if (p[n] == '\0')
-			break;
-		p += n + 1;
-	}
-	return parts == 1 || parts == 2;
-}
-
 /* Plain HTTP for this registry: --no-https, or the admin's allow-list. */
 static bool registry_is_insecure(const struct ochre_config *cfg, const char *text, bool no_https)
 {

@@ -31,8 +31,6 @@ int image_prepare(const struct ochre_config *cfg, const char *importer, const ch
 int image_prepare_opts(const struct ochre_config *cfg, const char *importer, const char *arg,
 		       const struct image_pull_options *opts, struct image *img, struct error *err);
 
-/* "os/arch" or "os/arch/variant", each part [a-z0-9_.-]. */
-bool image_platform_is_valid(const char *platform);
 void image_free(struct image *img);
 
 #endif

@@ -124,3 +124,17 @@ void image_ref_free(struct image_ref *ref)
 	free(ref->text);
 	memset(ref, 0, sizeof *ref);
 }
+
+bool image_platform_is_valid(const char *platform)
+{
+	int parts = 0;
+	for (const char *p = platform;; parts++) {
+		size_t n = strcspn(p, "/");
+		if (n == 0 || n > 32 || strspn(p, "abcdefghijklmnopqrstuvwxyz0123456789_.-") < n)
+			return false;
+		if (p[n] == '\0')
+			break;
+		p += n + 1;
+	}
+	return parts == 1 || parts == 2;
+}

@@ -7,6 +7,8 @@
 
 #include "error.h"
 
+#include <stdbool.h>
+
 enum image_kind {
 	IMAGE_ROOTFS_DIR,
 	IMAGE_OCI_DIR,
@@ -25,5 +27,8 @@ struct image_ref {
 
 int image_ref_parse(const char *arg, struct image_ref *ref, struct error *err);
 void image_ref_free(struct image_ref *ref);
+
+/* "os/arch" or "os/arch/variant", each part [a-z0-9_.-]. */
+bool image_platform_is_valid(const char *platform);
 
 #endif

@@ -16,8 +16,8 @@
 #include "../common/log.h"
 #include "cache.h"
 #include "error.h"
-#include "image.h"
 #include "image_import.h"
+#include "image_ref.h"
 #include "registry_pull.h"
 #include "xalloc.h"
 

@@ -1,6 +1,7 @@
 #define _GNU_SOURCE
 #include "launch_options.h"
 
+#include "image_ref.h"
 #include "xalloc.h"
 
 #include <getopt.h>
