@@ -151,8 +151,10 @@ static int find_key(const struct image_ref *ref, char **key, struct error *err)
 	return ret;
 }
 
-int image_import_build(struct cache *c, const struct image_ref *ref, const struct blob_source *src, char **key,
-		       struct error *err)
+/* With the lock held: build the entry for ref from the blobs in src (an OCI
+ * layout's files) and return its key; registry_pull calls it back. */
+static int image_import_build(struct cache *c, const struct image_ref *ref, const struct blob_source *src,
+			      char **key, struct error *err)
 {
 	return import(c, ref, src, NULL, key, err);
 }
@@ -172,7 +174,9 @@ int image_import(struct cache *c, const char *image, const struct import_options
 		goto out;
 	}
 	if (ref.kind == IMAGE_DOCKER) {
-		ret = registry_pull(c, &ref, opts, key, err);
+		struct registry_pull_options pull = { .platform = opts->platform, .authfile = opts->authfile,
+						      .insecure = opts->insecure, .build = image_import_build };
+		ret = registry_pull(c, &ref, &pull, key, err);
 		goto out;
 	}
 	if (find_key(&ref, key, err) < 0)

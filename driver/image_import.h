@@ -4,10 +4,8 @@
 #ifndef OCHRE_IMAGE_IMPORT_H
 #define OCHRE_IMAGE_IMPORT_H
 
-#include "blob_source.h"
 #include "cache.h"
 #include "error.h"
-#include "image_ref.h"
 
 #include <stdbool.h>
 
@@ -20,10 +18,5 @@ struct import_options {
 /* Make sure IMAGE is in the cache; return its key (caller frees). */
 int image_import(struct cache *c, const char *image, const struct import_options *opts, char **key,
 		 struct error *err);
-
-/* With the lock held: build the entry for ref from the blobs in src (an OCI
- * layout's files) and return its key. */
-int image_import_build(struct cache *c, const struct image_ref *ref, const struct blob_source *src, char **key,
-		       struct error *err);
 
 #endif

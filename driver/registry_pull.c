@@ -33,6 +33,7 @@ struct pull {
 	struct registry_ref r;
 	struct registry_client cl;
 	const char *platform;
+	registry_build_fn build;
 	char *top;       /* digest of what the reference names (index or manifest) */
 	char *key;       /* digest of the platform's manifest: the cache key */
 };
@@ -292,7 +293,7 @@ static int pull_locked(struct pull *p, struct error *err)
 					MT_OCI_MANIFEST, p->key);
 		struct blob_source src = { .dir = p->c->root, .label = p->r.text, .index_json = index };
 		char *built = NULL;
-		ret = image_import_build(p->c, p->ref, &src, &built, err);
+		ret = p->build(p->c, p->ref, &src, &built, err);
 		if (ret == 0 && strcmp(built, p->key) != 0)
 			ret = error_set(err, 0, "%s: built %s, expected %s", p->r.text, built, p->key);
 		free(built);
@@ -322,10 +323,10 @@ static bool use_cached_tag(struct pull *p, const struct error *why)
 	return true;
 }
 
-int registry_pull(struct cache *c, const struct image_ref *ref, const struct import_options *opts, char **key,
-		  struct error *err)
+int registry_pull(struct cache *c, const struct image_ref *ref, const struct registry_pull_options *opts,
+		  char **key, struct error *err)
 {
-	struct pull p = { .c = c, .ref = ref, .platform = opts->platform };
+	struct pull p = { .c = c, .ref = ref, .platform = opts->platform, .build = opts->build };
 	*key = NULL;
 	if (registry_ref_parse(ref->text, &p.r, err) < 0)
 		return -1;

@@ -11,13 +11,29 @@
 #ifndef OCHRE_REGISTRY_PULL_H
 #define OCHRE_REGISTRY_PULL_H
 
+#include "blob_source.h"
 #include "cache.h"
 #include "error.h"
-#include "image_import.h"
 #include "image_ref.h"
 
-int registry_pull(struct cache *c, const struct image_ref *ref, const struct import_options *opts, char **key,
-		  struct error *err);
+#include <stdbool.h>
+
+/* Builds the cache entry for ref from blobs in src (the cache's blob store
+ * seen as an OCI layout) and returns its key: the importer's
+ * image_import_build, passed in so that the registry client does not call
+ * back up into the importer. */
+typedef int (*registry_build_fn)(struct cache *c, const struct image_ref *ref, const struct blob_source *src,
+				 char **key, struct error *err);
+
+struct registry_pull_options {
+	const char *platform; /* "os/arch[/variant]" from an index; NULL: the host's */
+	const char *authfile; /* the credentials file; NULL: the usual ones */
+	bool insecure;        /* plain HTTP */
+	registry_build_fn build;
+};
+
+int registry_pull(struct cache *c, const struct image_ref *ref, const struct registry_pull_options *opts,
+		  char **key, struct error *err);
 
 /* `ochre registry login`: check the credentials against the registry, then
  * store them (authfile, or ochre's own auth.json). */
