@@ -30,12 +30,7 @@ struct blob_source {
 int blob_source_read(const struct blob_source *src, const char *name, char **data, size_t *len,
 		     struct error *err);
 
-/* Scan an archive, keeping its small members (skipping large ones cheaply).
- * This and the unpacking (archive_source.c) need libarchive: importer only. */
-int blob_source_scan_archive(const char *path, struct blob_source *src, struct error *err);
+/* Release the members an archive scan (archive_source.h) kept. */
 void blob_source_free(struct blob_source *src);
-
-/* Unpack an archive of blobs (no links, no devices, nothing outside dir). */
-int blob_source_unpack_archive(const char *path, const char *dir, struct error *err);
 
 #endif

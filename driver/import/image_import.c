@@ -8,6 +8,7 @@
 #include "../util/fsutil.h"
 #include "../util/xalloc.h"
 #include "registry/registry_pull.h"
+#include "unpack/archive_source.h"
 #include "unpack/image_plan.h"
 #include "unpack/layer_extract.h"
 #include "unpack/progress.h"

@@ -1,6 +1,5 @@
-/* Archives as blob sources, with libarchive: only the importer links this. */
 #define _GNU_SOURCE
-#include "../../image/blob_source.h"
+#include "archive_source.h"
 
 #include "../../../common/log.h"
 #include "../../util/xalloc.h"
