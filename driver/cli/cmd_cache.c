@@ -56,9 +56,7 @@ static int load_entries(const struct cache *c, struct entry **out, size_t *n_out
 	while (d && (de = readdir(d))) {
 		if (de->d_name[0] == '.')
 			continue;
-		v = realloc(v, (n + 1) * sizeof *v);
-		if (!v)
-			abort();
+		v = xreallocarray(v, n + 1, sizeof *v);
 		struct entry *e = &v[n++];
 		memset(e, 0, sizeof *e);
 		e->name = xstrdup(de->d_name);

@@ -90,10 +90,10 @@ static void read_all(int fd, char **buf, size_t *len)
 	*buf = xmalloc(cap);
 	*len = 0;
 	for (;;) {
-		if (*len + 1 >= cap)
-			*buf = realloc(*buf, cap *= 2);
-		if (!*buf)
-			abort();
+		if (*len + 1 >= cap) {
+			cap = xsize_mul(cap, 2);
+			*buf = xrealloc(*buf, cap);
+		}
 		ssize_t n = read(fd, *buf + *len, cap - *len - 1);
 		if (n < 0 && errno == EINTR)
 			continue;

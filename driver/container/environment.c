@@ -110,11 +110,10 @@ struct buf {
 
 static void put(struct buf *b, const char *piece, size_t n)
 {
-	if (b->len + n + 1 > b->cap) {
-		b->cap = 2 * (b->len + n + 1);
-		b->s = realloc(b->s, b->cap);
-		if (!b->s)
-			abort();
+	size_t need = xsize_add(xsize_add(b->len, n), 1);
+	if (need > b->cap) {
+		b->cap = xsize_mul(need, 2);
+		b->s = xrealloc(b->s, b->cap);
 	}
 	memcpy(b->s + b->len, piece, n);
 	b->len += n;

@@ -27,9 +27,7 @@ void mount_list_add(struct mount_list *l, const char *dest, const char *type, co
 		}
 	if (l->n == l->cap) {
 		l->cap = l->cap ? 2 * l->cap : 16;
-		l->v = realloc(l->v, l->cap * sizeof l->v[0]);
-		if (!l->v)
-			abort();
+		l->v = xreallocarray(l->v, l->cap, sizeof l->v[0]);
 	}
 	struct strv opts = { 0 };
 	for (size_t i = 0; options[i]; i++)

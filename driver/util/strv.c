@@ -1,14 +1,14 @@
 #include "strv.h"
 
+#include "xalloc.h"
+
 #include <stdlib.h>
 
 void strv_add(struct strv *s, char *item)
 {
 	if (s->n + 2 > s->cap) {
 		s->cap = s->cap ? 2 * s->cap : 16;
-		s->v = realloc(s->v, s->cap * sizeof *s->v);
-		if (!s->v)
-			abort();
+		s->v = xreallocarray(s->v, s->cap, sizeof *s->v);
 	}
 	s->v[s->n++] = item;
 	s->v[s->n] = NULL;

@@ -24,7 +24,45 @@ void *xmalloc(size_t size)
 
 void *xcalloc(size_t n, size_t size)
 {
+	/* calloc checks n * size for overflow itself (NULL: out of memory). */
 	void *p = calloc(n ? n : 1, size ? size : 1);
+	if (!p)
+		out_of_memory();
+	return p;
+}
+
+void *xrealloc(void *p, size_t size)
+{
+	void *q = realloc(p, size ? size : 1);
+	if (!q)
+		out_of_memory();
+	return q;
+}
+
+void *xreallocarray(void *p, size_t n, size_t size)
+{
+	return xrealloc(p, xsize_mul(n, size));
+}
+
+size_t xsize_add(size_t a, size_t b)
+{
+	size_t sum;
+	if (__builtin_add_overflow(a, b, &sum))
+		out_of_memory();
+	return sum;
+}
+
+size_t xsize_mul(size_t a, size_t b)
+{
+	size_t product;
+	if (__builtin_mul_overflow(a, b, &product))
+		out_of_memory();
+	return product;
+}
+
+char *xstrndup(const char *s, size_t n)
+{
+	char *p = strndup(s, n);
 	if (!p)
 		out_of_memory();
 	return p;

@@ -90,9 +90,7 @@ static size_t xfer_write(char *data, size_t size, size_t n, void *p)
 	if (status != 200) { /* keep a little of an error answer for its message */
 		size_t room = x->resp.len < ERROR_BODY_MAX ? ERROR_BODY_MAX - x->resp.len : 0;
 		size_t take = len < room ? len : room;
-		x->resp.body = realloc(x->resp.body, x->resp.len + take + 1);
-		if (!x->resp.body)
-			abort();
+		x->resp.body = xrealloc(x->resp.body, x->resp.len + take + 1);
 		memcpy(x->resp.body + x->resp.len, data, take);
 		x->resp.len += take;
 		x->resp.body[x->resp.len] = '\0';

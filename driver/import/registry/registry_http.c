@@ -101,7 +101,7 @@ static char *header_value(const char *line, size_t n, const char *name)
 		v++;
 	while (end > v && (end[-1] == '\r' || end[-1] == '\n' || end[-1] == ' '))
 		end--;
-	return strndup(v, (size_t)(end - v));
+	return xstrndup(v, (size_t)(end - v));
 }
 
 size_t registry_header_cb(char *data, size_t size, size_t n, void *p)
@@ -141,9 +141,7 @@ static size_t body_cb(char *data, size_t size, size_t n, void *p)
 		r->too_large = true;
 		return 0;
 	}
-	r->body = realloc(r->body, r->len + len + 1);
-	if (!r->body)
-		abort();
+	r->body = xrealloc(r->body, xsize_add(xsize_add(r->len, len), 1));
 	memcpy(r->body + r->len, data, len);
 	r->len += len;
 	r->body[r->len] = '\0';
@@ -231,13 +229,13 @@ static char *challenge_param(const char *ch, const char *name)
 			const char *start = ++p;
 			while (*p && *p != '"')
 				p += (*p == '\\' && p[1]) ? 2 : 1;
-			val = strndup(start, (size_t)(p - start));
+			val = xstrndup(start, (size_t)(p - start));
 			if (*p == '"')
 				p++;
 		} else {
 			const char *start = p;
 			p += strcspn(p, ", ");
-			val = strndup(start, (size_t)(p - start));
+			val = xstrndup(start, (size_t)(p - start));
 		}
 		if (kl == nl && strncasecmp(key, name, nl) == 0)
 			return val;

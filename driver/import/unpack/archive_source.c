@@ -53,9 +53,7 @@ int blob_source_scan_archive(const char *path, struct blob_source *src, struct e
 			continue; /* archive_read_next_header skips the data (seeking) */
 		if (src->n_members == cap) {
 			cap = cap ? 2 * cap : 16;
-			src->members = realloc(src->members, cap * sizeof *src->members);
-			if (!src->members)
-				abort();
+			src->members = xreallocarray(src->members, cap, sizeof *src->members);
 		}
 		struct mem_member *m = &src->members[src->n_members];
 		m->name = xstrdup(member_name(archive_entry_pathname(e)));

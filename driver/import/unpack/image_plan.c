@@ -42,9 +42,7 @@ static int layer_compression(const char *mt, enum layer_compression *c)
 static void add_layer(struct image_plan *plan, const char *dir, const char *file, const char *digest,
 		      long long size, enum layer_compression c)
 {
-	plan->layers = realloc(plan->layers, (plan->n_layers + 1) * sizeof *plan->layers);
-	if (!plan->layers)
-		abort();
+	plan->layers = xreallocarray(plan->layers, plan->n_layers + 1, sizeof *plan->layers);
 	struct layer_plan *l = &plan->layers[plan->n_layers++];
 	l->path = xasprintf("%s/%s", dir, file);
 	l->digest = xstrdup(digest);
