@@ -572,6 +572,20 @@ static void wait_conmon_gone(const struct oci_container *c)
 	free(path);
 }
 
+/* Whether the runtime still keeps state for c: crun and runc both keep a
+ * container's in ROOT/ID under the --root we give them. Once it is gone,
+ * a failed `delete --force` only says the container does not exist. */
+static bool runtime_knows(const struct oci_container *c)
+{
+	char *rt_root = oci_path(c, "rt");
+	char *dir = xasprintf("%s/%s", rt_root, c->id);
+	struct stat st;
+	bool known = lstat(dir, &st) == 0 || errno != ENOENT;
+	free(dir);
+	free(rt_root);
+	return known;
+}
+
 static int oci_delete(int argc, char **argv, const struct ochre_context *ctx, struct error *err)
 {
 	(void)ctx;
@@ -592,7 +606,7 @@ static int oci_delete(int argc, char **argv, const struct ochre_context *ctx, st
 		return -1;
 	const char *args[] = { "delete", force ? "--force" : c.id, force ? c.id : NULL, NULL };
 	int ret = run_runtime(&c, "delete", args, NULL, err);
-	if (ret < 0 && force) {
+	if (ret < 0 && force && !runtime_knows(&c)) {
 		log_debug("%s", err->msg); /* already gone from the runtime: finish the job */
 		ret = 0;
 	}
