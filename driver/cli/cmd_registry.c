@@ -3,23 +3,20 @@
 
 #include "../../common/log.h"
 #include "../image/registry_ref.h"
+#include "../util/helper.h"
 #include "../util/xalloc.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
-#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <termios.h>
 #include <unistd.h>
 
 #define SECRET_MAX 4096
-
-extern char **environ;
 
 static const char registry_usage[] =
 	"Usage: ochre registry login [--username USER] [--password-stdin] [--authfile FILE]\n"
@@ -91,66 +88,6 @@ static char *read_stdin_secret(struct error *err)
 		out = xstrdup(buf);
 	explicit_bzero(buf, sizeof buf);
 	return out;
-}
-
-/* Run ochre-import with argv, feeding `input` on its stdin; its one-line
- * answer "ok [WORD]" or "error MESSAGE". Returns the WORD (or "") or NULL. */
-static char *run_importer(char *const argv[], const char *input, struct error *err)
-{
-	int in[2], out[2];
-	if (pipe2(in, O_CLOEXEC) < 0 || pipe2(out, O_CLOEXEC) < 0) {
-		error_set(err, errno, "pipe");
-		return NULL;
-	}
-	log_debug_argv("run", argv);
-	pid_t pid = fork();
-	if (pid < 0) {
-		error_set(err, errno, "fork");
-		return NULL;
-	}
-	if (pid == 0) {
-		if (dup2(in[0], 0) < 0 || dup2(out[1], 1) < 0)
-			_exit(127);
-		execve(argv[0], argv, environ);
-		dprintf(1, "error cannot run %s: %s\n", argv[0], strerror(errno));
-		_exit(127);
-	}
-	close(in[0]);
-	close(out[1]);
-	/* The importer may fail before reading; do not die of SIGPIPE. */
-	struct sigaction ign = { .sa_handler = SIG_IGN }, old;
-	sigaction(SIGPIPE, &ign, &old);
-	size_t len = input ? strlen(input) : 0;
-	for (size_t off = 0; off < len;) {
-		ssize_t w = write(in[1], input + off, len - off);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			break;
-		off += (size_t)w;
-	}
-	close(in[1]);
-	sigaction(SIGPIPE, &old, NULL);
-	char reply[4096];
-	size_t got = 0;
-	ssize_t n;
-	while (got < sizeof reply - 1 &&
-	       ((n = read(out[0], reply + got, sizeof reply - 1 - got)) > 0 || (n < 0 && errno == EINTR)))
-		if (n > 0)
-			got += (size_t)n;
-	close(out[0]);
-	reply[got] = '\0';
-	reply[strcspn(reply, "\n")] = '\0';
-	int status;
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
-	if (WIFEXITED(status) && WEXITSTATUS(status) == 0 && strncmp(reply, "ok", 2) == 0)
-		return xstrdup(reply[2] == ' ' ? reply + 3 : "");
-	if (strncmp(reply, "error ", 6) == 0)
-		error_set(err, 0, "%s", reply + 6);
-	else
-		error_set(err, 0, "%s failed", argv[0]);
-	return NULL;
 }
 
 int cmd_registry(struct ochre_context *ctx, int argc, char **argv, struct error *err)
@@ -245,7 +182,8 @@ int cmd_registry(struct ochre_context *ctx, int argc, char **argv, struct error 
 		explicit_bzero(pass, strlen(pass));
 		free(pass);
 	}
-	char *answer = run_importer(args, input, err);
+	struct helper_run run = { .argv = args, .input = input, .what = ctx->importer_path };
+	char *answer = helper_run(&run, err);
 	if (input) {
 		explicit_bzero(input, strlen(input));
 		free(input);

@@ -10,13 +10,15 @@
  *                [--no-https]          (reads "USER\nPASSWORD\n" on stdin)
  *   ochre-import --log-level LEVEL --registry-logout REGISTRY [--authfile F]
  * Credentials come from the environment, files or stdin, never from argv.
- * The answer is one line on stdout: "ok KEY" (or "ok" for login and
- * logout, "ok none" when logout found nothing) or "error MESSAGE". */
+ * The reply is one line on stdout, in helper.h's format: "ok KEY" for an
+ * import, "ok" for a login, "ok removed" or "ok none" for a logout, or
+ * "error MESSAGE". */
 #define _GNU_SOURCE
 #include "../../common/log.h"
 #include "../image/cache.h"
 #include "../image/image_ref.h"
 #include "../util/error.h"
+#include "../util/helper.h"
 #include "../util/xalloc.h"
 #include "image_import.h"
 #include "registry/registry_pull.h"
@@ -123,10 +125,10 @@ int main(int argc, char **argv)
 	struct error err = { .msg = "" };
 	char *key = NULL;
 	if (run(argc, argv, &key, &err) < 0) {
-		printf("error %s\n", err.msg);
+		helper_reply_error(err.msg);
 		return OCHRE_EXIT_FAILURE;
 	}
-	printf("ok%s%s\n", key ? " " : "", key ? key : "");
+	helper_reply_ok(key);
 	free(key);
 	return 0;
 }

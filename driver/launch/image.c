@@ -8,21 +8,17 @@
 #include "../image/image_select.h"
 #include "../image/registry_ref.h"
 #include "../util/fsutil.h"
+#include "../util/helper.h"
 #include "../util/xalloc.h"
 
-#include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #define IMAGE_JSON_MAX (4 * 1024 * 1024)
-#define IMPORTER_REPLY_MAX 4096
-
-extern char **environ;
 
 /* A cached entry: read its config and stamp its last use. No layer is
  * read and no digest computed. */
@@ -76,16 +72,10 @@ static char *cheap_key(const struct cache *c, const struct image_ref *ref, bool 
 }
 
 /* Run ochre-import, which verifies and unpacks the image (once, under the
- * cache lock) and answers on its stdout "ok KEY" or "error MESSAGE". Its
- * stderr stays ours, for progress on a terminal and --debug lines. */
+ * cache lock) and replies with its cache key (helper.h). */
 static char *run_importer(const char *importer, const char *cache_root, const char *image,
 			  const struct image_pull_options *opts, bool no_https, struct error *err)
 {
-	int pipefd[2];
-	if (pipe2(pipefd, O_CLOEXEC) < 0) {
-		error_set(err, errno, "pipe");
-		return NULL;
-	}
 	/* Credentials never go on this command line (anyone can read it in
 	 * /proc): the importer finds them in the environment or in files. */
 	char *argv[12] = { (char *)importer, "--log-level", (char *)log_level_name(log_level_current),
@@ -103,44 +93,16 @@ static char *run_importer(const char *importer, const char *cache_root, const ch
 		argv[na++] = "--no-https";
 	argv[na++] = (char *)image;
 	argv[na] = NULL;
-	log_debug_argv("run", argv);
-	pid_t pid = fork();
-	if (pid < 0) {
-		error_set(err, errno, "fork");
-		close(pipefd[0]);
-		close(pipefd[1]);
-		return NULL;
+	char *what = xasprintf("image import of %s", image);
+	struct helper_run run = { .argv = argv, .what = what };
+	char *key = helper_run(&run, err);
+	if (key && !*key) {
+		error_set(err, 0, "%s failed", what);
+		free(key);
+		key = NULL;
 	}
-	if (pid == 0) {
-		if (dup2(pipefd[1], 1) < 0)
-			_exit(127);
-		execve(importer, argv, environ);
-		dprintf(1, "error cannot run %s: %s\n", importer, strerror(errno));
-		_exit(127);
-	}
-	close(pipefd[1]);
-	char reply[IMPORTER_REPLY_MAX];
-	size_t len = 0;
-	ssize_t n;
-	while (len < sizeof reply - 1 && ((n = read(pipefd[0], reply + len, sizeof reply - 1 - len)) > 0 ||
-					  (n < 0 && errno == EINTR)))
-		if (n > 0)
-			len += (size_t)n;
-	close(pipefd[0]);
-	reply[len] = '\0';
-	reply[strcspn(reply, "\n")] = '\0';
-	int status;
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
-	if (WIFEXITED(status) && WEXITSTATUS(status) == 0 && strncmp(reply, "ok ", 3) == 0)
-		return xstrdup(reply + 3);
-	if (strncmp(reply, "error ", 6) == 0)
-		error_set(err, 0, "%s", reply + 6);
-	else if (WIFSIGNALED(status))
-		error_set(err, 0, "image import of %s was killed by signal %d", image, WTERMSIG(status));
-	else
-		error_set(err, 0, "image import of %s failed", image);
-	return NULL;
+	free(what);
+	return key;
 }
 
 /* Plain HTTP for this registry: --no-https, or the admin's allow-list. */
