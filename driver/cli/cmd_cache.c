@@ -3,7 +3,6 @@
 
 #include "../../common/log.h"
 #include "../image/cache.h"
-#include "../image/image_ref.h"
 #include "../launch/image.h"
 #include "../util/fsutil.h"
 #include "../util/xalloc.h"
@@ -253,12 +252,8 @@ static const char pull_usage[] =
 
 int cmd_pull(struct ochre_context *ctx, int argc, char **argv, struct error *err)
 {
-	enum { OPT_PLATFORM = 256, OPT_AUTHFILE, OPT_NO_HTTPS, OPT_NO_PULL };
 	static const struct option longopts[] = {
-		{ "platform", required_argument, NULL, OPT_PLATFORM },
-		{ "authfile", required_argument, NULL, OPT_AUTHFILE },
-		{ "no-https", no_argument, NULL, OPT_NO_HTTPS },
-		{ "no-pull", no_argument, NULL, OPT_NO_PULL },
+		IMAGE_PULL_LONGOPTS,
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -267,22 +262,12 @@ int cmd_pull(struct ochre_context *ctx, int argc, char **argv, struct error *err
 	optind = 1;
 	int c;
 	while ((c = getopt_long(argc, argv, "+:h", longopts, NULL)) != -1) {
+		int taken = image_pull_option(c, optarg, "pull", &opts, err);
+		if (taken < 0)
+			return -1;
+		if (taken)
+			continue;
 		switch (c) {
-		case OPT_PLATFORM:
-			if (!image_platform_is_valid(optarg))
-				return error_set(err, 0, "pull: --platform needs OS/ARCH[/VARIANT], e.g. linux/arm64, "
-							 "not '%s'", optarg);
-			opts.platform = optarg;
-			break;
-		case OPT_AUTHFILE:
-			opts.authfile = optarg;
-			break;
-		case OPT_NO_HTTPS:
-			opts.no_https = true;
-			break;
-		case OPT_NO_PULL:
-			opts.no_pull = true;
-			break;
 		case 'h':
 			fputs(pull_usage, stdout);
 			return 0;

@@ -1,7 +1,6 @@
 #define _GNU_SOURCE
 #include "launch_options.h"
 
-#include "../image/image_ref.h"
 #include "../util/xalloc.h"
 
 #include <getopt.h>
@@ -162,7 +161,6 @@ enum {
 	OPT_NO_HOME, OPT_NO_MOUNT, OPT_NET, OPT_NETWORK, OPT_NO_SETGROUPS, OPT_ADD_CAPS, OPT_DROP_CAPS,
 	OPT_KEEP_PRIVS, OPT_NO_PRIVS, OPT_WRITABLE_TMPFS, OPT_SECURITY, OPT_DNS, OPT_NO_COMPAT, OPT_NO_UMASK,
 	OPT_USERNS,
-	OPT_PLATFORM, OPT_AUTHFILE, OPT_NO_HTTPS, OPT_NO_PULL,
 };
 
 static const struct option longopts[] = {
@@ -196,10 +194,7 @@ static const struct option longopts[] = {
 	{ "no-compat", no_argument, NULL, OPT_NO_COMPAT },
 	{ "no-umask", no_argument, NULL, OPT_NO_UMASK },
 	{ "userns", no_argument, NULL, OPT_USERNS },
-	{ "platform", required_argument, NULL, OPT_PLATFORM },
-	{ "authfile", required_argument, NULL, OPT_AUTHFILE },
-	{ "no-https", no_argument, NULL, OPT_NO_HTTPS },
-	{ "no-pull", no_argument, NULL, OPT_NO_PULL },
+	IMAGE_PULL_LONGOPTS,
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -250,17 +245,10 @@ static int take_option(const char *name, int c, struct launch_options *o, struct
 	case OPT_NO_COMPAT: o->no_compat = true; break;
 	case OPT_NO_UMASK: o->no_umask = true; break;
 	case OPT_USERNS: o->userns = true; break;
-	case OPT_PLATFORM:
-		if (!image_platform_is_valid(optarg))
-			return error_set(err, 0, "%s: --platform needs OS/ARCH[/VARIANT], e.g. linux/arm64, not '%s'",
-					 name, optarg);
-		o->pull.platform = optarg;
-		break;
-	case OPT_AUTHFILE: o->pull.authfile = optarg; break;
-	case OPT_NO_HTTPS: o->pull.no_https = true; break;
-	case OPT_NO_PULL: o->pull.no_pull = true; break;
-	default:
-		return 1;
+	default: {
+		int taken = image_pull_option(c, optarg, name, &o->pull, err);
+		return taken < 0 ? -1 : !taken;
+	}
 	}
 	return 0;
 }

@@ -121,6 +121,30 @@ static bool registry_is_insecure(const struct ochre_config *cfg, const char *tex
 	return found;
 }
 
+int image_pull_option(int c, const char *arg, const char *cmd, struct image_pull_options *o,
+		      struct error *err)
+{
+	switch (c) {
+	case IMAGE_PULL_OPT_PLATFORM:
+		if (!image_platform_is_valid(arg))
+			return error_set(err, 0, "%s: --platform needs OS/ARCH[/VARIANT], e.g. linux/arm64, not '%s'",
+					 cmd, arg);
+		o->platform = arg;
+		return 1;
+	case IMAGE_PULL_OPT_AUTHFILE:
+		o->authfile = arg;
+		return 1;
+	case IMAGE_PULL_OPT_NO_HTTPS:
+		o->no_https = true;
+		return 1;
+	case IMAGE_PULL_OPT_NO_PULL:
+		o->no_pull = true;
+		return 1;
+	default:
+		return 0;
+	}
+}
+
 int image_prepare(const struct ochre_config *cfg, const char *importer, const char *arg, struct image *img,
 		  struct error *err)
 {

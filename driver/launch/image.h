@@ -7,6 +7,7 @@
 #include "../../common/config.h"
 #include "../util/error.h"
 
+#include <getopt.h>
 #include <json-c/json.h>
 #include <stdbool.h>
 
@@ -23,6 +24,27 @@ struct image_pull_options {
 	bool no_https;        /* plain HTTP to the registry */
 	bool no_pull;         /* docker://: only what is cached, no network */
 };
+
+/* The pull options on a command line (--platform, --authfile, --no-https,
+ * --no-pull), the same for `ochre pull` and exec/run/shell: put
+ * IMAGE_PULL_LONGOPTS in the getopt_long table and hand each option to
+ * image_pull_option before the command's own. */
+enum {
+	IMAGE_PULL_OPT_PLATFORM = 0x1000, /* above any short option and the commands' own */
+	IMAGE_PULL_OPT_AUTHFILE,
+	IMAGE_PULL_OPT_NO_HTTPS,
+	IMAGE_PULL_OPT_NO_PULL,
+};
+#define IMAGE_PULL_LONGOPTS                                               \
+	{ "platform", required_argument, NULL, IMAGE_PULL_OPT_PLATFORM }, \
+	{ "authfile", required_argument, NULL, IMAGE_PULL_OPT_AUTHFILE }, \
+	{ "no-https", no_argument, NULL, IMAGE_PULL_OPT_NO_HTTPS },       \
+	{ "no-pull", no_argument, NULL, IMAGE_PULL_OPT_NO_PULL }
+
+/* getopt_long's c with its arg: 1 when it was a pull option, now in o; 0
+ * when it was not; -1 with err ("CMD: --platform needs ..."). */
+int image_pull_option(int c, const char *arg, const char *cmd, struct image_pull_options *o,
+		      struct error *err);
 
 /* importer: the ochre-import binary, run when the image is not cached. */
 int image_prepare(const struct ochre_config *cfg, const char *importer, const char *arg, struct image *img,
