@@ -353,6 +353,35 @@ test_rt_delete_force() {
     _assert_oci_gone "$c" "$TESTTMP/bc"
 }
 
+# delete --force finishes the job when the runtime has forgotten the
+# container already (its state gone), and only then: a runtime that fails
+# for another reason is an error, and ochre keeps what it knows.
+test_rt_delete_force_swallows_only_gone() {
+    local a b root
+    a=$(_id gone) b=$(_id broken)
+    root=$(_oci_state_root)
+    make_oci_bundle "$TESTTMP/ba" sleep "$SLEEP_SECS"
+    make_oci_bundle "$TESTTMP/bb" sleep "$SLEEP_SECS"
+    _create_started "$a" "$TESTTMP/ba"
+    assert_status 0 "$OCHRE" oci kill "$a" 9
+    _wait_status "$a" stopped
+    [ -d "$root/$a/rt/$a" ] || fail "the runtime's state of $a is not in $root/$a/rt/$a"
+    rm -rf "${root:?}/$a/rt/$a"
+    assert_status 0 "$OCHRE" oci delete --force "$a"
+    _assert_oci_gone "$a" "$TESTTMP/ba"
+
+    _create "$b" "$TESTTMP/bb"
+    cp "$root/$b/runtime" "$TESTTMP/runtime.saved"
+    printf '#!/bin/sh\necho "the runtime broke" >&2\nexit 1\n' >"$TESTTMP/broken-runtime"
+    chmod 755 "$TESTTMP/broken-runtime"
+    echo "$TESTTMP/broken-runtime" >"$root/$b/runtime"
+    assert_error "the runtime broke" "$OCHRE" oci delete --force "$b"
+    cp "$TESTTMP/runtime.saved" "$root/$b/runtime"
+    _state_dir_exists "$b" || fail "a failed delete --force removed ochre's state of $b"
+    assert_status 0 "$OCHRE" oci delete --force "$b"
+    _assert_oci_gone "$b" "$TESTTMP/bb"
+}
+
 # A second create with the same ID, or on a bundle in use, fails cleanly and
 # leaves the first container alone; start twice fails; once deleted, the ID
 # and the bundle are free again.  Two creates racing for one ID: one wins.

@@ -1,11 +1,11 @@
 /* The pieces container.c decides with: bind specs, container paths,
  * capability sets, mount ordering, --dns and the config's new directives. */
 #include "../../common/config.h"
-#include "../../driver/binds.h"
-#include "../../driver/capabilities.h"
-#include "../../driver/etc_files.h"
-#include "../../driver/mount_list.h"
-#include "../../driver/mountpoints.h"
+#include "../../driver/container/binds.h"
+#include "../../driver/container/capabilities.h"
+#include "../../driver/container/etc_files.h"
+#include "../../driver/container/mount_list.h"
+#include "../../driver/container/mountpoints.h"
 #include "unit.h"
 
 #include <stdio.h>

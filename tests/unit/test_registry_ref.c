@@ -1,9 +1,9 @@
 /* docker:// reference parsing (Docker's naming rules), the refs record
  * name, platform syntax, and the 'insecure registry' config directive. */
 #include "../../common/config.h"
-#include "../../driver/image.h"
-#include "../../driver/image_ref.h"
-#include "../../driver/registry_ref.h"
+#include "../../driver/image/image_ref.h"
+#include "../../driver/image/registry_ref.h"
+#include "../../driver/launch/image.h"
 #include "unit.h"
 
 #include <stdio.h>

@@ -1,5 +1,5 @@
 /* config.json generation: what the runtime will be told. */
-#include "../../driver/spec.h"
+#include "../../driver/container/spec.h"
 #include "unit.h"
 
 #include <json-c/json.h>

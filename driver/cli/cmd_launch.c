@@ -1,0 +1,260 @@
+#define _GNU_SOURCE
+#include "cmd_launch.h"
+
+#include "../../common/log.h"
+#include "../../common/request.h"
+#include "../../common/subid.h"
+#include "../../common/system_tool.h"
+#include "../container/container.h"
+#include "../container/launch_options.h"
+#include "../container/process.h"
+#include "../container/spec.h"
+#include "../launch/image.h"
+#include "../launch/launch.h"
+#include "../launch/runtime.h"
+#include "../launch/session.h"
+#include "../util/xalloc.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+/* The caller's ranges in /etc/subuid and /etc/subgid: true when they have
+ * both. *name is their user name (or NULL). */
+static bool caller_subids(const char **name, struct id_range *u, struct id_range *g)
+{
+	struct passwd *pw = getpwuid(getuid());
+	*name = pw ? pw->pw_name : NULL;
+	return subid_lookup("/etc/subuid", *name, getuid(), &u->outside, &u->count) &&
+	       subid_lookup("/etc/subgid", *name, getuid(), &g->outside, &g->count);
+}
+
+/* runc cannot run a rootless container whose root is unmapped, so it needs
+ * one subordinate uid and gid (from /etc/subuid, /etc/subgid) for it. */
+static int add_subordinate_ids(struct starter_request *req, struct error *err)
+{
+	const char *name;
+	struct id_range u = { .inside = 1 }, g = { .inside = 1 };
+	if (!caller_subids(&name, &u, &g))
+		return error_set(err, 0,
+				 "runc needs subordinate ids for rootless use: add a range for '%s' to "
+				 "/etc/subuid and /etc/subgid, or use --runtime crun",
+				 name ? name : "you");
+	/* At fixed paths only: the setuid starter accepts no others. */
+	for (size_t i = 0; system_idmap_helpers[i][0]; i++) {
+		if (access(system_idmap_helpers[i][0], X_OK) == 0 && access(system_idmap_helpers[i][1], X_OK) == 0) {
+			req->newuidmap = system_idmap_helpers[i][0];
+			req->newgidmap = system_idmap_helpers[i][1];
+			break;
+		}
+	}
+	if (!req->newuidmap)
+		return error_set(err, 0, "runc needs newuidmap and newgidmap (Debian package uidmap)");
+	req->uid_ranges[0] = u;
+	req->gid_ranges[0] = g;
+	req->n_uid_ranges = req->n_gid_ranges = 1;
+	return 0;
+}
+
+/* Can an unprivileged process create a user namespace here? Hosts with
+ * Debian's kernel.unprivileged_userns_clone = 0, Ubuntu's AppArmor
+ * restriction, or user.max_user_namespaces = 0 say no. Asked only where a
+ * launch would depend on it (a fork: not on every launch's path). */
+static bool users_may_create_user_namespaces(void)
+{
+	pid_t pid = (pid_t)syscall(SYS_clone, CLONE_NEWUSER | SIGCHLD, NULL, NULL, NULL, NULL);
+	if (pid == 0)
+		_exit(0);
+	if (pid < 0)
+		return false;
+	int status;
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	return true;
+}
+
+/* Setuid mode: the starter's user namespace becomes the container's (see
+ * spec.h), which is what works on hosts that let no user create one. With
+ * --fakeroot, the caller is its root (plus their subordinate ranges);
+ * otherwise the caller keeps their own ids and its root, which runs the
+ * runtime, is the caller's first subordinate id. Without subordinate ids,
+ * the runtime nests a user namespace of its own, where the host allows. */
+static int plan_setuid_ids(const struct container *c, enum runtime_kind rt, struct starter_request *req,
+			   struct spec_params *sp, struct error *err)
+{
+	struct error none = { .msg = "" };
+	bool have_subids = add_subordinate_ids(req, &none) == 0;
+	if (c->fakeroot) {
+		if (have_subids)
+			sp->subids = req->uid_ranges[0].count < req->gid_ranges[0].count ? req->uid_ranges[0].count
+											      : req->gid_ranges[0].count;
+		sp->in_starter_userns = true;
+		return 0;
+	}
+	if (have_subids) {
+		req->uid_ranges[0] = (struct id_range){ .inside = 0, .outside = req->uid_ranges[0].outside, .count = 1 };
+		req->gid_ranges[0] = (struct id_range){ .inside = 0, .outside = req->gid_ranges[0].outside, .count = 1 };
+		req->caller_ids_self = true;
+		sp->in_starter_userns = true;
+		return 0;
+	}
+	log_debug("setuid mode without subordinate ids (%s): the runtime makes its own user namespace", none.msg);
+	if (!users_may_create_user_namespaces())
+		return error_set(err, 0,
+				 "this host does not let users create user namespaces, so ochre's setuid starter "
+				 "needs subordinate ids for you: ask the administrator for a range in /etc/subuid "
+				 "and /etc/subgid, or use --fakeroot");
+	if (rt == RUNTIME_RUNC)
+		return add_subordinate_ids(req, err);
+	return 0;
+}
+
+/* The subordinate ids to map, if any: runc needs one for container root;
+ * --fakeroot maps the whole range when the caller has one (and just
+ * itself, as root, when not). */
+static int plan_id_ranges(const struct container *c, enum runtime_kind rt, bool setuid_mode,
+			  struct starter_request *req, struct spec_params *sp, struct error *err)
+{
+	if (!c->rootless)
+		return 0;
+	if (setuid_mode)
+		return plan_setuid_ids(c, rt, req, sp, err);
+	if (c->fakeroot) {
+		struct error none = { .msg = "" };
+		if (add_subordinate_ids(req, &none) < 0) {
+			log_debug("--fakeroot without subordinate ids (%s): mapping only root", none.msg);
+			return 0;
+		}
+		sp->subids = req->uid_ranges[0].count < req->gid_ranges[0].count ? req->uid_ranges[0].count
+										      : req->gid_ranges[0].count;
+		return 0;
+	}
+	if (rt != RUNTIME_RUNC)
+		return 0;
+	if (add_subordinate_ids(req, err) < 0)
+		return -1;
+	sp->map_container_root = true;
+	return 0;
+}
+
+/* Setuid mode: a setuid-root starter, allowed by the config, a non-root
+ * caller, no --userns. With --overlay, only where the caller keeps their
+ * ids (subordinate ids, no --fakeroot): the setuid starter stacks the
+ * caller's own layers only as root of the user namespace, never as host
+ * root (see SECURITY.md); otherwise --overlay means user-namespace mode. */
+static bool setuid_mode_chosen(const struct ochre_context *ctx, const struct launch_options *o)
+{
+	if (getuid() == 0 || !ctx->starter_setuid || !ctx->cfg.allow_setuid || o->userns)
+		return false;
+	const char *name;
+	struct id_range u, g;
+	return !o->overlays.n || (!o->fakeroot && caller_subids(&name, &u, &g));
+}
+
+/* Setuid mode mounts with real privilege: kernel overlay only. Otherwise
+ * a rootless launch may fall back to (or, by the config's 'overlay =
+ * fuse', use) fuse-overlayfs. */
+static int choose_overlay(const struct ochre_context *ctx, bool setuid_mode, struct starter_request *req,
+			  struct error *err)
+{
+	bool rootless = getuid() != 0;
+	req->force_userns = rootless && ctx->starter_setuid && !setuid_mode;
+	log_debug("starter mode: %s", !rootless ? "root" : setuid_mode ? "setuid" : "user namespace");
+	if (!rootless || setuid_mode || ctx->cfg.overlay == OVERLAY_KERNEL) {
+		req->overlay = REQUEST_OVERLAY_KERNEL;
+		return 0;
+	}
+	char *fuse = find_system_tool(ctx->cfg.fuse_overlayfs_path, "fuse-overlayfs");
+	if (!fuse && ctx->cfg.overlay == OVERLAY_FUSE)
+		return error_set(err, 0, "'overlay = fuse' in the config, but fuse-overlayfs is not installed "
+					 "(Debian package fuse-overlayfs)");
+	req->overlay = ctx->cfg.overlay == OVERLAY_FUSE ? REQUEST_OVERLAY_FUSE : REQUEST_OVERLAY_AUTO;
+	req->fuse_overlayfs = fuse; /* lives until the exec */
+	return 0;
+}
+
+int cmd_launch(struct ochre_context *ctx, enum launch_mode mode, int argc, char **argv, struct error *err)
+{
+	struct launch_options o = { 0 };
+	int ret = launch_options_parse(mode, argc, argv, &o, err);
+	if (ret != 0) {
+		launch_options_free(&o);
+		return ret < 0 ? -1 : 0;
+	}
+
+	struct runtime rt;
+	if (runtime_resolve(&ctx->cfg, o.runtime, &rt, err) < 0)
+		return -1;
+	if (o.no_setgroups && rt.kind != RUNTIME_CRUN)
+		return error_set(err, 0, "--no-setgroups needs crun: runc always sets the container's groups");
+	struct image img;
+	if (image_prepare_opts(&ctx->cfg, ctx->importer_path, o.image, &o.pull, &img, err) < 0)
+		return -1;
+	struct container c;
+	if (container_prepare(&o, &ctx->cfg, mode, &img, &c, err) < 0)
+		return -1;
+
+	struct starter_request req;
+	request_init(&req);
+	req.log_level = log_level_current;
+	struct spec_params sp = { .c = &c };
+	bool setuid_mode = setuid_mode_chosen(ctx, &o);
+	if (plan_id_ranges(&c, rt.kind, setuid_mode, &req, &sp, err) < 0)
+		return -1;
+	if (sp.in_starter_userns)
+		log_debug("the container's user namespace: the one the starter makes");
+
+	if (choose_overlay(ctx, setuid_mode, &req, err) < 0)
+		return -1;
+
+	struct session s;
+	struct session_guard guard;
+	char *base = session_base(&ctx->cfg, err);
+	if (!base)
+		return -1;
+	ret = session_guard_start(ctx->argv, base, &s, &guard, err);
+	free(base);
+	if (ret < 0)
+		return -1;
+	if (container_finish(&c, &s, err) < 0 || spec_write(s.path, &sp, err) < 0) {
+		session_guard_abandon(&guard);
+		return -1;
+	}
+
+	req.session = s.path;
+	req.n_lowers = container_lowers(&c, req.lowers, REQUEST_MAX_LOWERS);
+	req.upper = c.upper;
+	req.mountpoints = c.mountpoint_layer;
+	req.tmpfs_size = ctx->cfg.tmpfs_size;
+	req.payload = rt.path;
+	req.args[req.n_args++] = runtime_kind_name(rt.kind);
+	req.args[req.n_args++] = "--root";
+	req.args[req.n_args++] = s.state;
+	/* The container stays in the caller's cgroup, which on a cluster is
+	 * the batch job's: the scheduler's limits and accounting go on
+	 * holding, and its cleanup finds every process. Root crun would
+	 * otherwise make a cgroup at the top of each hierarchy, outside the
+	 * job, and pay several ms for it (runc has no such switch). */
+	if (rt.kind == RUNTIME_CRUN)
+		req.args[req.n_args++] = "--cgroup-manager=disabled";
+	/* crun then needs not copy itself and exec again (the starter's
+	 * exec_payload). Not runc: it bind-mounts /proc/self/exe, which a
+	 * detached mount cannot be, and would copy its 9 MB into memory. */
+	req.payload_exec_readonly = rt.kind == RUNTIME_CRUN;
+	const char *args[] = { "run", "--bundle", s.path, s.id, NULL };
+	for (size_t i = 0; args[i]; i++)
+		req.args[req.n_args++] = args[i];
+	req.args[req.n_args] = NULL;
+	log_debug_argv("runtime command", (char *const *)req.args);
+
+	return launch_starter(ctx->starter_path, ctx->argv, &guard, &req, err);
+}

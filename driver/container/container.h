@@ -1,0 +1,60 @@
+/* What one container will be, decided from the command line, the admin's
+ * config and the image, before anything is written: its process, identity,
+ * mounts, capabilities and layers. SingularityCE's OCI-mode defaults apply
+ * ("compat"), or its native ones with --no-compat. Every check of the
+ * user's input happens in container_prepare(), so that bad input fails
+ * before a session dir exists. */
+#ifndef OCHRE_CONTAINER_H
+#define OCHRE_CONTAINER_H
+
+#include "../../common/config.h"
+#include "../../common/request.h"
+#include "../launch/image.h"
+#include "../launch/session.h"
+#include "../util/error.h"
+#include "capabilities.h"
+#include "launch_options.h"
+#include "mount_list.h"
+#include "process.h"
+#include "security.h"
+
+#include <stdbool.h>
+
+struct container {
+	struct process proc;
+	struct mount_list mounts;
+	struct cap_sets caps;
+	struct security_opts security;
+	char *home;         /* the home directory in the container */
+	bool rootless;      /* the caller is not root */
+	bool fakeroot;      /* uid 0 in the container's user namespace */
+	bool readonly_root;
+	int umask;
+	bool keep_groups;   /* --no-setgroups */
+	bool net;           /* a network namespace (loopback only) */
+	const char *hostname;
+	bool no_pid;
+	const char *dns;
+	/* Layers, besides the image: a writable --overlay dir (else a tmpfs
+	 * upper), and the read-only ones, top-most first. */
+	char *upper;
+	char *ro_overlays[REQUEST_MAX_LOWERS];
+	size_t n_ro_overlays;
+	const char *image_rootfs;
+	char *workdir;          /* -W, canonical */
+	char *mountpoint_layer; /* set by container_finish when used */
+};
+
+int container_prepare(const struct launch_options *o, const struct ochre_config *cfg, enum launch_mode mode,
+		      const struct image *img, struct container *c, struct error *err);
+
+/* In the new session dir: the /etc files and the mount point layer. */
+int container_finish(struct container *c, const struct session *s, struct error *err);
+
+/* The overlay's lower dirs, top-most first; returns how many. The mount
+ * point layer is not among them (the starter stacks it bottom-most). */
+size_t container_lowers(const struct container *c, const char **lowers, size_t max);
+
+void container_free(struct container *c);
+
+#endif

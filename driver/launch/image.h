@@ -1,0 +1,58 @@
+/* An image ready to launch: a root filesystem and the image's config. A
+ * reference to an OCI image is looked up in the cache and imported on first
+ * use; a plain directory is used as it is. */
+#ifndef OCHRE_IMAGE_H
+#define OCHRE_IMAGE_H
+
+#include "../../common/config.h"
+#include "../util/error.h"
+
+#include <getopt.h>
+#include <json-c/json.h>
+#include <stdbool.h>
+
+struct image {
+	char *rootfs;        /* the overlay's lower dir */
+	json_object *config; /* the image config blob, NULL for a rootfs dir */
+	char *key;           /* cache key, NULL for a rootfs dir */
+};
+
+/* How to fetch an image that is not cached (docker://), and which one. */
+struct image_pull_options {
+	const char *platform; /* "os/arch[/variant]"; NULL: the host's */
+	const char *authfile; /* credentials file; NULL: the usual places */
+	bool no_https;        /* plain HTTP to the registry */
+	bool no_pull;         /* docker://: only what is cached, no network */
+};
+
+/* The pull options on a command line (--platform, --authfile, --no-https,
+ * --no-pull), the same for `ochre pull` and exec/run/shell: put
+ * IMAGE_PULL_LONGOPTS in the getopt_long table and hand each option to
+ * image_pull_option before the command's own. */
+enum {
+	IMAGE_PULL_OPT_PLATFORM = 0x1000, /* above any short option and the commands' own */
+	IMAGE_PULL_OPT_AUTHFILE,
+	IMAGE_PULL_OPT_NO_HTTPS,
+	IMAGE_PULL_OPT_NO_PULL,
+};
+#define IMAGE_PULL_LONGOPTS                                               \
+	{ "platform", required_argument, NULL, IMAGE_PULL_OPT_PLATFORM }, \
+	{ "authfile", required_argument, NULL, IMAGE_PULL_OPT_AUTHFILE }, \
+	{ "no-https", no_argument, NULL, IMAGE_PULL_OPT_NO_HTTPS },       \
+	{ "no-pull", no_argument, NULL, IMAGE_PULL_OPT_NO_PULL }
+
+/* getopt_long's c with its arg: 1 when it was a pull option, now in o; 0
+ * when it was not; -1 with err ("CMD: --platform needs ..."). */
+int image_pull_option(int c, const char *arg, const char *cmd, struct image_pull_options *o,
+		      struct error *err);
+
+/* importer: the ochre-import binary, run when the image is not cached. */
+int image_prepare(const struct ochre_config *cfg, const char *importer, const char *arg, struct image *img,
+		  struct error *err);
+/* The same with pull options (opts may be NULL). */
+int image_prepare_opts(const struct ochre_config *cfg, const char *importer, const char *arg,
+		       const struct image_pull_options *opts, struct image *img, struct error *err);
+
+void image_free(struct image *img);
+
+#endif
