@@ -28,11 +28,13 @@ FUZZ_TOPPREFIX := $(if $(filter .,$(FUZZ_TOPDIR)),,$(FUZZ_TOPDIR)/)
 
 # The driver sources the importer's targets link: every module of ochre and
 # ochre-import but the two main()s (the parsers under test, in
-# driver/image_ref.c, registry_ref.c, registry_http.c, layer_extract.c and
-# image_select.c, need much of the rest), with the libraries of
+# driver/image/image_ref.c, registry_ref.c, image_select.c,
+# import/registry/registry_http.c and import/unpack/layer_extract.c, need
+# much of the rest), with the libraries of
 # ochre-import. The one place that names driver/'s layout.
-FUZZ_DRIVER_SRC  = $(filter-out %/main.c %/import_main.c,$(wildcard $(FUZZ_TOPPREFIX)driver/*.c))
-FUZZ_DRIVER_HDR  = $(wildcard $(FUZZ_TOPPREFIX)driver/*.h)
+FUZZ_DRIVER_DIRS = $(addprefix $(FUZZ_TOPPREFIX)driver/,util image launch container oci import import/unpack import/registry)
+FUZZ_DRIVER_SRC  = $(filter-out %/main.c %/import_main.c,$(wildcard $(addsuffix /*.c,$(FUZZ_DRIVER_DIRS))))
+FUZZ_DRIVER_HDR  = $(wildcard $(addsuffix /*.h,$(FUZZ_DRIVER_DIRS)))
 FUZZ_DRIVER_CFLAGS = $(or $(JSON_CFLAGS),$(shell pkg-config --cflags json-c libarchive libcrypto libcurl 2>/dev/null))
 FUZZ_DRIVER_LIBS = $(or $(IMPORT_LIBS),$(shell pkg-config --libs json-c libarchive libcrypto libcurl 2>/dev/null || \
                      echo -ljson-c -larchive -lcrypto -lcurl))

@@ -12,7 +12,7 @@
  *    the transport prefix, the path and ":TAG" when there is one;
  *  - the canonical text parses again to the same reference. */
 #define _GNU_SOURCE
-#include "../../driver/image_ref.h"
+#include "../../driver/image/image_ref.h"
 #include "fuzz_util.h"
 
 #include <stdio.h>

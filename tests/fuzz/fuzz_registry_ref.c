@@ -10,7 +10,7 @@
  *  - the refs record name is the text and its platform (the host's when
  *    none is given). */
 #define _GNU_SOURCE
-#include "../../driver/registry_ref.h"
+#include "../../driver/image/registry_ref.h"
 #include "fuzz_util.h"
 
 #include <stdio.h>

@@ -11,7 +11,7 @@
  *  - cleaning is idempotent, and a refusal for lack of room happens only
  *    when the cleaned path would not fit. */
 #define _GNU_SOURCE
-#include "../../driver/layer_extract.h"
+#include "../../driver/import/unpack/layer_extract.h"
 #include "fuzz_util.h"
 
 #include <stdbool.h>

@@ -10,7 +10,7 @@
  * substring of it (the parser copies, never decodes), and a name the input
  * does not contain (case-insensitively) is never found. */
 #define _GNU_SOURCE
-#include "../../driver/registry_http.h"
+#include "../../driver/import/registry/registry_http.h"
 #include "fuzz_util.h"
 
 #include <stdio.h>

@@ -4,8 +4,8 @@
  * and --no-compat. Each case starts from an empty host environment and sets
  * what it needs. */
 #define _GNU_SOURCE
-#include "../../driver/environment.h"
-#include "../../driver/strv.h"
+#include "../../driver/container/environment.h"
+#include "../../driver/util/strv.h"
 #include "unit.h"
 
 #include <stdio.h>
