@@ -81,6 +81,7 @@ int image_ref_parse(const char *arg, struct image_ref *ref, struct error *err)
 		split_tag(spec, ref->kind, &ref->tag);
 	if (*spec == '\0') {
 		free(spec);
+		image_ref_free(ref); /* the tag split off "oci::TAG" */
 		return error_set(err, 0, "image '%s': no path given", arg);
 	}
 

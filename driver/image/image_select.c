@@ -210,7 +210,11 @@ static json_object *docker_pick(json_object *list, const char *tag, const char *
 	for (size_t i = 0; i < n; i++) {
 		json_object *tags = json_array_field(json_object_array_get_idx(list, i), "RepoTags");
 		for (size_t j = 0; tags && j < json_object_array_length(tags); j++) {
-			const char *t = json_object_get_string(json_object_array_get_idx(tags, j));
+			json_object *entry = json_object_array_get_idx(tags, j);
+			/* A hostile manifest.json may hold anything there (null, 7). */
+			if (!json_object_is_type(entry, json_type_string))
+				continue;
+			const char *t = json_object_get_string(entry);
 			/* "busybox:latest" also matches "docker.io/library/busybox:latest". */
 			size_t tl = strlen(t), ql = strlen(tag);
 			if (strcmp(t, tag) == 0 || (tl > ql && strcmp(t + tl - ql, tag) == 0 && t[tl - ql - 1] == '/'))
