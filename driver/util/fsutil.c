@@ -1,16 +1,15 @@
 #define _GNU_SOURCE
 #include "fsutil.h"
 
+#include "beneath.h"
 #include "xalloc.h"
 
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/openat2.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 static int remove_contents(int dirfd)
@@ -150,8 +149,7 @@ FILE *fopen_in_root(const char *rootfs, const char *rel)
 	int root = open(rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (root < 0)
 		return NULL;
-	struct open_how how = { .flags = O_RDONLY | O_CLOEXEC, .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS };
-	int fd = (int)syscall(SYS_openat2, root, rel, &how, sizeof how);
+	int fd = openat_beneath(root, rel, O_RDONLY, BENEATH_IN_ROOT);
 	close(root);
 	FILE *f = fd < 0 ? NULL : fdopen(fd, "r");
 	if (!f && fd >= 0)

@@ -29,6 +29,11 @@ test_exec_without_openat2() {
         /bin/sh -c 'echo kept >/made && cat /made'
     assert_eq kept "$OUT" "a write through the overlay"
     assert_eq kept "$(cat "$TESTTMP/ov/upper/made")" "the write kept in the overlay dir"
+    # The driver reads the image's /etc/passwd inside the image's root (its
+    # openat2 RESOLVE_IN_ROOT, here the walk of driver/util/beneath.c): the
+    # image's own entries still reach the container's passwd.
+    assert_status 0 "$OCHRE_NO_OPENAT2" "${OEXEC[@]}" "$ROOTFS" cat /etc/passwd
+    assert_contains "$OUT" "nobody:x:65534:" "the image's passwd entries, read without openat2"
     command -v strace >/dev/null || return 0
     run strace -f -qq -e trace=openat2 -o "$TESTTMP/strace.log" \
         "$OCHRE_NO_OPENAT2" "${OEXEC[@]}" "$ROOTFS" echo traced

@@ -2,6 +2,7 @@
 #include "layer_extract.h"
 
 #include "../../../common/log.h"
+#include "../../util/beneath.h"
 #include "../../util/fsutil.h"
 #include "../../util/xalloc.h"
 #include "digest.h"
@@ -12,11 +13,9 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/openat2.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #define READ_CHUNK (256 * 1024)
@@ -85,11 +84,7 @@ static int open_dir_beneath(int rootfd, const char *rel)
 {
 	if (*rel == '\0')
 		return fcntl(rootfd, F_DUPFD_CLOEXEC, 0);
-	struct open_how how = {
-		.flags = O_RDONLY | O_DIRECTORY | O_CLOEXEC,
-		.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS,
-	};
-	return (int)syscall(SYS_openat2, rootfd, rel, &how, sizeof how);
+	return openat_beneath(rootfd, rel, O_RDONLY | O_DIRECTORY, BENEATH_NO_SYMLINKS);
 }
 
 static void split_parent(const char *path, char *parent, size_t len, const char **base)
@@ -192,11 +187,7 @@ static int check_hardlink(int rootfd, struct archive_entry *e, const char *blob,
 	if (clean_entry_path(raw, target, sizeof target) < 0 || !*target)
 		return error_set(err, 0, "layer %s: hardlink '%s' -> '%s' leaves the image root; refusing", blob,
 				 archive_entry_pathname(e), raw);
-	struct open_how how = {
-		.flags = O_PATH | O_NOFOLLOW | O_CLOEXEC,
-		.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS,
-	};
-	int fd = (int)syscall(SYS_openat2, rootfd, target, &how, sizeof how);
+	int fd = openat_beneath(rootfd, target, O_PATH | O_NOFOLLOW, BENEATH_NO_SYMLINKS);
 	if (fd < 0)
 		return error_set(err, errno == ELOOP ? 0 : errno,
 				 "layer %s: hardlink '%s' -> '%s': target %s; refusing", blob,
