@@ -342,9 +342,9 @@ static int unknown_device(const struct cdi_registry *reg, const char *request, c
 	if (why)
 		return error_set(err, 0, "cdi device '%s' is unavailable: %s", request, why);
 	char *available = cdi_available_devices(reg);
-	error_set(err, 0, "unknown cdi device '%s' (%s%s%s)", request, available[0] ? "available: " : "",
+	error_set(err, 0, "unknown cdi device '%s' (%s%s%s%s)", request, available[0] ? "available: " : "",
 		  available[0] ? available : "no cdi devices are defined",
-		  reg->problems.n ? "; some spec files were skipped, see --debug" : "");
+		  reg->problems.n ? "; not used: " : "", reg->problems.n ? reg->problems.v[0] : "");
 	free(available);
 	return -1;
 }

@@ -152,6 +152,21 @@ static void find_vendor_devices(enum nvlib_vendor vendor, const char *root, stru
 	}
 }
 
+/* Generic libraries on the list (libGL, libEGL, libOpenCL, libdrm) are
+ * found on any desktop-ish host; only the vendor's own runtime says a
+ * driver is installed. */
+static bool has_driver_library(enum nvlib_vendor vendor, const struct nvlib_result *r)
+{
+	static const char *const nvidia[] = {"libcuda.so", "libnvidia-ml.so", NULL};
+	static const char *const rocm[] = {"libhsa-runtime64.so", "libhsakmt.so", NULL};
+	const char *const *names = vendor == NVLIB_NVIDIA ? nvidia : rocm;
+	for (size_t i = 0; i < r->n_libraries; i++)
+		for (const char *const *n = names; *n; n++)
+			if (strncmp(r->libraries[i].target, *n, strlen(*n)) == 0)
+				return true;
+	return false;
+}
+
 int nvlib_find(enum nvlib_vendor vendor, const struct nvlib_options *opt, struct nvlib_result *out,
 	       struct error *err)
 {
@@ -173,7 +188,7 @@ int nvlib_find(enum nvlib_vendor vendor, const struct nvlib_options *opt, struct
 	}
 	const char *root = opt->root && strcmp(opt->root, "/") != 0 ? opt->root : "";
 	find_vendor_devices(vendor, root, out);
-	out->driver_found = out->n_libraries > 0 || out->n_devices > 0;
+	out->driver_found = out->n_devices > 0 || has_driver_library(vendor, out);
 	ldcache_free(&cache);
 	strv_free(entries.v);
 	return 0;

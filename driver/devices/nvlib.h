@@ -39,8 +39,11 @@ struct nvlib_result {
 	size_t n_devices;
 	struct nvlib_file *sockets; /* NVIDIA: persistenced socket, MPS pipe dir */
 	size_t n_sockets;
-	/* false when neither a library nor a device node was found: the host
-	 * has no such driver (the caller warns and goes on, as SingularityCE). */
+	/* false when no device node and none of the vendor's own runtime
+	 * libraries (libcuda, libnvidia-ml; libhsa-runtime64, libhsakmt) were
+	 * found: the host has no such driver, whatever generic libraries
+	 * (libGL, libOpenCL, ...) it has (the caller warns and goes on, as
+	 * SingularityCE). */
 	bool driver_found;
 };
 
