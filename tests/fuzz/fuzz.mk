@@ -30,7 +30,11 @@ FUZZ_MAX_LEN ?= 8192
 FUZZ_TIMEOUT ?= 10
 FUZZ_FLAGS   ?=
 
-FUZZ_TARGETS    := request config
+FUZZ_TARGETS    := request config cdi
+# Targets beyond the common parsers name their extra sources and libraries.
+FUZZ_EXTRA_cdi  = $(addprefix $(FUZZ_TOPDIR)/driver/,devices/cdi_parse.c devices/cdi_yaml.c \
+                    devices/cdi_edits.c error.c xalloc.c strv.c)
+FUZZ_LIBS_cdi   = $(shell pkg-config --cflags --libs json-c yaml-0.1 2>/dev/null || echo -ljson-c -lyaml)
 FUZZ_BUILDDIR    = $(or $(BUILDDIR),build)/fuzz
 FUZZ_COMMON_SRC  = $(or $(COMMON_SRC),$(wildcard $(FUZZ_TOPDIR)/common/*.c))
 FUZZ_COMMON_HDR  = $(wildcard $(FUZZ_TOPDIR)/common/*.h)
@@ -75,7 +79,9 @@ $(FUZZ_BUILDDIR)/fuzz-flags: fuzz-flags-check
 # instrumented.
 $(FUZZ_BUILDDIR)/fuzz_%: $(FUZZ_SRCDIR)/fuzz_%.c $(wildcard $(FUZZ_SRCDIR)/*.h) $(FUZZ_COMMON_SRC) $(FUZZ_COMMON_HDR) $(FUZZ_BUILDDIR)/fuzz-flags
 	@mkdir -p $(@D)
-	$(FUZZ_CC) $(FUZZ_ALL_CFLAGS) -o $@ $< $(FUZZ_COMMON_SRC)
+	$(FUZZ_CC) $(FUZZ_ALL_CFLAGS) -o $@ $< $(FUZZ_COMMON_SRC) $(FUZZ_EXTRA_$*) $(FUZZ_LIBS_$*)
+
+$(FUZZ_BUILDDIR)/fuzz_cdi: $(FUZZ_EXTRA_cdi) $(wildcard $(FUZZ_TOPDIR)/driver/devices/*.h)
 
 fuzz: $(FUZZ_TARGETS:%=fuzz-%)
 
