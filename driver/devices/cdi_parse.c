@@ -593,8 +593,10 @@ static json_object *parse_json_text(struct parse_ctx *ctx, const char *data, siz
 		if (jerr == json_tokener_continue)
 			jerr = json_tokener_error_parse_eof;
 		size_t used = json_tokener_get_parse_end(tok);
-		if (jerr == json_tokener_success && strspn(data + used, " \t\r\n") != len - used)
-			jerr = json_tokener_error_parse_unexpected;
+		/* only white space after the value (data is not NUL-terminated) */
+		for (size_t i = used; jerr == json_tokener_success && i < len; i++)
+			if (!strchr(" \t\r\n", data[i]) || data[i] == '\0')
+				jerr = json_tokener_error_parse_unexpected;
 		if (jerr != json_tokener_success) {
 			json_object_put(root);
 			root = NULL;
