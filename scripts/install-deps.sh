@@ -7,7 +7,7 @@ set -eu
 
 PACKAGES="
   build-essential pkg-config
-  libjson-c-dev libarchive-dev libssl-dev libmount-dev libcap-dev
+  libjson-c-dev libyaml-dev libarchive-dev libssl-dev libmount-dev libcap-dev
   crun runc conmon
   busybox-static
   uidmap util-linux procps psmisc libcap2-bin strace

@@ -32,12 +32,12 @@ FUZZ_TOPPREFIX := $(if $(filter .,$(FUZZ_TOPDIR)),,$(FUZZ_TOPDIR)/)
 # import/registry/registry_http.c and import/unpack/layer_extract.c, need
 # much of the rest), with the libraries of
 # ochre-import. The one place that names driver/'s layout.
-FUZZ_DRIVER_DIRS = $(addprefix $(FUZZ_TOPPREFIX)driver/,util image launch container oci import import/unpack import/registry)
+FUZZ_DRIVER_DIRS = $(addprefix $(FUZZ_TOPPREFIX)driver/,util image launch container devices oci import import/unpack import/registry)
 FUZZ_DRIVER_SRC  = $(filter-out %/main.c %/import_main.c,$(wildcard $(addsuffix /*.c,$(FUZZ_DRIVER_DIRS))))
 FUZZ_DRIVER_HDR  = $(wildcard $(addsuffix /*.h,$(FUZZ_DRIVER_DIRS)))
 FUZZ_DRIVER_CFLAGS = $(or $(JSON_CFLAGS),$(shell pkg-config --cflags json-c libarchive libcrypto libcurl 2>/dev/null))
-FUZZ_DRIVER_LIBS = $(or $(IMPORT_LIBS),$(shell pkg-config --libs json-c libarchive libcrypto libcurl 2>/dev/null || \
-                     echo -ljson-c -larchive -lcrypto -lcurl))
+FUZZ_DRIVER_LIBS = $(or $(UNIT_LIBS),$(shell pkg-config --libs json-c yaml-0.1 libarchive libcrypto libcurl 2>/dev/null || \
+                     echo -ljson-c -lyaml -larchive -lcrypto -lcurl))
 
 FUZZ_SECONDS ?= 60
 FUZZ_CC      ?= clang
@@ -47,7 +47,7 @@ FUZZ_FLAGS   ?=
 
 # The starter's targets (common/ only) and the importer's (driver/ too).
 FUZZ_STARTER_TARGETS := request config
-FUZZ_DRIVER_TARGETS  := image_ref registry_ref www_authenticate tar_path image_select
+FUZZ_DRIVER_TARGETS  := image_ref registry_ref www_authenticate tar_path image_select cdi
 FUZZ_TARGETS    := $(FUZZ_STARTER_TARGETS) $(FUZZ_DRIVER_TARGETS)
 # Absolute: fuzz_image_ref runs in a scratch dir of its own.
 FUZZ_BUILDDIR    = $(abspath $(or $(BUILDDIR),build))/fuzz
