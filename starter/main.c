@@ -55,8 +55,6 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#define SAFE_PATH "/usr/sbin:/usr/bin:/sbin:/bin"
-
 extern char **environ;
 
 static char request_buf[REQUEST_MAX_BYTES + 1];
@@ -148,7 +146,7 @@ static void close_fds_except(int keep)
 /* Phase 3. */
 static void sanitize_environment(const struct starter_request *req)
 {
-	if (clearenv() != 0 || setenv("PATH", SAFE_PATH, 1) != 0)
+	if (clearenv() != 0 || setenv("PATH", STARTER_SAFE_PATH, 1) != 0)
 		die("cannot reset the environment");
 	/* Keep stdio and the lifeline; the driver's cleanup process watches the
 	 * lifeline and removes the session dir once every holder is gone. */
