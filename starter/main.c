@@ -29,7 +29,6 @@
 #include "../common/log.h"
 #include "../common/request.h"
 #include "die.h"
-#include "fuse_overlay.h"
 #include "lowers.h"
 #include "policy.h"
 #include "privilege.h"
