@@ -102,7 +102,9 @@ static void attach_upper_tmpfs(const struct overlay_plan *plan, int mnt)
 	if (target < 0)
 		die_errno("open %s/%s", plan->session, OVERLAY_DIR);
 	mounts_check_caller_dir(target, plan->session_fd, plan->session, OVERLAY_DIR);
-	if (move_mount(mnt, "", target, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+	int rc;
+	WITH_ROOT_FS_IDS(rc = move_mount(mnt, "", target, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH));
+	if (rc < 0)
 		die_errno("mount tmpfs on %s/%s", plan->session, OVERLAY_DIR);
 	close(target);
 }
@@ -220,14 +222,13 @@ static void copy_mountpoint_layer(const struct overlay_plan *plan, int tmpfs_fd)
 	snprintf(copy_path, sizeof copy_path, "%s/%s/%s", plan->session, OVERLAY_DIR, MOUNTPOINTS_DIR);
 	log_debug("[starter] copy the structure of %s to %s (directories and empty files only)",
 		  plan->lower_paths[plan->n_lowers - 1], copy_path);
-	make_owned_dir(tmpfs_fd, MOUNTPOINTS_DIR, 0755, plan);
-	int copy = open_subdir_nofollow(tmpfs_fd, MOUNTPOINTS_DIR);
+	int copy;
+	WITH_ROOT_FS_IDS(make_owned_dir(tmpfs_fd, MOUNTPOINTS_DIR, 0755, plan);
+			 copy = open_subdir_nofollow(tmpfs_fd, MOUNTPOINTS_DIR));
 	if (copy < 0)
 		die_errno("open %s", copy_path);
 	unsigned entries = 0;
-	privilege_fs_as_caller();
 	copy_structure(*bottom, copy, plan->lower_paths[plan->n_lowers - 1], 0, &entries);
-	privilege_fs_as_root();
 	close(*bottom);
 	*bottom = copy;
 	plan->lower_paths[plan->n_lowers - 1] = copy_path;
@@ -303,7 +304,9 @@ static bool mount_kernel_overlay(const struct overlay_plan *plan, const struct u
 	 * which would otherwise run what the admin's mount forbids. */
 	unsigned long flags = MS_NOSUID | MS_NODEV | (plan->noexec ? MS_NOEXEC : 0);
 	fd_path(target, sizeof target, target_fd);
-	if (mount("overlay", target, "overlay", flags, data) == 0)
+	int rc;
+	WITH_ROOT_FS_IDS(rc = mount("overlay", target, "overlay", flags, data));
+	if (rc == 0)
 		return true;
 	/* Rootless, the kernel may refuse overlay (old kernel, lower on a
 	 * network filesystem): fuse-overlayfs can do it in user space. */
@@ -353,7 +356,9 @@ void mounts_overlay_rootfs(const struct overlay_plan *plan)
 	/* The tmpfs holds the upper, or (with a persistent upper) just the
 	 * copy of the mount point layer. */
 	bool persistent = plan->persistent_fd >= 0;
-	int tmpfs_fd = !persistent || plan->copy_mountpoints ? make_upper_tmpfs(plan) : -1;
+	int tmpfs_fd = -1;
+	if (!persistent || plan->copy_mountpoints)
+		WITH_ROOT_FS_IDS(tmpfs_fd = make_upper_tmpfs(plan));
 	if (plan->copy_mountpoints) {
 		if (plan->n_lowers < 2)
 			die("a mount point layer to copy needs an image");
@@ -362,10 +367,9 @@ void mounts_overlay_rootfs(const struct overlay_plan *plan)
 	if (tmpfs_fd >= 0)
 		attach_upper_tmpfs(plan, tmpfs_fd);
 	int layer_fd = persistent ? persistent_upper(plan) : tmpfs_fd;
-	struct upper_dirs d = {
-		.upper_fd = open_subdir_nofollow(layer_fd, "upper"),
-		.work_fd = open_subdir_nofollow(layer_fd, "work"),
-	};
+	struct upper_dirs d;
+	WITH_ROOT_FS_IDS(d.upper_fd = open_subdir_nofollow(layer_fd, "upper");
+			 d.work_fd = open_subdir_nofollow(layer_fd, "work"));
 	int target_fd = open_subdir_nofollow(plan->session_fd, ROOTFS_DIR);
 	if (d.upper_fd < 0 || d.work_fd < 0 || target_fd < 0)
 		die_errno("open overlay dirs in %s", plan->session);
@@ -394,11 +398,9 @@ void mounts_runtime_state_tmpfs(int session_fd, const char *session, uid_t uid, 
 {
 	/* The mount point is made as the caller, in their session dir: it is
 	 * theirs to remove after the namespace (and the tmpfs) is gone. */
-	privilege_fs_as_caller();
 	if (mkdirat(session_fd, STATE_DIR, 0700) < 0 && errno != EEXIST)
 		die_errno("create %s/%s", session, STATE_DIR);
 	int fd = open_subdir_nofollow(session_fd, STATE_DIR);
-	privilege_fs_as_root();
 	if (fd < 0)
 		die_errno("open %s/%s", session, STATE_DIR);
 	mounts_check_caller_dir(fd, session_fd, session, STATE_DIR);
@@ -407,7 +409,9 @@ void mounts_runtime_state_tmpfs(int session_fd, const char *session, uid_t uid, 
 	snprintf(data, sizeof data, "size=%s,mode=0700,uid=%lu,gid=%lu", STATE_TMPFS_SIZE, (unsigned long)uid,
 		 (unsigned long)gid);
 	log_debug("[starter] mount tmpfs on %s/%s (nosuid,nodev,noexec,%s)", session, STATE_DIR, data);
-	if (mount("tmpfs", target, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, data) < 0)
+	int rc;
+	WITH_ROOT_FS_IDS(rc = mount("tmpfs", target, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, data));
+	if (rc < 0)
 		die_errno("mount tmpfs on %s/%s", session, STATE_DIR);
 	close(fd);
 }

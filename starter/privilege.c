@@ -26,21 +26,33 @@ bool privilege_setuid_mode(void)
 	return ruid != 0;
 }
 
+/* Both keep errno: WITH_ROOT_FS_IDS wraps calls whose errno is read after. */
 void privilege_fs_as_caller(void)
 {
+	int saved = errno;
 	/* setfsuid cannot fail loudly: check the result with a second call. */
 	setfsgid(getgid());
 	setfsuid(getuid());
 	if ((uid_t)setfsuid((uid_t)-1) != getuid() || (gid_t)setfsgid((gid_t)-1) != getgid())
 		die("cannot take the caller's filesystem ids");
+	errno = saved;
 }
 
 void privilege_fs_as_root(void)
 {
+	if (getuid() != 0 && setfsuid((uid_t)-1) == 0)
+		die("root's filesystem ids taken twice (WITH_ROOT_FS_IDS does not nest)");
+	int saved = errno;
 	setfsuid(0);
 	setfsgid(0);
 	if (setfsuid((uid_t)-1) != 0)
 		die("cannot take back root's filesystem ids");
+	errno = saved;
+}
+
+void privilege_end_of_host_privilege(void)
+{
+	log_hold_release();
 }
 
 void privilege_clear_capabilities(void)
@@ -105,6 +117,7 @@ void privilege_become_namespace_root(uid_t caller_uid, gid_t caller_gid, bool ca
 		die_errno("become root of the user namespace");
 	check_own_map("/proc/self/uid_map", caller_uid, caller_uid);
 	check_own_map("/proc/self/gid_map", caller_gid, caller_gid);
+	privilege_fs_as_caller(); /* the default again: euid 0 set them to root's */
 }
 
 void privilege_become_namespace_root_fully(void)
