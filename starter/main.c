@@ -13,8 +13,9 @@
  *   1. harden_process()      nothing trusted yet; refuse unsupported setups
  *   2. read_request()        whole request read and validated
  *   3. sanitize_environment()  fixed env, only the fds we need
- *   4. clone: the parent writes the child's id maps, then only supervises;
- *      the child (container_init) opens the caller's paths by fd with no
+ *   4. the mode's function (see starter_mode_choose): for run, clone_init;
+ *      the parent writes the child's id maps, then only supervises;
+ *      the child (the namespace's init) opens the caller's paths by fd with no
  *      symlinks, checks them, mounts, and runs the payload.
  * The paths are opened inside the new mount namespace because the kernel
  * mounts only on, and overlay only stacks, mounts of the caller's current
@@ -269,10 +270,10 @@ struct launch {
 	const struct ochre_config *policy; /* setuid: the admin's */
 	/* The image roots policy_check_image_path walked to (setuid). */
 	struct stat image_roots[REQUEST_MAX_LOWERS];
-	pid_t init;           /* in the parent: the namespace's pid 1 */
-	int ready_fd, go_fd;  /* the init's ends: it is ready; its parent says go */
-	int status_fd;        /* the init's end of the status pipe, see main() */
-	int parent_ready_fd, parent_go_fd, parent_status_fd;
+	pid_t init; /* in the parent: the namespace's pid 1 */
+	/* Pipes, see clone_init; each process keeps its ends: the init
+	 * ready[1], go[0], status[1]; the parent the others. */
+	int ready[2], go[2], status[2];
 };
 
 /* Who mounts the rootfs: what build_rootfs does differs by this alone. */
@@ -467,8 +468,7 @@ static noreturn void run_runtime_as_child(const struct starter_request *req, boo
  * (PDEATHSIG): a kill -9 of ochre takes the whole container down with it. */
 static pid_t clone_init(struct launch *l, unsigned long flags)
 {
-	int ready[2], go[2], status[2];
-	if (pipe2(ready, O_CLOEXEC) < 0 || pipe2(go, O_CLOEXEC) < 0 || pipe2(status, O_CLOEXEC) < 0)
+	if (pipe2(l->ready, O_CLOEXEC) < 0 || pipe2(l->go, O_CLOEXEC) < 0 || pipe2(l->status, O_CLOEXEC) < 0)
 		die_errno("pipe");
 	signals_block_forwarded();
 	log_debug("[starter] create namespaces: mount, pid%s", flags & CLONE_NEWUSER ? ", user (caller -> root)" : "");
@@ -478,11 +478,9 @@ static pid_t clone_init(struct launch *l, unsigned long flags)
 	if (l->init < 0)
 		die_errno("create namespaces (clone)");
 	bool in_init = l->init == 0;
-	close(in_init ? ready[0] : ready[1]);
-	close(in_init ? go[1] : go[0]);
-	close(in_init ? status[0] : status[1]);
-	l->ready_fd = ready[1], l->go_fd = go[0], l->status_fd = status[1];
-	l->parent_ready_fd = ready[0], l->parent_go_fd = go[1], l->parent_status_fd = status[0];
+	close(l->ready[in_init ? 0 : 1]);
+	close(l->go[in_init ? 1 : 0]);
+	close(l->status[in_init ? 0 : 1]);
 	if (in_init) {
 		if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
 			die_errno("prctl(PR_SET_PDEATHSIG)");
@@ -497,11 +495,11 @@ static pid_t clone_init(struct launch *l, unsigned long flags)
  * failed first (and PDEATHSIG may have been set too late to fire). */
 static void init_wait_for_parent(const struct launch *l)
 {
-	if (write(l->ready_fd, "r", 1) != 1)
+	if (write(l->ready[1], "r", 1) != 1)
 		_exit(STARTER_EXIT_FAILURE);
-	close(l->ready_fd);
+	close(l->ready[1]);
 	char go;
-	if (read(l->go_fd, &go, 1) != 1)
+	if (read(l->go[0], &go, 1) != 1)
 		_exit(STARTER_EXIT_FAILURE);
 	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
 		die_errno("prctl(PR_SET_DUMPABLE)");
@@ -516,7 +514,7 @@ static void init_become_namespace_root(const struct launch *l)
 	privilege_become_namespace_root(l->ids->uid, l->ids->gid, l->req->caller_ids_self);
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
 		die_errno("prctl(PR_SET_PDEATHSIG)");
-	struct pollfd p = { .fd = l->go_fd, .events = POLLIN };
+	struct pollfd p = { .fd = l->go[0], .events = POLLIN };
 	if (poll(&p, 1, 0) != 0)
 		_exit(STARTER_EXIT_FAILURE);
 }
@@ -539,7 +537,7 @@ static void init_unshare_user_namespace(void)
  * parent, which the pid-1 rule does not cover) would otherwise kill us. */
 static noreturn void init_run_runtime(const struct launch *l, bool runtime_as_root)
 {
-	close(l->go_fd);
+	close(l->go[0]);
 	signals_reset_for_exec();
 	signals_block_forwarded();
 	/* The runtime keeps the lifeline (it closes all extra fds in the
@@ -549,16 +547,16 @@ static noreturn void init_run_runtime(const struct launch *l, bool runtime_as_ro
 		die_errno("lifeline fd %d", l->req->lifeline_fd);
 	if (chdir("/") < 0)
 		die_errno("chdir /");
-	run_runtime_as_child(l->req, runtime_as_root, l->status_fd);
+	run_runtime_as_child(l->req, runtime_as_root, l->status[1]);
 }
 
 /* In the parent: wait until the init is ready for its maps. */
 static void parent_wait_for_init(const struct launch *l)
 {
 	char r;
-	if (read(l->parent_ready_fd, &r, 1) != 1)
+	if (read(l->ready[0], &r, 1) != 1)
 		die("the container init failed to start");
-	close(l->parent_ready_fd);
+	close(l->ready[0]);
 }
 
 /* The container's exit code: the byte the namespace's init sends up the
@@ -601,11 +599,11 @@ static void release_lifeline(int fd)
  * then only supervise it, and exit with the container's code. */
 static noreturn void parent_release_and_supervise(const struct launch *l)
 {
-	if (write(l->parent_go_fd, "g", 1) != 1)
+	if (write(l->go[1], "g", 1) != 1)
 		die_errno("release the container init");
-	/* parent_go_fd stays open while we live: the init checks it. */
+	/* go[1] stays open while we live: the init checks it. */
 	forward_signals_to(l->init);
-	int code = container_exit_code(l->parent_status_fd, l->init);
+	int code = container_exit_code(l->status[0], l->init);
 	if (l->req->lifeline_fd >= 0)
 		release_lifeline(l->req->lifeline_fd);
 	exit(code);

@@ -67,6 +67,15 @@ void privilege_clear_capabilities(void)
 	cap_free(none);
 }
 
+/* Are our real, effective and saved uids all uid, and the gids gid? */
+static bool all_ids_are(uid_t uid, gid_t gid)
+{
+	uid_t r, e, s;
+	gid_t rg, eg, sg;
+	return getresuid(&r, &e, &s) == 0 && getresgid(&rg, &eg, &sg) == 0 && r == uid && e == uid && s == uid &&
+	       rg == gid && eg == gid && sg == gid;
+}
+
 void privilege_drop_for_good(void)
 {
 	uid_t uid = getuid();
@@ -77,10 +86,7 @@ void privilege_drop_for_good(void)
 	if (setresgid(gid, gid, gid) < 0 || setresuid(uid, uid, uid) < 0)
 		die_errno("drop privileges");
 	privilege_clear_capabilities();
-	uid_t r, e, s;
-	gid_t rg, eg, sg;
-	if (getresuid(&r, &e, &s) < 0 || getresgid(&rg, &eg, &sg) < 0 || r != uid || e != uid || s != uid ||
-	    rg != gid || eg != gid || sg != gid)
+	if (!all_ids_are(uid, gid))
 		die("privileges not dropped; refusing");
 	if (setuid(0) == 0 || seteuid(0) == 0 || errno != EPERM)
 		die("root could be regained after dropping privileges; refusing");
@@ -124,8 +130,6 @@ void privilege_become_namespace_root_fully(void)
 {
 	if (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0)
 		die_errno("become root of the user namespace");
-	uid_t r, e, s;
-	gid_t rg, eg, sg;
-	if (getresuid(&r, &e, &s) < 0 || getresgid(&rg, &eg, &sg) < 0 || r || e || s || rg || eg || sg)
+	if (!all_ids_are(0, 0))
 		die("not all ids are root's of the user namespace; refusing");
 }
