@@ -21,3 +21,11 @@ bool path_is_clean_absolute(const char *path)
 		p = end + 1;
 	}
 }
+
+bool path_within(const char *path, const char *prefix)
+{
+	size_t len = strlen(prefix);
+	if (strcmp(prefix, "/") == 0)
+		return true;
+	return strncmp(path, prefix, len) == 0 && (path[len] == '\0' || path[len] == '/');
+}

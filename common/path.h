@@ -8,4 +8,9 @@
  * what it logs and checks is exactly what it opens. */
 bool path_is_clean_absolute(const char *path);
 
+/* Is path equal to or below prefix, component by component ("/scratch"
+ * covers "/scratch/a", not "/scratch2")? Both are clean absolute paths
+ * ('limit container paths'). */
+bool path_within(const char *path, const char *prefix);
+
 #endif

@@ -175,15 +175,35 @@ bool subid_range_allowed_in(FILE *subid, FILE *passwd, unsigned long uid, unsign
 	return ok;
 }
 
-bool subid_range_allowed(const char *file, unsigned long uid, unsigned long start, unsigned long count)
+/* A range must not map the id the caller's own takes inside. */
+static bool covers(const struct id_range *r, unsigned long id)
 {
-	FILE *subid = fopen(file, "re");
+	return r->inside <= id && id - r->inside < r->count;
+}
+
+size_t subid_ranges_first_refused_in(FILE *subid, FILE *passwd, unsigned long uid, unsigned long own_inside,
+				     const struct id_range *r, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		rewind(subid);
+		if (passwd)
+			rewind(passwd);
+		if (covers(&r[i], own_inside) || !subid_range_allowed_in(subid, passwd, uid, r[i].outside, r[i].count))
+			return i;
+	}
+	return n;
+}
+
+size_t subid_ranges_first_refused(const char *file, unsigned long uid, unsigned long own_inside,
+				  const struct id_range *r, size_t n)
+{
+	FILE *subid = n ? fopen(file, "re") : NULL;
 	if (!subid)
-		return false;
+		return 0;
 	FILE *passwd = fopen("/etc/passwd", "re");
-	bool ok = subid_range_allowed_in(subid, passwd, uid, start, count);
+	size_t bad = subid_ranges_first_refused_in(subid, passwd, uid, own_inside, r, n);
 	if (passwd)
 		fclose(passwd);
 	fclose(subid);
-	return ok;
+	return bad;
 }

@@ -13,6 +13,8 @@
 #include <stdio.h>
 #include <sys/types.h>
 
+#include "request.h"
+
 /* A uid, gid or subid number: decimal digits only (no sign, no blanks),
  * at most 2^32-1. */
 bool subid_parse_id(const char *text, unsigned long *id);
@@ -36,8 +38,16 @@ bool passwd_owner_matches_in(FILE *passwd, const char *entry, unsigned long owne
 /* Is [start, start+count) inside one of uid's ranges in FILE? The owner
  * field may be uid's number or its name in /etc/passwd (passwd may be
  * NULL: by number only). */
-bool subid_range_allowed(const char *file, unsigned long uid, unsigned long start, unsigned long count);
 bool subid_range_allowed_in(FILE *subid, FILE *passwd, unsigned long uid, unsigned long start,
 			    unsigned long count);
+
+/* A request's id ranges for uid: the index of the first one that is not
+ * within uid's ranges in FILE or that covers own_inside (the id the
+ * caller's own takes inside the namespace: 0, or their own number with
+ * 'caller-ids self', which must stay free), or n when none is. */
+size_t subid_ranges_first_refused(const char *file, unsigned long uid, unsigned long own_inside,
+				  const struct id_range *r, size_t n);
+size_t subid_ranges_first_refused_in(FILE *subid, FILE *passwd, unsigned long uid, unsigned long own_inside,
+				     const struct id_range *r, size_t n);
 
 #endif

@@ -13,23 +13,23 @@
  *   1. harden_process()      nothing trusted yet; refuse unsupported setups
  *   2. read_request()        whole request read and validated
  *   3. sanitize_environment()  fixed env, only the fds we need
- *   4. clone: the parent writes the child's id maps, then only supervises;
- *      the child (container_init) opens the caller's paths by fd with no
+ *   4. the mode's function (see starter_mode_choose): for run, clone_init;
+ *      the parent writes the child's id maps, then only supervises;
+ *      the child (the namespace's init) opens the caller's paths by fd with no
  *      symlinks, checks them, mounts, and runs the payload.
  * The paths are opened inside the new mount namespace because the kernel
  * mounts only on, and overlay only stacks, mounts of the caller's current
  * namespace: an fd opened before clone(CLONE_NEWNS) gives EINVAL.
- * Three ways to run: rootless (not setuid: a user namespace does it all),
- * a root caller, and a setuid-root install (privilege.h: mount as root,
- * make the user namespace as root, then drop for good; with 'caller-ids
- * self' that namespace is the container's, see SECURITY.md); a setgid or
+ * Which privileged steps run is named by one enum starter_mode, chosen
+ * once (starter_mode_choose) from the request and our own ids; main()
+ * switches to one function per mode, which lists its steps in order and
+ * marks where host privilege ends (SECURITY.md has the table). A setgid or
  * file-capability install is refused (fail closed).
  */
 #define _GNU_SOURCE
 #include "../common/log.h"
 #include "../common/request.h"
 #include "die.h"
-#include "fuse_overlay.h"
 #include "lowers.h"
 #include "policy.h"
 #include "privilege.h"
@@ -55,19 +55,20 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#define SAFE_PATH "/usr/sbin:/usr/bin:/sbin:/bin"
-
 extern char **environ;
 
 static char request_buf[REQUEST_MAX_BYTES + 1];
-/* Setuid root, called by a non-root user: see privilege.h. */
-static bool setuid_mode;
-static struct ochre_config policy;
-/* The image roots policy_check_image_path walked to (setuid mode). */
-static struct stat image_roots[REQUEST_MAX_LOWERS];
+
+/* The process's own ids, as exec'd: the caller's real uid and gid, and
+ * whether we run setuid root for a non-root caller (privilege.h). */
+struct process_ids {
+	uid_t uid;
+	gid_t gid;
+	bool setuid;
+};
 
 /* Phase 1. Nothing from the caller has been looked at yet. */
-static void harden_process(void)
+static struct process_ids harden_process(void)
 {
 	/* Not dumpable: no core file and no ptrace by the caller while we run. */
 	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
@@ -81,13 +82,13 @@ static void harden_process(void)
 
 	/* AT_SECURE: started setuid, setgid or with file capabilities; only
 	 * setuid root is supported (privilege.c), anything else is refused. */
-	setuid_mode = privilege_setuid_mode();
-	if (!setuid_mode && (geteuid() != getuid() || getegid() != getgid()))
+	struct process_ids ids = { .uid = getuid(), .gid = getgid(), .setuid = privilege_setuid_mode() };
+	if (!ids.setuid && (geteuid() != ids.uid || getegid() != ids.gid))
 		die("ochre-starter supports a setuid-root install only (not setgid, not file capabilities)");
 
 	/* A non-root caller must hold no capability in the initial namespace,
 	 * other than the ones a setuid-root exec gives. */
-	if (getuid() != 0 && !setuid_mode) {
+	if (ids.uid != 0 && !ids.setuid) {
 		cap_t have = cap_get_proc(), none = cap_init();
 		if (!have || !none)
 			die_errno("read capabilities");
@@ -96,6 +97,11 @@ static void harden_process(void)
 		cap_free(have);
 		cap_free(none);
 	}
+	/* Setuid: the caller's filesystem ids from here on, root's only in
+	 * WITH_ROOT_FS_IDS (privilege.h). */
+	if (ids.setuid)
+		privilege_fs_as_caller();
+	return ids;
 }
 
 /* Phase 2. */
@@ -148,7 +154,7 @@ static void close_fds_except(int keep)
 /* Phase 3. */
 static void sanitize_environment(const struct starter_request *req)
 {
-	if (clearenv() != 0 || setenv("PATH", SAFE_PATH, 1) != 0)
+	if (clearenv() != 0 || setenv("PATH", STARTER_SAFE_PATH, 1) != 0)
 		die("cannot reset the environment");
 	/* Keep stdio and the lifeline; the driver's cleanup process watches the
 	 * lifeline and removes the session dir once every holder is gone. */
@@ -192,29 +198,6 @@ static noreturn void exec_payload(const struct starter_request *req, int exe_fd)
 	die_errno("exec %s", req->payload);
 }
 
-/* Mode enter: namespaces and fix-ups only, then become the payload. For a
- * non-root caller the exec drops every capability the new user namespace
- * gave us (the caller is not root in it); we clear them first anyway and
- * check, so the payload provably starts with none. */
-static noreturn void enter_and_exec(const struct starter_request *req)
-{
-	bool rootless = getuid() != 0;
-	if (rootless) {
-		userns_enter_as_self();
-	} else {
-		log_debug("[starter] create namespaces: mount");
-		if (unshare(CLONE_NEWNS) < 0)
-			die_errno("create a mount namespace (unshare)");
-	}
-	mounts_make_private();
-	mounts_hide_hybrid_cgroup(rootless);
-	int exe_fd = req->payload_exec_readonly ? mounts_readonly_clone(req->payload) : -1;
-	if (rootless)
-		privilege_clear_capabilities();
-	signals_reset_for_exec();
-	exec_payload(req, exe_fd);
-}
-
 /* Phase 4: a directory the caller owns, opened without following symlinks. */
 static int open_owned_dir(const char *what, const char *path)
 {
@@ -241,11 +224,77 @@ static int open_session(const char *path)
 	return fd;
 }
 
+/* What the starter does, by the request and its own ids. Each mode's
+ * function below lists its privileged steps in order. */
+enum starter_mode {
+	/* enter (ochre oci create/run): namespaces and fix-ups, then exec */
+	STARTER_ENTER_AS_ROOT,   /* a root caller: a mount namespace */
+	STARTER_ENTER_IN_USERNS, /* anyone else: a user namespace, caller -> caller */
+	/* run: a container of the starter's own */
+	STARTER_RUN_AS_ROOT,  /* a root caller: mount and pid namespaces */
+	STARTER_RUN_ROOTLESS, /* not setuid, or 'userns yes': the caller's userns */
+	/* run, setuid root, for a non-root caller */
+	STARTER_RUN_SETUID_CALLER_ROOT, /* host root mounts; caller root of the userns */
+	STARTER_RUN_SETUID_SELF_IMAGE,  /* 'caller-ids self', the image alone: host root
+	                                 * mounts; a subordinate id is root of the userns */
+	STARTER_RUN_SETUID_SELF_LAYERS, /* 'caller-ids self', the caller's layers too:
+	                                 * root of the userns mounts them */
+};
+
+/* Chosen once, after the policy checks. A setuid starter asked for enter
+ * or 'userns yes' needs no privilege: it drops at once (drop_setuid_now)
+ * and runs as an unprivileged one would. */
+static enum starter_mode starter_mode_choose(const struct starter_request *req, const struct process_ids *ids)
+{
+	bool privileged = ids->setuid && !req->force_userns && req->mode == REQUEST_MODE_RUN;
+	/* Only the setuid starter can map the caller to themselves and give
+	 * the namespace a root of the caller's subordinate ids. */
+	if (req->caller_ids_self && !privileged)
+		die("caller-ids self needs the setuid starter");
+	if (req->mode == REQUEST_MODE_ENTER)
+		return ids->uid == 0 ? STARTER_ENTER_AS_ROOT : STARTER_ENTER_IN_USERNS;
+	if (!privileged)
+		return ids->uid == 0 ? STARTER_RUN_AS_ROOT : STARTER_RUN_ROOTLESS;
+	if (!req->caller_ids_self)
+		return STARTER_RUN_SETUID_CALLER_ROOT;
+	/* Overlay looks into its layers with its mounter's credentials: the
+	 * caller's own (--overlay, a persistent upper) are mounted inside the
+	 * user namespace by its root, who can read no more than the caller
+	 * and their subordinate ids. */
+	return req->n_lowers > 1 || req->upper ? STARTER_RUN_SETUID_SELF_LAYERS : STARTER_RUN_SETUID_SELF_IMAGE;
+}
+
+struct launch {
+	const struct starter_request *req;
+	const struct process_ids *ids;
+	const struct ochre_config *policy; /* setuid: the admin's */
+	/* The image roots policy_check_image_path walked to (setuid). */
+	struct stat image_roots[REQUEST_MAX_LOWERS];
+	pid_t init; /* in the parent: the namespace's pid 1 */
+	/* Pipes, see clone_init; each process keeps its ends: the init
+	 * ready[1], go[0], status[1]; the parent the others. */
+	int ready[2], go[2], status[2];
+};
+
+/* Who mounts the rootfs: what build_rootfs does differs by this alone. */
+enum rootfs_mounter {
+	ROOTFS_BY_ROOT_CALLER,      /* a root caller, in the initial user namespace */
+	ROOTFS_BY_CALLER_IN_USERNS, /* the caller, root of their own user namespace */
+	ROOTFS_BY_HOST_ROOT,        /* setuid: host root, for the caller */
+	ROOTFS_BY_NAMESPACE_ROOT,   /* setuid: root of the user namespace we made */
+};
+
+static bool mounter_is_setuid(enum rootfs_mounter by)
+{
+	return by == ROOTFS_BY_HOST_ROOT || by == ROOTFS_BY_NAMESPACE_ROOT;
+}
+
 /* Lowers are opened with the caller's filesystem ids (setuid mode) and
  * must be readable and searchable by them: a root-only directory cannot be
  * smuggled into the caller's view through an overlay mounted as root. */
-static void open_lowers(const struct starter_request *req, int *fds, bool in_userns)
+static void open_lowers(const struct launch *l, int *fds, enum rootfs_mounter by)
 {
+	const struct starter_request *req = l->req;
 	for (size_t i = 0; i < req->n_lowers; i++) {
 		int path_fd = open_dir_nofollow(req->lowers[i]);
 		if (path_fd < 0)
@@ -255,18 +304,18 @@ static void open_lowers(const struct starter_request *req, int *fds, bool in_use
 			die_errno("image rootfs '%s'", req->lowers[i]);
 		close(path_fd);
 		struct stat st;
-		if (!setuid_mode || !policy.limit_owners.n)
+		if (!mounter_is_setuid(by) || !l->policy->limit_owners.n)
 			continue;
 		if (fstat(fds[i], &st) < 0)
 			die_errno("image rootfs '%s'", req->lowers[i]);
 		/* The walk of check_image_paths went to this very directory. */
-		if (st.st_dev != image_roots[i].st_dev || st.st_ino != image_roots[i].st_ino)
+		if (st.st_dev != l->image_roots[i].st_dev || st.st_ino != l->image_roots[i].st_ino)
 			die("image '%s' is not the directory checked for 'limit container owners'; refusing",
 			    req->lowers[i]);
-		/* Inside the namespace (mount_in_userns) only the caller's ids
-		 * keep their numbers; another owner shows as the overflow uid
-		 * and cannot be told apart, so it is no allowed owner. */
-		if (in_userns && st.st_uid != getuid())
+		/* Inside the namespace only the caller's ids keep their numbers;
+		 * another owner shows as the overflow uid and cannot be told
+		 * apart, so it is no allowed owner. */
+		if (by == ROOTFS_BY_NAMESPACE_ROOT && st.st_uid != l->ids->uid)
 			die("image '%s' is not yours: with --overlay, 'limit container owners' allows only your own "
 			    "images", req->lowers[i]);
 	}
@@ -277,29 +326,11 @@ static void open_lowers(const struct starter_request *req, int *fds, bool in_use
  * open_lowers then requires of the lower it opens. Done in the initial
  * user namespace, where owners show as they are, and before the rootfs,
  * which with --overlay is built inside the new one. */
-static void check_image_paths(const struct starter_request *req)
+static void check_image_paths(struct launch *l)
 {
-	if (!policy.limit_owners.n)
-		return;
-	privilege_fs_as_caller();
-	for (size_t i = 0; i < req->n_lowers; i++)
-		policy_check_image_path(&policy, req->lowers[i], &image_roots[i]);
-	privilege_fs_as_root();
+	for (size_t i = 0; l->policy->limit_owners.n && i < l->req->n_lowers; i++)
+		policy_check_image_path(l->policy, l->req->lowers[i], &l->image_roots[i]);
 }
-
-struct launch {
-	const struct starter_request *req;
-	bool rootless;    /* the caller is not root: a user namespace */
-	bool privileged;  /* setuid mode: mount as root, then make the userns */
-	/* Setuid mode with the caller's own layers (--overlay) and 'caller-ids
-	 * self': overlay looks into its layers with its mounter's credentials,
-	 * so the rootfs is mounted inside the user namespace by its root, who
-	 * can read no more than the caller and their subordinate ids own. */
-	bool mount_in_userns;
-	uid_t caller_uid; /* the caller's ids on the host */
-	gid_t caller_gid;
-	int status_fd;    /* the init's end of the status pipe, see main() */
-};
 
 /* The mount namespace's own set-up, before the rootfs: nothing of ours
  * reaches the host, a /proc of the new pid namespace, and no hybrid cgroup2
@@ -307,21 +338,32 @@ struct launch {
  * namespace (a fresh proc needs privilege over the pid namespace). */
 static void prepare_mount_namespace(bool in_user_namespace)
 {
-	mounts_make_private();
-	mounts_fresh_proc();
-	mounts_hide_hybrid_cgroup(in_user_namespace);
+	WITH_ROOT_FS_IDS(mounts_make_private(); mounts_fresh_proc(); mounts_hide_hybrid_cgroup(in_user_namespace));
 }
 
-/* Open the caller's paths (as the caller), check them, mount. */
-static void build_rootfs(const struct launch *l)
+/* Setuid, 'caller-ids self': the runtime's state tmpfs, owned by the
+ * namespace's root, in the mounter's numbering (inside, that is 0). */
+static void mount_runtime_state(const struct launch *l, int session_fd, enum rootfs_mounter by)
 {
 	const struct starter_request *req = l->req;
-	if (l->privileged)
-		privilege_fs_as_caller();
+	const struct id_range *u = request_root_range(req->uid_ranges, req->n_uid_ranges);
+	const struct id_range *g = request_root_range(req->gid_ranges, req->n_gid_ranges);
+	bool inside = by == ROOTFS_BY_NAMESPACE_ROOT;
+	mounts_runtime_state_tmpfs(session_fd, req->session, inside ? 0 : (uid_t)u->outside,
+				   inside ? 0 : (gid_t)g->outside);
+}
+
+/* Open the caller's paths (with the caller's filesystem ids), check
+ * them, mount the rootfs and, with 'caller-ids self', the runtime's
+ * state tmpfs. */
+static void build_rootfs(const struct launch *l, enum rootfs_mounter by)
+{
+	const struct starter_request *req = l->req;
+	bool setuid = mounter_is_setuid(by);
 	int lower_fds[REQUEST_MAX_LOWERS + 1];
 	const char *lower_paths[REQUEST_MAX_LOWERS + 1];
 	int session_fd = open_session(req->session);
-	open_lowers(req, lower_fds, l->mount_in_userns);
+	open_lowers(l, lower_fds, by);
 	size_t n_lowers = req->n_lowers;
 	for (size_t i = 0; i < n_lowers; i++)
 		lower_paths[i] = req->lowers[i];
@@ -335,16 +377,14 @@ static void build_rootfs(const struct launch *l)
 	int persistent_fd = req->upper ? open_owned_dir("writable overlay", req->upper) : -1;
 	if (persistent_fd >= 0)
 		mounts_prepare_persistent(persistent_fd, req->upper);
-	if (l->privileged)
-		privilege_fs_as_root();
 	/* The image's own layers: no pseudo filesystem, and noexec carried
 	 * over (the mount point layer, made by the driver in the session
 	 * dir, adds no file that could run). */
 	bool noexec = false;
 	for (size_t i = 0; i < req->n_lowers; i++)
 		noexec |= lowers_check_filesystem(lower_fds[i], lower_paths[i]);
-	for (size_t i = 0; l->privileged && i < n_lowers; i++)
-		lowers_check_no_submounts(lower_fds[i], lower_paths[i]);
+	for (size_t i = 0; setuid && i < n_lowers; i++)
+		WITH_ROOT_FS_IDS(lowers_check_no_submounts(lower_fds[i], lower_paths[i]));
 	struct overlay_plan plan = {
 		.session_fd = session_fd,
 		.session = req->session,
@@ -352,31 +392,33 @@ static void build_rootfs(const struct launch *l)
 		.lower_paths = lower_paths,
 		.n_lowers = n_lowers,
 		/* Stacked with privilege, the caller's own dir is copied first. */
-		.copy_mountpoints = l->privileged && req->mountpoints,
+		.copy_mountpoints = setuid && req->mountpoints,
 		.tmpfs_size = req->tmpfs_size,
 		.persistent_fd = persistent_fd,
 		.persistent = req->upper,
-		.owner_uid = l->privileged ? l->caller_uid : (uid_t)-1,
-		.owner_gid = l->privileged ? l->caller_gid : (gid_t)-1,
-		.in_user_namespace = (l->rootless && !l->privileged) || l->mount_in_userns,
+		.owner_uid = setuid ? l->ids->uid : (uid_t)-1,
+		.owner_gid = setuid ? l->ids->gid : (gid_t)-1,
+		.in_user_namespace = by == ROOTFS_BY_CALLER_IN_USERNS || by == ROOTFS_BY_NAMESPACE_ROOT,
 		.overlay = req->overlay,
 		.fuse_overlayfs = req->fuse_overlayfs,
 		.noexec = noexec,
 	};
 	mounts_overlay_rootfs(&plan);
-	if (l->privileged && req->caller_ids_self) {
-		const struct id_range *u = request_root_range(req->uid_ranges, req->n_uid_ranges);
-		const struct id_range *g = request_root_range(req->gid_ranges, req->n_gid_ranges);
-		/* Its owner in the mounter's numbering: inside, that is 0. */
-		mounts_runtime_state_tmpfs(session_fd, req->session, l->mount_in_userns ? 0 : (uid_t)u->outside,
-					   l->mount_in_userns ? 0 : (gid_t)g->outside);
-	}
+	if (req->caller_ids_self)
+		mount_runtime_state(l, session_fd, by);
 	/* The mounts are done: nothing below needs the paths' fds. */
 	close(session_fd);
 	if (persistent_fd >= 0)
 		close(persistent_fd);
 	for (size_t i = 0; i < n_lowers; i++)
 		close(lower_fds[i]);
+}
+
+/* With 'payload-exec readonly' the runtime is exec'd through a read-only
+ * clone of its mount (exec_payload), made while we may still mount. */
+static int payload_readonly_clone(const struct starter_request *req)
+{
+	return req->payload_exec_readonly ? mounts_readonly_clone(req->payload) : -1;
 }
 
 /* We stay pid 1 and run the runtime as our child. When it is done we send
@@ -403,7 +445,7 @@ static noreturn void run_runtime_as_child(const struct starter_request *req, boo
 			if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
 				die_errno("prctl(PR_SET_PDEATHSIG)");
 		}
-		int exe_fd = req->payload_exec_readonly ? mounts_readonly_clone(req->payload) : -1;
+		int exe_fd = payload_readonly_clone(req);
 		signals_reset_for_exec();
 		/* As for a runtime that is pid 1 (below): a signal we forward
 		 * before the runtime handles it waits, pending, for it. */
@@ -418,86 +460,103 @@ static noreturn void run_runtime_as_child(const struct starter_request *req, boo
 	_exit(code);
 }
 
-/* Runs as pid 1 of the new pid namespace, inside the new mount (and user)
- * namespace. When it exits the kernel kills everything left in the pid
- * namespace, and when its parent dies it is killed (PDEATHSIG): a kill -9
- * of ochre takes the whole container down with it. */
-static noreturn void container_init(const struct launch *l, int ready_fd, int go_fd)
+/* Run modes: clone the namespace's init (pid 1 of the new pid namespace,
+ * inside the new mount, and maybe user, namespace), with three pipes: the
+ * init says it is ready (for its maps), the parent says go (and keeps its
+ * end open for as long as it lives), the init sends the runtime's status.
+ * Returns 0 in the init, which is killed when its parent dies
+ * (PDEATHSIG): a kill -9 of ochre takes the whole container down with it. */
+static pid_t clone_init(struct launch *l, unsigned long flags)
 {
-	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
-		die_errno("prctl(PR_SET_PDEATHSIG)");
-	/* The lines held so far are our parent's to write. */
-	log_hold_discard();
-	/* Setuid mode: mount with real privilege first (only proc and the
-	 * cgroup fix-up when the caller's own layers are stacked: those are
-	 * mounted below, as root of the namespace), then enter a user
-	 * namespace that the root parent maps. */
-	if (l->privileged) {
-		prepare_mount_namespace(false);
-		check_image_paths(l->req);
-		if (!l->mount_in_userns) /* else the rootfs comes after the maps */
-			build_rootfs(l);
-		/* A mount namespace of the user namespace's own too: runc goes
-		 * back into the mount namespace it started in, which it may only
-		 * if its user namespace owns it. Our mounts come along, locked. */
-		log_debug("[starter] create namespaces: user (caller -> root), mount");
-		if (unshare(CLONE_NEWUSER | CLONE_NEWNS) < 0)
-			die_errno("create a user namespace (unshare)");
+	if (pipe2(l->ready, O_CLOEXEC) < 0 || pipe2(l->go, O_CLOEXEC) < 0 || pipe2(l->status, O_CLOEXEC) < 0)
+		die_errno("pipe");
+	signals_block_forwarded();
+	log_debug("[starter] create namespaces: mount, pid%s", flags & CLONE_NEWUSER ? ", user (caller -> root)" : "");
+	l->init = (pid_t)syscall(SYS_clone, flags | SIGCHLD, NULL, NULL, NULL, NULL);
+	if (l->init < 0 && (flags & CLONE_NEWUSER))
+		userns_die_refused("clone");
+	if (l->init < 0)
+		die_errno("create namespaces (clone)");
+	bool in_init = l->init == 0;
+	close(l->ready[in_init ? 0 : 1]);
+	close(l->go[in_init ? 1 : 0]);
+	close(l->status[in_init ? 0 : 1]);
+	if (in_init) {
+		if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
+			die_errno("prctl(PR_SET_PDEATHSIG)");
+		/* The lines held so far are our parent's to write. */
+		log_hold_discard();
 	}
-	/* Rootless: the parent writes our id maps through /proc/PID/{uid,gid}_map,
-	 * which the kernel gives to root while we are not dumpable. We hold
-	 * nothing the caller lacks, so for this window only we let the
-	 * caller's (parent) process open them. */
-	if (l->rootless && !l->privileged && prctl(PR_SET_DUMPABLE, 1, 0, 0, 0) < 0)
-		die_errno("prctl(PR_SET_DUMPABLE)");
-	if (write(ready_fd, "r", 1) != 1)
+	return l->init;
+}
+
+/* In the init: tell the parent we are ready, and wait until it has
+ * written our maps. One byte means go; EOF means the parent died or
+ * failed first (and PDEATHSIG may have been set too late to fire). */
+static void init_wait_for_parent(const struct launch *l)
+{
+	if (write(l->ready[1], "r", 1) != 1)
 		_exit(STARTER_EXIT_FAILURE);
-	close(ready_fd);
-	/* One byte means the maps are written; EOF means the parent died or
-	 * failed first (and PDEATHSIG may have been set too late to fire). */
+	close(l->ready[1]);
 	char go;
-	if (read(go_fd, &go, 1) != 1)
+	if (read(l->go[0], &go, 1) != 1)
 		_exit(STARTER_EXIT_FAILURE);
 	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
 		die_errno("prctl(PR_SET_DUMPABLE)");
+}
 
-	const struct starter_request *req = l->req;
-	if (l->privileged) {
-		privilege_become_namespace_root(l->caller_uid, l->caller_gid, req->caller_ids_self);
-		/* Changing our ids cleared PDEATHSIG: set it again, then make sure
-		 * the parent did not die in between (its end of the go pipe stays
-		 * open for as long as it lives). */
-		if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
-			die_errno("prctl(PR_SET_PDEATHSIG)");
-		struct pollfd p = { .fd = go_fd, .events = POLLIN };
-		if (poll(&p, 1, 0) != 0)
-			_exit(STARTER_EXIT_FAILURE);
-		/* No host privilege is left in this process. */
-		log_hold_release();
-		if (l->mount_in_userns)
-			build_rootfs(l);
-	} else {
-		prepare_mount_namespace(l->rootless);
-		build_rootfs(l);
-	}
-	close(go_fd);
+/* In the init, mapped by its root parent, who has dropped: take euid 0
+ * in the user namespace (privilege_become_namespace_root). Changing our
+ * ids cleared PDEATHSIG: set it again, then make sure the parent did not
+ * die in between (its end of the go pipe stays open while it lives). */
+static void init_become_namespace_root(const struct launch *l)
+{
+	privilege_become_namespace_root(l->ids->uid, l->ids->gid, l->req->caller_ids_self);
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
+		die_errno("prctl(PR_SET_PDEATHSIG)");
+	struct pollfd p = { .fd = l->go[0], .events = POLLIN };
+	if (poll(&p, 1, 0) != 0)
+		_exit(STARTER_EXIT_FAILURE);
+}
 
-	/* Default dispositions (an ignored SIGCHLD from the caller would
-	 * break our wait for the runtime), but every forwarded signal stays
-	 * blocked until forward_signals_to() handles it: one sent before that
-	 * (say USR1, by our parent, which the pid-1 rule does not cover) would
-	 * otherwise kill us. The runtime child sets up its own mask. It dies
-	 * with us, pid 1, as the whole pid namespace does. */
+/* Setuid, in the init: a user namespace, and a mount namespace of its
+ * own too: runc goes back into the mount namespace it started in, which it
+ * may only if its user namespace owns it. Our mounts come along, locked. */
+static void init_unshare_user_namespace(void)
+{
+	log_debug("[starter] create namespaces: user (caller -> root), mount");
+	if (unshare(CLONE_NEWUSER | CLONE_NEWNS) < 0)
+		die_errno("create a user namespace (unshare)");
+}
+
+/* The init's rootfs is built: run the runtime (runtime_as_root: with all
+ * ids 0 of the namespace, see run_runtime_as_child) and supervise it.
+ * Default dispositions (an ignored SIGCHLD from the caller would break our
+ * wait for the runtime), but every forwarded signal stays blocked until
+ * forward_signals_to() handles it: one sent before that (say USR1, by our
+ * parent, which the pid-1 rule does not cover) would otherwise kill us. */
+static noreturn void init_run_runtime(const struct launch *l, bool runtime_as_root)
+{
+	close(l->go[0]);
 	signals_reset_for_exec();
 	signals_block_forwarded();
 	/* The runtime keeps the lifeline (it closes all extra fds in the
 	 * container), so the cleanup process waits for the runtime's death
 	 * too, not only ours, before it removes the session dir. */
-	if (req->lifeline_fd >= 0 && fcntl(req->lifeline_fd, F_SETFD, 0) < 0)
-		die_errno("lifeline fd %d", req->lifeline_fd);
+	if (l->req->lifeline_fd >= 0 && fcntl(l->req->lifeline_fd, F_SETFD, 0) < 0)
+		die_errno("lifeline fd %d", l->req->lifeline_fd);
 	if (chdir("/") < 0)
 		die_errno("chdir /");
-	run_runtime_as_child(req, l->privileged && req->caller_ids_self, l->status_fd);
+	run_runtime_as_child(l->req, runtime_as_root, l->status[1]);
+}
+
+/* In the parent: wait until the init is ready for its maps. */
+static void parent_wait_for_init(const struct launch *l)
+{
+	char r;
+	if (read(l->ready[0], &r, 1) != 1)
+		die("the container init failed to start");
+	close(l->ready[0]);
 }
 
 /* The container's exit code: the byte the namespace's init sends up the
@@ -536,83 +595,204 @@ static void release_lifeline(int fd)
 	wait_all_children();
 }
 
+/* In the parent, holding nothing beyond the caller's: release the init,
+ * then only supervise it, and exit with the container's code. */
+static noreturn void parent_release_and_supervise(const struct launch *l)
+{
+	if (write(l->go[1], "g", 1) != 1)
+		die_errno("release the container init");
+	/* go[1] stays open while we live: the init checks it. */
+	forward_signals_to(l->init);
+	int code = container_exit_code(l->status[0], l->init);
+	if (l->req->lifeline_fd >= 0)
+		release_lifeline(l->req->lifeline_fd);
+	exit(code);
+}
+
+/* Setuid, in the parent: write the init's maps as root (its /proc files
+ * are root's while it is not dumpable), then drop for good. */
+static void parent_map_and_drop(const struct launch *l)
+{
+	parent_wait_for_init(l);
+	WITH_ROOT_FS_IDS(userns_write_maps_as_root(l->init, l->req, l->ids->uid, l->ids->gid));
+	privilege_drop_for_good();
+}
+
+/* A setuid starter in a mode that needs no privilege drops it first. */
+static void drop_setuid_now(const struct launch *l)
+{
+	if (!l->ids->setuid)
+		return;
+	privilege_drop_for_good();
+	privilege_end_of_host_privilege();
+}
+
+/* ---------------------------------------------------------------- modes
+ * One function per starter_mode: its privileged steps in order, up to the
+ * marked end of host privilege (privilege_end_of_host_privilege). */
+
+/* A root caller's, enter: root is theirs already; a mount namespace for
+ * the fix-ups, then the payload. */
+static noreturn void enter_as_root(const struct launch *l)
+{
+	log_debug("[starter] create namespaces: mount");
+	if (unshare(CLONE_NEWNS) < 0)
+		die_errno("create a mount namespace (unshare)");
+	mounts_make_private();
+	mounts_hide_hybrid_cgroup(false);
+	int exe_fd = payload_readonly_clone(l->req);
+	/* ---- the root caller's own privilege, nothing more ---- */
+	signals_reset_for_exec();
+	exec_payload(l->req, exe_fd);
+}
+
+/* Enter, any other caller: a user namespace mapping them to themselves,
+ * so that the runtime runs as the caller, rootless, as their bundle
+ * expects. The exec drops every capability that namespace gave us; we
+ * clear them first anyway and check, so the payload provably has none. */
+static noreturn void enter_in_userns(const struct launch *l)
+{
+	drop_setuid_now(l);
+	/* ---- no host privilege from here on ---- */
+	userns_enter_as_self();
+	mounts_make_private();
+	mounts_hide_hybrid_cgroup(true);
+	int exe_fd = payload_readonly_clone(l->req);
+	privilege_clear_capabilities();
+	signals_reset_for_exec();
+	exec_payload(l->req, exe_fd);
+}
+
+/* Run, a root caller: mount and pid namespaces, the rootfs mounted by
+ * root, who is the caller. */
+static noreturn void run_as_root(struct launch *l)
+{
+	if (clone_init(l, CLONE_NEWNS | CLONE_NEWPID) == 0) {
+		init_wait_for_parent(l);
+		prepare_mount_namespace(false);
+		build_rootfs(l, ROOTFS_BY_ROOT_CALLER);
+		/* ---- the root caller's own privilege, nothing more ---- */
+		init_run_runtime(l, false);
+	}
+	parent_wait_for_init(l);
+	parent_release_and_supervise(l);
+}
+
+/* Run, rootless: the caller creates the user namespace and is its root;
+ * the parent maps it (newuidmap/newgidmap for subordinate ranges). */
+static noreturn void run_rootless(struct launch *l)
+{
+	drop_setuid_now(l);
+	/* ---- no host privilege from here on: only the caller's own ---- */
+	if (clone_init(l, CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUSER) == 0) {
+		/* The parent writes our maps through /proc/PID/{uid,gid}_map,
+		 * which the kernel gives to root while we are not dumpable. We
+		 * hold nothing the caller lacks, so for this window only we let
+		 * the caller's (parent) process open them. */
+		if (prctl(PR_SET_DUMPABLE, 1, 0, 0, 0) < 0)
+			die_errno("prctl(PR_SET_DUMPABLE)");
+		init_wait_for_parent(l);
+		prepare_mount_namespace(true);
+		build_rootfs(l, ROOTFS_BY_CALLER_IN_USERNS);
+		init_run_runtime(l, false);
+	}
+	parent_wait_for_init(l);
+	userns_write_maps(l->init, l->req);
+	parent_release_and_supervise(l);
+}
+
+/* Run, setuid, without 'caller-ids self': host root mounts the image (with
+ * a fresh tmpfs upper and a copy of the mount point layer) for the caller,
+ * then a user namespace is made in which the caller is root. */
+static noreturn void run_setuid_caller_root(struct launch *l)
+{
+	if (clone_init(l, CLONE_NEWNS | CLONE_NEWPID) == 0) {
+		prepare_mount_namespace(false);
+		check_image_paths(l);
+		build_rootfs(l, ROOTFS_BY_HOST_ROOT);
+		init_unshare_user_namespace();
+		init_wait_for_parent(l);
+		init_become_namespace_root(l);
+		privilege_end_of_host_privilege(); /* ==== no host privilege from here on ==== */
+		init_run_runtime(l, false);
+	}
+	parent_map_and_drop(l);
+	privilege_end_of_host_privilege(); /* ==== no host privilege from here on ==== */
+	parent_release_and_supervise(l);
+}
+
+/* Run, setuid, 'caller-ids self', the image alone: as above, and the
+ * runtime's state tmpfs; in the user namespace the caller keeps their own
+ * ids and a subordinate id is root, whose ids the runtime takes. */
+static noreturn void run_setuid_self_image(struct launch *l)
+{
+	if (clone_init(l, CLONE_NEWNS | CLONE_NEWPID) == 0) {
+		prepare_mount_namespace(false);
+		check_image_paths(l);
+		build_rootfs(l, ROOTFS_BY_HOST_ROOT);
+		init_unshare_user_namespace();
+		init_wait_for_parent(l);
+		init_become_namespace_root(l);
+		privilege_end_of_host_privilege(); /* ==== no host privilege from here on ==== */
+		init_run_runtime(l, true);
+	}
+	parent_map_and_drop(l);
+	privilege_end_of_host_privilege(); /* ==== no host privilege from here on ==== */
+	parent_release_and_supervise(l);
+}
+
+/* Run, setuid, 'caller-ids self' with the caller's own layers (--overlay,
+ * a persistent upper): host root only prepares the mount namespace; the
+ * rootfs is mounted in the user namespace by its root, who reads no more
+ * than the caller and their subordinate ids may. */
+static noreturn void run_setuid_self_layers(struct launch *l)
+{
+	if (clone_init(l, CLONE_NEWNS | CLONE_NEWPID) == 0) {
+		prepare_mount_namespace(false);
+		check_image_paths(l);
+		init_unshare_user_namespace();
+		init_wait_for_parent(l);
+		init_become_namespace_root(l);
+		privilege_end_of_host_privilege(); /* ==== no host privilege from here on ==== */
+		build_rootfs(l, ROOTFS_BY_NAMESPACE_ROOT);
+		init_run_runtime(l, true);
+	}
+	parent_map_and_drop(l);
+	privilege_end_of_host_privilege(); /* ==== no host privilege from here on ==== */
+	parent_release_and_supervise(l);
+}
+
 int main(void)
 {
 	struct starter_request req;
-	struct launch l = { .req = &req };
-
-	harden_process();
+	struct ochre_config policy;
+	struct process_ids ids = harden_process();
 	/* Privileged: nothing reaches the caller's stderr until we drop. */
-	if (setuid_mode)
+	if (ids.setuid)
 		log_hold_begin();
 	read_request(&req);
 	sanitize_environment(&req);
-	if (setuid_mode) {
-		policy_load(&policy);
-		policy_check_request(&policy, &req);
-		/* Enter mode and --userns need no privilege at all. */
-		if (req.mode == REQUEST_MODE_ENTER || req.force_userns) {
-			privilege_drop_for_good();
-			setuid_mode = false;
-			log_hold_release();
-		}
+	/* The admin's config and the files it names are root's to read. */
+	if (ids.setuid)
+		WITH_ROOT_FS_IDS(policy_load(&policy); policy_check_request(&policy, &req));
+	struct launch l = { .req = &req, .ids = &ids, .policy = ids.setuid ? &policy : NULL };
+	enum starter_mode mode = starter_mode_choose(&req, &ids);
+	switch (mode) {
+	case STARTER_ENTER_AS_ROOT:
+		enter_as_root(&l);
+	case STARTER_ENTER_IN_USERNS:
+		enter_in_userns(&l);
+	case STARTER_RUN_AS_ROOT:
+		run_as_root(&l);
+	case STARTER_RUN_ROOTLESS:
+		run_rootless(&l);
+	case STARTER_RUN_SETUID_CALLER_ROOT:
+		run_setuid_caller_root(&l);
+	case STARTER_RUN_SETUID_SELF_IMAGE:
+		run_setuid_self_image(&l);
+	case STARTER_RUN_SETUID_SELF_LAYERS:
+		run_setuid_self_layers(&l);
+	default:
+		die("unknown starter mode %d", (int)mode);
 	}
-	/* Only the setuid starter can map the caller to themselves and give
-	 * the namespace a root of the caller's subordinate ids. */
-	if (req.caller_ids_self && !setuid_mode)
-		die("caller-ids self needs the setuid starter");
-	if (req.mode == REQUEST_MODE_ENTER)
-		enter_and_exec(&req);
-	l.rootless = getuid() != 0;
-	l.privileged = setuid_mode;
-	l.mount_in_userns = setuid_mode && req.caller_ids_self && (req.n_lowers > 1 || req.upper);
-	/* The caller's own uid and gid, before a namespace renames them. */
-	l.caller_uid = getuid();
-	l.caller_gid = getgid();
-
-	int ready[2], go[2], status[2];
-	if (pipe2(ready, O_CLOEXEC) < 0 || pipe2(go, O_CLOEXEC) < 0 || pipe2(status, O_CLOEXEC) < 0)
-		die_errno("pipe");
-	signals_block_forwarded();
-	unsigned long flags = CLONE_NEWNS | CLONE_NEWPID | (l.rootless && !l.privileged ? CLONE_NEWUSER : 0);
-	log_debug("[starter] create namespaces: mount, pid%s",
-		  flags & CLONE_NEWUSER ? ", user (caller -> root)" : "");
-	pid_t child = (pid_t)syscall(SYS_clone, flags | SIGCHLD, NULL, NULL, NULL, NULL);
-	if (child < 0 && (flags & CLONE_NEWUSER))
-		userns_die_refused("clone");
-	if (child < 0)
-		die_errno("create namespaces (clone)");
-	if (child == 0) {
-		close(ready[0]);
-		close(go[1]);
-		close(status[0]);
-		l.status_fd = status[1];
-		container_init(&l, ready[1], go[0]);
-	}
-
-	/* Parent: from here on it only writes id maps and supervises. */
-	close(ready[1]);
-	close(go[0]);
-	close(status[1]);
-	char r;
-	if (read(ready[0], &r, 1) != 1)
-		die("the container init failed to start");
-	close(ready[0]);
-	if (l.privileged) {
-		userns_write_maps_as_root(child, &req, l.caller_uid, l.caller_gid);
-		privilege_drop_for_good();
-		log_hold_release();
-	} else if (l.rootless) {
-		userns_write_maps(child, &req);
-	}
-	if (write(go[1], "g", 1) != 1)
-		die_errno("release the container init");
-	/* go[1] stays open while we live: the child checks it (see above). */
-
-	forward_signals_to(child);
-	int code = container_exit_code(status[0], child);
-
-	if (req.lifeline_fd >= 0)
-		release_lifeline(req.lifeline_fd);
-	return code;
 }

@@ -3,15 +3,16 @@
 
 #include "../common/log.h"
 #include "die.h"
-#include "fuse_overlay.h"
 #include "privilege.h"
 #include "safe_open.h"
+#include "supervise.h"
 
 #include <dirent.h>
 #include <errno.h>
 #include <stdbool.h>
 #include <fcntl.h>
 #include <linux/magic.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mount.h>
@@ -101,7 +102,9 @@ static void attach_upper_tmpfs(const struct overlay_plan *plan, int mnt)
 	if (target < 0)
 		die_errno("open %s/%s", plan->session, OVERLAY_DIR);
 	mounts_check_caller_dir(target, plan->session_fd, plan->session, OVERLAY_DIR);
-	if (move_mount(mnt, "", target, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+	int rc;
+	WITH_ROOT_FS_IDS(rc = move_mount(mnt, "", target, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH));
+	if (rc < 0)
 		die_errno("mount tmpfs on %s/%s", plan->session, OVERLAY_DIR);
 	close(target);
 }
@@ -219,17 +222,133 @@ static void copy_mountpoint_layer(const struct overlay_plan *plan, int tmpfs_fd)
 	snprintf(copy_path, sizeof copy_path, "%s/%s/%s", plan->session, OVERLAY_DIR, MOUNTPOINTS_DIR);
 	log_debug("[starter] copy the structure of %s to %s (directories and empty files only)",
 		  plan->lower_paths[plan->n_lowers - 1], copy_path);
-	make_owned_dir(tmpfs_fd, MOUNTPOINTS_DIR, 0755, plan);
-	int copy = open_subdir_nofollow(tmpfs_fd, MOUNTPOINTS_DIR);
+	int copy;
+	WITH_ROOT_FS_IDS(make_owned_dir(tmpfs_fd, MOUNTPOINTS_DIR, 0755, plan);
+			 copy = open_subdir_nofollow(tmpfs_fd, MOUNTPOINTS_DIR));
 	if (copy < 0)
 		die_errno("open %s", copy_path);
 	unsigned entries = 0;
-	privilege_fs_as_caller();
 	copy_structure(*bottom, copy, plan->lower_paths[plan->n_lowers - 1], 0, &entries);
-	privilege_fs_as_root();
 	close(*bottom);
 	*bottom = copy;
 	plan->lower_paths[plan->n_lowers - 1] = copy_path;
+}
+
+/* Options text, appended to and cut short (then too long) at its end. */
+struct text {
+	char *buf;
+	size_t len, used;
+};
+
+__attribute__((format(printf, 2, 3))) static void append(struct text *t, const char *fmt, ...)
+{
+	if (t->used >= t->len)
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(t->buf + t->used, t->len - t->used, fmt, ap);
+	va_end(ap);
+	t->used += n < 0 ? t->len : (size_t)n;
+}
+
+/* The overlay's upper and work dirs, opened on their layer (named where). */
+struct upper_dirs {
+	int upper_fd, work_fd;
+	char where[4096];
+};
+
+/* The one builder of the overlay's options: for the mount, each dir named
+ * by the fd it goes through; for --debug (by_path), by its path. Kernel
+ * overlay: redirect_dir=nofollow and metacopy=off so that crafted xattrs
+ * in a lower layer can never make overlay follow a path outside it;
+ * userxattr because in a user namespace overlay cannot use the trusted.*
+ * xattrs (and the kernel then insists on nofollow). fuse-overlayfs takes
+ * the mount flags as options instead. False when too long. */
+static bool overlay_options(char *buf, size_t len, const struct overlay_plan *plan, const struct upper_dirs *d,
+			    bool fuse, bool by_path)
+{
+	struct text t = { buf, len, 0 };
+	append(&t, "lowerdir=");
+	for (size_t i = 0; i < plan->n_lowers; i++) {
+		if (by_path)
+			append(&t, "%s%s", i ? ":" : "", plan->lower_paths[i]);
+		else
+			append(&t, "%s/proc/self/fd/%d", i ? ":" : "", plan->lower_fds[i]);
+	}
+	if (by_path)
+		append(&t, ",upperdir=%s/upper,workdir=%s/work", d->where, d->where);
+	else
+		append(&t, ",upperdir=/proc/self/fd/%d,workdir=/proc/self/fd/%d", d->upper_fd, d->work_fd);
+	if (fuse)
+		append(&t, ",nosuid,nodev%s", plan->noexec ? ",noexec" : "");
+	else
+		append(&t, ",redirect_dir=nofollow,metacopy=off%s", plan->in_user_namespace ? ",userxattr" : "");
+	return t.used < len;
+}
+
+/* Kernel overlay on target_fd; false when the kernel refuses it in a user
+ * namespace and fuse-overlayfs may take over. */
+static bool mount_kernel_overlay(const struct overlay_plan *plan, const struct upper_dirs *d, int target_fd,
+				 const char *target_name)
+{
+	char data[4096], target[64];
+	if (!overlay_options(data, sizeof data, plan, d, false, false))
+		die("overlay options too long");
+	if (log_enabled(LOG_LEVEL_DEBUG)) {
+		char shown[8192];
+		overlay_options(shown, sizeof shown, plan, d, false, true);
+		log_debug("[starter] mount overlay on %s (nosuid,nodev%s,%s)", target_name, plan->noexec ? ",noexec" : "",
+			  shown);
+	}
+	/* An image on a noexec filesystem stays noexec through the overlay,
+	 * which would otherwise run what the admin's mount forbids. */
+	unsigned long flags = MS_NOSUID | MS_NODEV | (plan->noexec ? MS_NOEXEC : 0);
+	fd_path(target, sizeof target, target_fd);
+	int rc;
+	WITH_ROOT_FS_IDS(rc = mount("overlay", target, "overlay", flags, data));
+	if (rc == 0)
+		return true;
+	/* Rootless, the kernel may refuse overlay (old kernel, lower on a
+	 * network filesystem): fuse-overlayfs can do it in user space. */
+	if (plan->overlay == REQUEST_OVERLAY_KERNEL || !plan->in_user_namespace || !plan->fuse_overlayfs)
+		die_errno("mount overlay on %s (lower %s)", target_name, plan->lower_paths[0]);
+	log_debug("[starter] kernel overlay refused (%m); falling back to fuse-overlayfs");
+	return false;
+}
+
+/* The rootless fallback, fuse-overlayfs (the admin config's absolute
+ * path), where the kernel refuses overlay in a user namespace (old
+ * kernels; lower dirs on NFS, Lustre, GPFS) or the admin asks for it
+ * ('overlay = fuse'). It runs inside the starter's pid namespace, so
+ * whatever ends the container (exit, error, kill -9 of ochre) ends it
+ * too, and its mount goes with the mount namespace. */
+static void mount_fuse_overlay(const struct overlay_plan *plan, const struct upper_dirs *d, int target_fd,
+			       const char *target_name)
+{
+	if (!plan->in_user_namespace || !plan->fuse_overlayfs)
+		die("fuse-overlayfs is for rootless launches with its path configured");
+	char opts[4096], target[64];
+	if (!overlay_options(opts, sizeof opts, plan, d, true, false))
+		die("fuse-overlayfs options too long");
+	fd_path(target, sizeof target, target_fd);
+	char *argv[] = { (char *)plan->fuse_overlayfs, "-o", opts, target, NULL };
+	log_debug("[starter] mount fuse-overlayfs on %s: %s -o %s %s", target_name, plan->fuse_overlayfs, opts,
+		  target);
+	/* The fds must survive the exec: fuse-overlayfs opens the paths we
+	 * give it (/proc/self/fd/N), which resolve to our checked dirs. Its
+	 * daemon stays behind and chats on stderr about mount options it
+	 * ignores (quiet, unless --debug); it goes to the background once its
+	 * mount is in place, and its first process exits 0 then. */
+	int keep[REQUEST_MAX_LOWERS + 4];
+	size_t n_keep = 0;
+	for (size_t i = 0; i < plan->n_lowers; i++)
+		keep[n_keep++] = plan->lower_fds[i];
+	keep[n_keep++] = d->upper_fd;
+	keep[n_keep++] = d->work_fd;
+	keep[n_keep++] = target_fd;
+	struct helper h = { .path = plan->fuse_overlayfs, .argv = argv, .keep = keep, .n_keep = n_keep, .quiet = true };
+	if (run_helper(&h) != 0)
+		die("fuse-overlayfs failed to mount %s (is /dev/fuse usable by you?)", target_name);
 }
 
 void mounts_overlay_rootfs(const struct overlay_plan *plan)
@@ -237,7 +356,9 @@ void mounts_overlay_rootfs(const struct overlay_plan *plan)
 	/* The tmpfs holds the upper, or (with a persistent upper) just the
 	 * copy of the mount point layer. */
 	bool persistent = plan->persistent_fd >= 0;
-	int tmpfs_fd = !persistent || plan->copy_mountpoints ? make_upper_tmpfs(plan) : -1;
+	int tmpfs_fd = -1;
+	if (!persistent || plan->copy_mountpoints)
+		WITH_ROOT_FS_IDS(tmpfs_fd = make_upper_tmpfs(plan));
 	if (plan->copy_mountpoints) {
 		if (plan->n_lowers < 2)
 			die("a mount point layer to copy needs an image");
@@ -246,71 +367,26 @@ void mounts_overlay_rootfs(const struct overlay_plan *plan)
 	if (tmpfs_fd >= 0)
 		attach_upper_tmpfs(plan, tmpfs_fd);
 	int layer_fd = persistent ? persistent_upper(plan) : tmpfs_fd;
-	int upper_fd = open_subdir_nofollow(layer_fd, "upper");
-	int work_fd = open_subdir_nofollow(layer_fd, "work");
+	struct upper_dirs d;
+	WITH_ROOT_FS_IDS(d.upper_fd = open_subdir_nofollow(layer_fd, "upper");
+			 d.work_fd = open_subdir_nofollow(layer_fd, "work"));
 	int target_fd = open_subdir_nofollow(plan->session_fd, ROOTFS_DIR);
-	if (upper_fd < 0 || work_fd < 0 || target_fd < 0)
+	if (d.upper_fd < 0 || d.work_fd < 0 || target_fd < 0)
 		die_errno("open overlay dirs in %s", plan->session);
-	check_upper_on_layer(layer_fd, upper_fd, work_fd, persistent ? plan->persistent : plan->session);
+	check_upper_on_layer(layer_fd, d.upper_fd, d.work_fd, persistent ? plan->persistent : plan->session);
 	mounts_check_caller_dir(target_fd, plan->session_fd, plan->session, ROOTFS_DIR);
+	if (persistent)
+		snprintf(d.where, sizeof d.where, "%s", plan->persistent);
+	else
+		snprintf(d.where, sizeof d.where, "%s/%s", plan->session, OVERLAY_DIR);
 
-	/* Options: redirect_dir=nofollow and metacopy=off so that crafted
-	 * xattrs in a lower layer can never make overlay follow a path outside
-	 * it; userxattr because in a user namespace overlay cannot use the
-	 * trusted.* xattrs (and the kernel then insists on nofollow). */
-	char data[4096], target[64];
-	size_t len = (size_t)snprintf(data, sizeof data, "lowerdir=");
-	for (size_t i = 0; i < plan->n_lowers; i++)
-		len += (size_t)snprintf(data + len, sizeof data - len, "%s/proc/self/fd/%d",
-					i ? ":" : "", plan->lower_fds[i]);
-	const char *flavour = plan->in_user_namespace ? ",userxattr" : "";
-	/* An image on a noexec filesystem stays noexec through the overlay,
-	 * which would otherwise run what the admin's mount forbids. */
-	unsigned long flags = MS_NOSUID | MS_NODEV | (plan->noexec ? MS_NOEXEC : 0);
-	len += (size_t)snprintf(data + len, sizeof data - len,
-				",upperdir=/proc/self/fd/%d,workdir=/proc/self/fd/%d,"
-				"redirect_dir=nofollow,metacopy=off%s",
-				upper_fd, work_fd, flavour);
-	if (len >= sizeof data)
-		die("overlay options too long");
-	fd_path(target, sizeof target, target_fd);
-
-	bool fuse = plan->overlay == REQUEST_OVERLAY_FUSE;
-	if (!fuse && log_enabled(LOG_LEVEL_DEBUG)) {
-		char lowers[4096];
-		size_t l = 0;
-		lowers[0] = '\0';
-		for (size_t i = 0; i < plan->n_lowers && l < sizeof lowers; i++)
-			l += (size_t)snprintf(lowers + l, sizeof lowers - l, "%s%s", i ? ":" : "",
-					      plan->lower_paths[i]);
-		char upper[4096];
-		if (plan->persistent_fd >= 0)
-			snprintf(upper, sizeof upper, "%s/upper", plan->persistent);
-		else
-			snprintf(upper, sizeof upper, "%s/%s/upper", plan->session, OVERLAY_DIR);
-		log_debug("[starter] mount overlay on %s/%s (nosuid,nodev%s,lowerdir=%s,"
-			  "upperdir=%s,redirect_dir=nofollow,metacopy=off%s)",
-			  plan->session, ROOTFS_DIR, plan->noexec ? ",noexec" : "", lowers, upper, flavour);
-	}
 	char target_name[4096];
 	snprintf(target_name, sizeof target_name, "%s/%s", plan->session, ROOTFS_DIR);
-	if (!fuse && mount("overlay", target, "overlay", flags, data) < 0) {
-		/* Rootless, the kernel may refuse overlay (old kernel, lower on a
-		 * network filesystem): fuse-overlayfs can do it in user space. */
-		if (plan->overlay == REQUEST_OVERLAY_KERNEL || !plan->in_user_namespace || !plan->fuse_overlayfs)
-			die_errno("mount overlay on %s (lower %s)", target_name, plan->lower_paths[0]);
-		log_debug("[starter] kernel overlay refused (%m); falling back to fuse-overlayfs");
-		fuse = true;
-	}
-	if (fuse) {
-		if (!plan->in_user_namespace || !plan->fuse_overlayfs)
-			die("fuse-overlayfs is for rootless launches with its path configured");
-		fuse_overlay_mount(plan->fuse_overlayfs, plan->lower_fds, plan->n_lowers, upper_fd, work_fd,
-				   target_fd, target_name, plan->noexec);
-	}
+	if (plan->overlay == REQUEST_OVERLAY_FUSE || !mount_kernel_overlay(plan, &d, target_fd, target_name))
+		mount_fuse_overlay(plan, &d, target_fd, target_name);
 
-	close(upper_fd);
-	close(work_fd);
+	close(d.upper_fd);
+	close(d.work_fd);
 	close(target_fd);
 	if (persistent)
 		close(layer_fd);
@@ -322,11 +398,9 @@ void mounts_runtime_state_tmpfs(int session_fd, const char *session, uid_t uid, 
 {
 	/* The mount point is made as the caller, in their session dir: it is
 	 * theirs to remove after the namespace (and the tmpfs) is gone. */
-	privilege_fs_as_caller();
 	if (mkdirat(session_fd, STATE_DIR, 0700) < 0 && errno != EEXIST)
 		die_errno("create %s/%s", session, STATE_DIR);
 	int fd = open_subdir_nofollow(session_fd, STATE_DIR);
-	privilege_fs_as_root();
 	if (fd < 0)
 		die_errno("open %s/%s", session, STATE_DIR);
 	mounts_check_caller_dir(fd, session_fd, session, STATE_DIR);
@@ -335,7 +409,9 @@ void mounts_runtime_state_tmpfs(int session_fd, const char *session, uid_t uid, 
 	snprintf(data, sizeof data, "size=%s,mode=0700,uid=%lu,gid=%lu", STATE_TMPFS_SIZE, (unsigned long)uid,
 		 (unsigned long)gid);
 	log_debug("[starter] mount tmpfs on %s/%s (nosuid,nodev,noexec,%s)", session, STATE_DIR, data);
-	if (mount("tmpfs", target, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, data) < 0)
+	int rc;
+	WITH_ROOT_FS_IDS(rc = mount("tmpfs", target, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, data));
+	if (rc < 0)
 		die_errno("mount tmpfs on %s/%s", session, STATE_DIR);
 	close(fd);
 }

@@ -3,6 +3,7 @@
 
 #include "../common/group_file.h"
 #include "../common/log.h"
+#include "../common/path.h"
 #include "../common/subid.h"
 #include "../common/system_tool.h"
 #include "die.h"
@@ -97,16 +98,6 @@ void policy_load(struct ochre_config *cfg)
 	log_debug("[starter] setuid mode: policy from %s", CONFIG_PATH);
 }
 
-/* Is path equal to or below prefix, component by component ("/scratch"
- * covers "/scratch/a", not "/scratch2")? Both are clean absolute paths. */
-static bool path_within(const char *path, const char *prefix)
-{
-	size_t len = strlen(prefix);
-	if (strcmp(prefix, "/") == 0)
-		return true;
-	return strncmp(path, prefix, len) == 0 && (path[len] == '\0' || path[len] == '/');
-}
-
 static void check_limit_paths(const struct ochre_config *cfg, const char *what, const char *path)
 {
 	if (cfg->limit_paths.n == 0)
@@ -117,18 +108,14 @@ static void check_limit_paths(const struct ochre_config *cfg, const char *what, 
 	die("%s '%s' is outside the paths the administrator allows ('limit container paths')", what, path);
 }
 
-/* Each range must be the caller's in FILE, and must leave free the id the
- * caller's own takes inside the namespace (own_inside: 0, or their own
- * number with 'caller-ids self'). */
+/* The request's ranges against FILE (subid_ranges_first_refused). */
 static void check_ranges(const char *file, unsigned long id, unsigned long own_inside, const struct id_range *r,
 			 size_t n)
 {
-	for (size_t i = 0; i < n; i++) {
-		bool covers_own = r[i].inside <= own_inside && own_inside - r[i].inside < r[i].count;
-		if (covers_own || !subid_range_allowed(file, id, r[i].outside, r[i].count))
-			die("id range %lu %lu %lu is not yours in %s; refusing", r[i].inside, r[i].outside,
-			    r[i].count, file);
-	}
+	size_t bad = subid_ranges_first_refused(file, id, own_inside, r, n);
+	if (bad < n)
+		die("id range %lu %lu %lu is not yours in %s; refusing", r[bad].inside, r[bad].outside,
+		    r[bad].count, file);
 }
 
 /* The payloads a request may name: the config's 'crun path', 'runc path'

@@ -26,21 +26,33 @@ bool privilege_setuid_mode(void)
 	return ruid != 0;
 }
 
+/* Both keep errno: WITH_ROOT_FS_IDS wraps calls whose errno is read after. */
 void privilege_fs_as_caller(void)
 {
+	int saved = errno;
 	/* setfsuid cannot fail loudly: check the result with a second call. */
 	setfsgid(getgid());
 	setfsuid(getuid());
 	if ((uid_t)setfsuid((uid_t)-1) != getuid() || (gid_t)setfsgid((gid_t)-1) != getgid())
 		die("cannot take the caller's filesystem ids");
+	errno = saved;
 }
 
 void privilege_fs_as_root(void)
 {
+	if (getuid() != 0 && setfsuid((uid_t)-1) == 0)
+		die("root's filesystem ids taken twice (WITH_ROOT_FS_IDS does not nest)");
+	int saved = errno;
 	setfsuid(0);
 	setfsgid(0);
 	if (setfsuid((uid_t)-1) != 0)
 		die("cannot take back root's filesystem ids");
+	errno = saved;
+}
+
+void privilege_end_of_host_privilege(void)
+{
+	log_hold_release();
 }
 
 void privilege_clear_capabilities(void)
@@ -55,6 +67,15 @@ void privilege_clear_capabilities(void)
 	cap_free(none);
 }
 
+/* Are our real, effective and saved uids all uid, and the gids gid? */
+static bool all_ids_are(uid_t uid, gid_t gid)
+{
+	uid_t r, e, s;
+	gid_t rg, eg, sg;
+	return getresuid(&r, &e, &s) == 0 && getresgid(&rg, &eg, &sg) == 0 && r == uid && e == uid && s == uid &&
+	       rg == gid && eg == gid && sg == gid;
+}
+
 void privilege_drop_for_good(void)
 {
 	uid_t uid = getuid();
@@ -65,10 +86,7 @@ void privilege_drop_for_good(void)
 	if (setresgid(gid, gid, gid) < 0 || setresuid(uid, uid, uid) < 0)
 		die_errno("drop privileges");
 	privilege_clear_capabilities();
-	uid_t r, e, s;
-	gid_t rg, eg, sg;
-	if (getresuid(&r, &e, &s) < 0 || getresgid(&rg, &eg, &sg) < 0 || r != uid || e != uid || s != uid ||
-	    rg != gid || eg != gid || sg != gid)
+	if (!all_ids_are(uid, gid))
 		die("privileges not dropped; refusing");
 	if (setuid(0) == 0 || seteuid(0) == 0 || errno != EPERM)
 		die("root could be regained after dropping privileges; refusing");
@@ -105,14 +123,13 @@ void privilege_become_namespace_root(uid_t caller_uid, gid_t caller_gid, bool ca
 		die_errno("become root of the user namespace");
 	check_own_map("/proc/self/uid_map", caller_uid, caller_uid);
 	check_own_map("/proc/self/gid_map", caller_gid, caller_gid);
+	privilege_fs_as_caller(); /* the default again: euid 0 set them to root's */
 }
 
 void privilege_become_namespace_root_fully(void)
 {
 	if (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0)
 		die_errno("become root of the user namespace");
-	uid_t r, e, s;
-	gid_t rg, eg, sg;
-	if (getresuid(&r, &e, &s) < 0 || getresgid(&rg, &eg, &sg) < 0 || r || e || s || rg || eg || sg)
+	if (!all_ids_are(0, 0))
 		die("not all ids are root's of the user namespace; refusing");
 }

@@ -13,9 +13,28 @@
  * installs and file capabilities, which this version does not support. */
 bool privilege_setuid_mode(void);
 
-/* Filesystem ids: the caller's (for opening their paths) or root's. */
+/* Filesystem ids. Setuid mode: the caller's are the default from
+ * harden_process() on, so that the kernel checks every path the starter
+ * opens as the caller's; root's (of the user namespace the process is in)
+ * are taken only for the statements in WITH_ROOT_FS_IDS(...): mounting
+ * (overlay keeps its mounter's credentials; the upper tmpfs is root's,
+ * 0700, and its dirs are made and chowned there), reading the admin's
+ * files, the submount check's walk of mount points, and writing the id
+ * maps (the init's /proc files are root's). Scopes do not nest. In the
+ * other modes the two are the same ids, and nothing changes. */
 void privilege_fs_as_caller(void);
 void privilege_fs_as_root(void);
+#define WITH_ROOT_FS_IDS(...)            \
+	do {                             \
+		privilege_fs_as_root();  \
+		__VA_ARGS__;             \
+		privilege_fs_as_caller(); \
+	} while (0)
+
+/* The marked end of host privilege in this process: from here on it has
+ * none (dropped for good, or only a user namespace's), and the lines held
+ * while it had (log_hold_begin) go out. */
+void privilege_end_of_host_privilege(void);
 
 /* Clear every capability set (ambient too) and check they are empty. */
 void privilege_clear_capabilities(void);
@@ -26,7 +45,8 @@ void privilege_clear_capabilities(void);
 void privilege_drop_for_good(void);
 
 /* In the user namespace the starter created (mapped by its root parent):
- * take euid 0 there, and check in the maps who the caller is. Without
+ * take euid 0 there, and check in the maps who the caller is; the
+ * caller's filesystem ids stay the default. Without
  * caller_ids_self, root there is the caller outside. With it, the caller
  * keeps their own ids inside, root is a subordinate id, and we keep the
  * caller's real and saved ids (see privilege.c). */

@@ -1,11 +1,14 @@
 #define _GNU_SOURCE
 #include "supervise.h"
 
+#include "../common/log.h"
 #include "die.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 static const int forwarded[] = { SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2, SIGWINCH };
 #define N_FORWARDED (sizeof forwarded / sizeof forwarded[0])
@@ -99,4 +102,41 @@ void wait_all_children(void)
 		if (r < 0 && errno != EINTR)
 			return; /* ECHILD: none left */
 	}
+}
+
+int run_child(void (*child)(const void *arg), const void *arg)
+{
+	pid_t pid = fork();
+	if (pid < 0)
+		die_errno("fork");
+	if (pid == 0) {
+		child(arg);
+		_exit(127);
+	}
+	int status;
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			die_errno("wait for process %d", (int)pid);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+static void exec_helper(const void *arg)
+{
+	const struct helper *h = arg;
+	if (h->quiet && !log_enabled(LOG_LEVEL_DEBUG)) {
+		int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+		if (null < 0 || dup2(null, 1) < 0 || dup2(null, 2) < 0)
+			_exit(127);
+	}
+	for (size_t i = 0; i < h->n_keep; i++)
+		if (fcntl(h->keep[i], F_SETFD, 0) < 0)
+			_exit(127);
+	char *envp[] = { "PATH=" STARTER_SAFE_PATH, NULL };
+	execve(h->path, h->argv, envp);
+	die_errno("exec %s", h->path);
+}
+
+int run_helper(const struct helper *h)
+{
+	return run_child(exec_helper, h);
 }

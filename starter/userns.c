@@ -3,6 +3,7 @@
 
 #include "../common/log.h"
 #include "die.h"
+#include "supervise.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -11,7 +12,6 @@
 #include <sys/prctl.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 void userns_die_refused(const char *call)
@@ -26,26 +26,22 @@ void userns_die_refused(const char *call)
 	die_errno("create namespaces (%s)", call);
 }
 
+/* All ids the caller's (their groups are ours already: a setuid exec
+ * keeps them), so no capability is left and the kernel judges the
+ * caller. Nothing else is done here. */
+static void try_userns_as_caller(const void *unused)
+{
+	(void)unused;
+	gid_t gid = getgid();
+	uid_t uid = getuid();
+	if (setresgid(gid, gid, gid) < 0 || setresuid(uid, uid, uid) < 0)
+		_exit(2);
+	_exit(unshare(CLONE_NEWUSER) == 0 ? 0 : 1);
+}
+
 bool userns_caller_may_create(void)
 {
-	pid_t pid = fork();
-	if (pid < 0)
-		die_errno("fork");
-	if (pid == 0) {
-		/* All ids the caller's (their groups are ours already: a
-		 * setuid exec keeps them), so no capability is left and the
-		 * kernel judges the caller. Nothing else is done here. */
-		gid_t gid = getgid();
-		uid_t uid = getuid();
-		if (setresgid(gid, gid, gid) < 0 || setresuid(uid, uid, uid) < 0)
-			_exit(2);
-		_exit(unshare(CLONE_NEWUSER) == 0 ? 0 : 1);
-	}
-	int status;
-	while (waitpid(pid, &status, 0) < 0)
-		if (errno != EINTR)
-			die_errno("wait for the user namespace probe");
-	bool may = WIFEXITED(status) && WEXITSTATUS(status) == 0;
+	bool may = run_child(try_userns_as_caller, NULL) == 0;
 	log_debug("[starter] may the caller create a user namespace? %s", may ? "yes" : "no");
 	return may;
 }
@@ -86,18 +82,7 @@ static void run_idmap_helper(const char *helper, pid_t pid, unsigned long own_id
 	argv[n] = NULL;
 	log_debug_argv("[starter] run", argv);
 
-	pid_t child = fork();
-	if (child < 0)
-		die_errno("fork");
-	if (child == 0) {
-		char *envp[] = { "PATH=/usr/sbin:/usr/bin:/sbin:/bin", NULL };
-		execve(helper, argv, envp);
-		die_errno("exec %s", helper);
-	}
-	int status;
-	while (waitpid(child, &status, 0) < 0)
-		;
-	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+	if (run_helper(&(struct helper){ .path = helper, .argv = argv }) != 0)
 		die("%s failed: the caller's /etc/subuid or /etc/subgid ranges were refused", helper);
 }
 
