@@ -202,13 +202,15 @@ static int plan_limits(const struct ochre_context *ctx, const struct launch_opti
 		json_object_put(res);
 		return -1;
 	}
-	/* There the runtime runs as a subordinate id, not as the owner of the
-	 * caller's cgroup. */
+	if (cgroup_plan_make(res, getuid(), plan, err) < 0)
+		return -1;
+	/* In setuid mode the runtime runs as a subordinate id, not as the
+	 * owner of the caller's cgroup. */
 	if (getuid() != 0 && sp->in_starter_userns) {
-		json_object_put(res);
+		cgroup_plan_free(plan);
 		return error_set(err, 0, "resource limits need user-namespace mode with a setuid starter: add --userns");
 	}
-	return cgroup_plan_make(res, getuid(), plan, err);
+	return 0;
 }
 
 int cmd_launch(struct ochre_context *ctx, enum launch_mode mode, int argc, char **argv, struct error *err)
