@@ -42,6 +42,7 @@ void config_init(struct ochre_config *cfg)
 	cfg->setuid_userns = SETUID_USERNS_SUBID_USERS;
 	cfg->allow_user_overlay = 1;
 	cfg->user_bind_control = 1;
+	cfg->allow_user_limits = 1;
 }
 
 static void list_free(struct config_list *l)
@@ -260,11 +261,42 @@ static int add_to_list(struct parse_ctx *ctx, const char *directive, struct conf
 	return 0;
 }
 
+/* 'max pids = 4096': a positive whole number. */
+static int set_count(struct parse_ctx *ctx, const char *directive, unsigned long long *slot, const char *value)
+{
+	errno = 0;
+	char *end;
+	unsigned long long v = strtoull(value, &end, 10);
+	if (!isdigit((unsigned char)*value) || errno || *end || v == 0 || v > (1ULL << 62))
+		return fail(ctx, "'%s' must be a positive whole number, not '%s'", directive, value);
+	*slot = v;
+	return 0;
+}
+
+/* 'max cpus = 2' or '1.5': kept in thousandths. */
+static int set_cpus(struct parse_ctx *ctx, unsigned long long *milli, const char *value)
+{
+	unsigned long long whole = 0, frac = 0, scale = 1000;
+	const char *s = value;
+	if (!isdigit((unsigned char)*s))
+		return fail(ctx, "'max cpus' must be a number such as 2 or 1.5, not '%s'", value);
+	for (; isdigit((unsigned char)*s) && whole < 1000000; s++)
+		whole = whole * 10 + (unsigned long long)(*s - '0');
+	if (*s == '.' && isdigit((unsigned char)s[1]))
+		for (s++; isdigit((unsigned char)*s) && scale > 1; s++)
+			frac += (unsigned long long)(*s - '0') * (scale /= 10);
+	if (*s || whole * 1000 + frac == 0)
+		return fail(ctx, "'max cpus' must be a number such as 2 or 1.5 (at most 3 decimals), not '%s'", value);
+	*milli = whole * 1000 + frac;
+	return 0;
+}
+
 enum directive {
 	DIR_RUNTIME, DIR_CRUN_PATH, DIR_RUNC_PATH, DIR_TMPFS_SIZE, DIR_SESSION_DIR, DIR_CACHE_DIR,
 	DIR_CONMON_PATH, DIR_FUSE_OVERLAYFS_PATH, DIR_FUSERMOUNT_PATH, DIR_OVERLAY, DIR_ALLOW_SETUID, DIR_SETUID_USERNS,
 	DIR_ALLOW_USER_OVERLAY, DIR_USER_BIND_CONTROL, DIR_BIND_PATH, DIR_LIMIT_PATHS, DIR_LIMIT_OWNERS,
-	DIR_SECURITY, DIR_INSECURE_REGISTRY, DIR_COUNT,
+	DIR_SECURITY, DIR_INSECURE_REGISTRY, DIR_ALLOW_USER_LIMITS, DIR_MAX_MEMORY, DIR_MAX_PIDS, DIR_MAX_CPUS,
+	DIR_COUNT,
 };
 
 static const char *const directive_names[DIR_COUNT] = {
@@ -287,6 +319,10 @@ static const char *const directive_names[DIR_COUNT] = {
 	[DIR_LIMIT_OWNERS] = "limit container owners",
 	[DIR_SECURITY] = "security",
 	[DIR_INSECURE_REGISTRY] = "insecure registry",
+	[DIR_ALLOW_USER_LIMITS] = "allow user limits",
+	[DIR_MAX_MEMORY] = "max memory",
+	[DIR_MAX_PIDS] = "max pids",
+	[DIR_MAX_CPUS] = "max cpus",
 };
 
 /* These may be given more than once. */
@@ -339,6 +375,16 @@ static int apply(struct parse_ctx *ctx, struct ochre_config *cfg, enum directive
 		return add_to_list(ctx, directive_names[d], &cfg->security, LIST_SECURITY, value);
 	case DIR_INSECURE_REGISTRY:
 		return add_to_list(ctx, directive_names[d], &cfg->insecure_registries, LIST_REGISTRY, value);
+	case DIR_ALLOW_USER_LIMITS:
+		return set_bool(ctx, directive_names[d], &cfg->allow_user_limits, value);
+	case DIR_MAX_MEMORY:
+		if (config_parse_size(value, &cfg->max_memory) < 0)
+			return fail(ctx, "bad size '%s' for 'max memory' (e.g. 64G)", value);
+		return 0;
+	case DIR_MAX_PIDS:
+		return set_count(ctx, directive_names[d], &cfg->max_pids, value);
+	case DIR_MAX_CPUS:
+		return set_cpus(ctx, &cfg->max_cpus_milli, value);
 	case DIR_COUNT:
 	default:
 		break;

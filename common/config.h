@@ -63,6 +63,12 @@ struct ochre_config {
 	struct config_list limit_owners;        /* user names or uids */
 	struct config_list security;            /* "selinux:LABEL", "apparmor:PROFILE" */
 	struct config_list insecure_registries; /* host[:port] reached over plain HTTP (docker://) */
+	/* Resource limits (--memory, --cpus, ...) asked by users; root is not
+	 * limited by these. 0: no cap. */
+	int allow_user_limits;                  /* 1 (default) or 0 */
+	unsigned long long max_memory;          /* bytes */
+	unsigned long long max_pids;
+	unsigned long long max_cpus_milli;      /* 'max cpus' x 1000 */
 };
 
 const char *runtime_kind_name(enum runtime_kind kind);

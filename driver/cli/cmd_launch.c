@@ -182,6 +182,37 @@ static int choose_overlay(const struct ochre_context *ctx, bool setuid_mode, str
 	return 0;
 }
 
+/* --memory, --cpus, ...: the container's cgroup, or an error saying why
+ * limits cannot be applied for this caller here. Without any such flag
+ * plan stays empty: no cgroup, the container stays in the caller's. */
+static int plan_limits(const struct ochre_context *ctx, const struct launch_options *o, const struct spec_params *sp,
+		       struct cgroup_plan *plan, struct error *err)
+{
+	memset(plan, 0, sizeof *plan);
+	if (!o->limits.given)
+		return 0;
+	json_object *res = resources_build(&o->limits, err);
+	if (!res)
+		return -1;
+	if (json_object_object_length(res) == 0) { /* e.g. --pids-limit 0: nothing to limit */
+		json_object_put(res);
+		return 0;
+	}
+	if (resources_check_policy(res, &ctx->cfg, getuid(), err) < 0) {
+		json_object_put(res);
+		return -1;
+	}
+	if (cgroup_plan_make(res, getuid(), plan, err) < 0)
+		return -1;
+	/* In setuid mode the runtime runs as a subordinate id, not as the
+	 * owner of the caller's cgroup. */
+	if (getuid() != 0 && sp->in_starter_userns) {
+		cgroup_plan_free(plan);
+		return error_set(err, 0, "resource limits need user-namespace mode with a setuid starter: add --userns");
+	}
+	return 0;
+}
+
 int cmd_launch(struct ochre_context *ctx, enum launch_mode mode, int argc, char **argv, struct error *err)
 {
 	struct launch_options o = { 0 };
@@ -215,6 +246,10 @@ int cmd_launch(struct ochre_context *ctx, enum launch_mode mode, int argc, char 
 
 	if (choose_overlay(ctx, setuid_mode, &req, err) < 0)
 		return -1;
+	struct cgroup_plan limits;
+	if (plan_limits(ctx, &o, &sp, &limits, err) < 0)
+		return -1;
+	sp.cgroup = limits.resources ? &limits : NULL;
 
 	struct session s;
 	struct session_guard guard;
@@ -225,6 +260,8 @@ int cmd_launch(struct ochre_context *ctx, enum launch_mode mode, int argc, char 
 	free(base);
 	if (ret < 0)
 		return -1;
+	if (sp.cgroup)
+		cgroup_plan_set_id(&limits, s.id);
 	if (container_finish(&c, &s, err) < 0 || spec_write(s.path, &sp, err) < 0) {
 		session_guard_abandon(&guard);
 		return -1;
@@ -243,9 +280,10 @@ int cmd_launch(struct ochre_context *ctx, enum launch_mode mode, int argc, char 
 	 * the batch job's: the scheduler's limits and accounting go on
 	 * holding, and its cleanup finds every process. Root crun would
 	 * otherwise make a cgroup at the top of each hierarchy, outside the
-	 * job, and pay several ms for it (runc has no such switch). */
+	 * job, and pay several ms for it (runc has no such switch). Resource
+	 * limits are the exception: they need a cgroup (spec's cgroupsPath). */
 	if (rt.kind == RUNTIME_CRUN)
-		req.args[req.n_args++] = "--cgroup-manager=disabled";
+		req.args[req.n_args++] = sp.cgroup ? "--cgroup-manager=cgroupfs" : "--cgroup-manager=disabled";
 	/* crun then needs not copy itself and exec again (the starter's
 	 * exec_payload). Not runc: it bind-mounts /proc/self/exe, which a
 	 * detached mount cannot be, and would copy its 9 MB into memory. */

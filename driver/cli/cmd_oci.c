@@ -7,6 +7,7 @@
 #include "cmd_oci.h"
 
 #include "../../common/log.h"
+#include "../container/resources.h"
 #include "../launch/launch.h"
 #include "../launch/runtime.h"
 #include "../oci/oci_attach.h"
@@ -16,6 +17,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <getopt.h>
 #include <json-c/json.h>
 #include <poll.h>
 #include <signal.h>
@@ -37,7 +39,7 @@ static const char oci_usage[] =
 	"OCI runtime operations on a bundle you prepared (a directory with config.json\n"
 	"and its rootfs), for any user. The runtime is crun or runc, as for exec.\n"
 	"\n"
-	"  create [--runtime NAME] [-b BUNDLE] [--pid-file FILE] ID\n"
+	"  create [--runtime NAME] [-b BUNDLE] [--pid-file FILE] [LIMITS] ID\n"
 	"                        create a container, detached under conmon\n"
 	"  start ID              start its process\n"
 	"  state ID              print its OCI state (JSON)\n"
@@ -47,8 +49,12 @@ static const char oci_usage[] =
 	"  attach ID             connect to its console; Ctrl-P Ctrl-Q detaches\n"
 	"  pause ID, resume ID   freeze and thaw it (needs a freezer cgroup)\n"
 	"  update --from-file FILE ID   apply linux resources (JSON) to it\n"
-	"  run [--runtime NAME] [-b BUNDLE] ID\n"
+	"  update LIMITS ID      apply --memory, --cpus, ... (as for exec) to it\n"
+	"  run [--runtime NAME] [-b BUNDLE] [LIMITS] ID\n"
 	"                        create, start and wait in the foreground\n"
+	"\n"
+	"LIMITS: --apply-cgroups FILE, --cpus, --memory, --pids-limit... as for\n"
+	"'ochre exec' (see its --help), over the bundle's linux.resources.\n"
 	"\n"
 	"Each subcommand has --help.\n";
 
@@ -169,7 +175,62 @@ struct create_options {
 	const char *bundle;
 	const char *pid_file;
 	const char *id;
+	struct resource_options limits;
 };
+
+/* A resource limit flag at argv[*i] ("--memory 1G" or "--memory=1G"):
+ * 1 when taken (and *i moved past its value), 0 when not one, -1. */
+static int take_limit_flag(int argc, char **argv, int *i, struct resource_options *limits, struct error *err)
+{
+	static const struct option opts[] = { RESOURCE_LONGOPTS, { NULL, 0, NULL, 0 } };
+	const char *a = argv[*i];
+	if (strncmp(a, "--", 2) != 0)
+		return 0;
+	size_t len = strcspn(a + 2, "=");
+	for (const struct option *o = opts; o->name; o++) {
+		if (strlen(o->name) != len || strncmp(a + 2, o->name, len) != 0)
+			continue;
+		const char *value = NULL;
+		if (o->has_arg == required_argument) {
+			if (a[2 + len] == '=')
+				value = a + 3 + len;
+			else if (++*i < argc)
+				value = argv[*i];
+			else
+				return error_set(err, 0, "oci %s: option '%s' needs a value", argv[0], a);
+		} else if (a[2 + len] == '=') {
+			return error_set(err, 0, "oci %s: option '--%s' takes no value", argv[0], o->name);
+		}
+		return resource_option(o->val, value, argv[0], limits, err) < 0 ? -1 : 1;
+	}
+	return 0;
+}
+
+/* The limits asked for, checked as for exec (the admin's policy, and
+ * whether this caller can have limits on this host at all); NULL with
+ * *res_out NULL when none were. */
+static int oci_limits(const char *what, const struct resource_options *o, const struct ochre_context *ctx,
+		      json_object **res_out, struct error *err)
+{
+	*res_out = NULL;
+	if (!o->given)
+		return 0;
+	json_object *res = resources_build(o, err);
+	if (!res || resources_check_policy(res, &ctx->cfg, getuid(), err) < 0) {
+		json_object_put(res);
+		return error_wrap(err, "oci %s", what);
+	}
+	if (getuid() != 0) {
+		struct cgroup_plan plan;
+		if (cgroup_plan_make(json_object_get(res), getuid(), &plan, err) < 0) {
+			json_object_put(res);
+			return error_wrap(err, "oci %s", what);
+		}
+		cgroup_plan_free(&plan);
+	}
+	*res_out = res;
+	return 0;
+}
 
 static int parse_create_options(int argc, char **argv, bool allow_pid_file, struct create_options *o,
 				struct error *err)
@@ -178,13 +239,18 @@ static int parse_create_options(int argc, char **argv, bool allow_pid_file, stru
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
 		const char **slot = NULL;
+		int taken;
 		if (strcmp(a, "-b") == 0 || strcmp(a, "--bundle") == 0)
 			slot = &o->bundle;
 		else if (strcmp(a, "--runtime") == 0)
 			slot = &o->runtime;
 		else if (allow_pid_file && strcmp(a, "--pid-file") == 0)
 			slot = &o->pid_file;
-		else if (a[0] == '-')
+		else if ((taken = take_limit_flag(argc, argv, &i, &o->limits, err)) != 0) {
+			if (taken < 0)
+				return -1;
+			continue;
+		} else if (a[0] == '-')
 			return error_set(err, 0, "oci %s: unknown option '%s'", argv[0], a);
 		else if (o->id)
 			return error_set(err, 0, "oci %s: unexpected argument '%s'", argv[0], a);
@@ -213,8 +279,9 @@ static int parse_id_only(int argc, char **argv, const char **id, struct error *e
 /* ---- create, run -------------------------------------------------------- */
 
 /* The bundle conmon and the runtime get: the user's config.json with
- * root.path made absolute, in ROOT/ID/bundle.d. */
-static int write_private_bundle(const struct oci_container *c, struct error *err)
+ * root.path made absolute, and the limits asked for (res, if any) over its
+ * linux.resources, in ROOT/ID/bundle.d. */
+static int write_private_bundle(const struct oci_container *c, json_object *res, struct error *err)
 {
 	char *user_config = xasprintf("%s/config.json", c->bundle);
 	json_object *spec = json_object_from_file(user_config);
@@ -231,6 +298,8 @@ static int write_private_bundle(const struct oci_container *c, struct error *err
 		json_object_object_add(root, "path", json_object_new_string(abs));
 		free(abs);
 	}
+	if (res)
+		resources_merge_into_spec(res, spec);
 	char *dir = oci_path(c, "bundle.d"), *config = oci_path(c, "bundle.d/config.json");
 	if (mkdir(dir, 0700) < 0 || json_object_to_file_ext(config, spec, JSON_C_TO_STRING_PLAIN) < 0)
 		ret = error_set(err, errno, "write %s", config);
@@ -245,7 +314,8 @@ out:
 static int prepare_container(const struct ochre_context *ctx, const struct create_options *o,
 			     struct oci_container *c, struct error *err)
 {
-	if (oci_container_init(c, o->id, err) < 0)
+	json_object *res;
+	if (oci_container_init(c, o->id, err) < 0 || oci_limits("create", &o->limits, ctx, &res, err) < 0)
 		return -1;
 	char *bundle = realpath(o->bundle, NULL);
 	if (!bundle)
@@ -256,6 +326,7 @@ static int prepare_container(const struct ochre_context *ctx, const struct creat
 	if (missing) {
 		error_set(err, 0, "bundle '%s' has no readable config.json", o->bundle);
 		free(bundle);
+		json_object_put(res);
 		return -1;
 	}
 	struct runtime rt;
@@ -263,10 +334,11 @@ static int prepare_container(const struct ochre_context *ctx, const struct creat
 	if (ret == 0)
 		ret = oci_container_claim(c, bundle, rt.path, err);
 	free(bundle);
-	if (ret == 0 && write_private_bundle(c, err) < 0) {
+	if (ret == 0 && write_private_bundle(c, res, err) < 0) {
 		oci_container_remove(c);
 		ret = -1;
 	}
+	json_object_put(res);
 	return ret;
 }
 
@@ -657,21 +729,57 @@ static int oci_exec(int argc, char **argv, const struct ochre_context *ctx, stru
 	return ret;
 }
 
+/* update --from-file FILE ID, or update LIMITS ID: the limits written to
+ * ROOT/ID/resources.json for the runtime. */
 static int oci_update(int argc, char **argv, const struct ochre_context *ctx, struct error *err)
 {
-	(void)ctx;
-	if (argc != 4 || strcmp(argv[1], "--from-file") != 0)
-		return error_set(err, 0, "oci update: expected --from-file FILE ID");
-	const char *file = argv[2];
-	json_object *res = json_object_from_file(file);
-	if (!res)
-		return error_set(err, 0, "oci update: %s is not a readable JSON file", file);
+	struct resource_options limits = { 0 };
+	const char *file = NULL, *id = NULL;
+	int ret = 0;
+	for (int i = 1; i < argc && ret == 0; i++) {
+		int taken = take_limit_flag(argc, argv, &i, &limits, err);
+		if (taken < 0)
+			ret = -1;
+		else if (taken)
+			continue;
+		else if (strcmp(argv[i], "--from-file") == 0 && i + 1 < argc && !file)
+			file = argv[++i];
+		else if (argv[i][0] != '-' && !id)
+			id = argv[i];
+		else
+			ret = error_set(err, 0, "oci update: expected --from-file FILE ID, or limit flags and ID");
+	}
+	if (ret == 0 && (!id || (!file && !limits.given) || (file && limits.given)))
+		ret = error_set(err, 0, "oci update: expected --from-file FILE ID, or limit flags (--memory, --cpus, "
+					"...) and ID");
+	json_object *res = NULL;
+	if (ret == 0 && file && !(res = json_object_from_file(file)))
+		ret = error_set(err, 0, "oci update: %s is not a readable JSON file", file);
 	json_object_put(res);
+	res = NULL;
+	if (ret == 0 && !file && oci_limits("update", &limits, ctx, &res, err) < 0)
+		ret = -1;
 	struct oci_container c;
-	if (open_container(argv[3], &c, err) < 0)
+	if (ret < 0 || open_container(id, &c, err) < 0) {
+		json_object_put(res);
+		resource_options_free(&limits);
 		return -1;
-	const char *args[] = { "update", "--resources", file, c.id, NULL };
-	int ret = run_runtime(&c, "update", args, NULL, err);
+	}
+	char *written = NULL;
+	if (res) {
+		written = oci_path(&c, "resources.json");
+		unlink(written);
+		if (json_object_to_file_ext(written, res, JSON_C_TO_STRING_PLAIN) < 0)
+			ret = error_set(err, errno, "write %s", written);
+		file = written;
+	}
+	if (ret == 0) {
+		const char *args[] = { "update", "--resources", file, c.id, NULL };
+		ret = run_runtime(&c, "update", args, NULL, err);
+	}
+	free(written);
+	json_object_put(res);
+	resource_options_free(&limits);
 	oci_container_free(&c);
 	return ret;
 }
@@ -692,7 +800,7 @@ static int oci_attach_cmd(int argc, char **argv, const struct ochre_context *ctx
 }
 
 static const struct subcommand subcommands[] = {
-	{ "create", "create [--runtime NAME] [-b BUNDLE] [--pid-file FILE] ID",
+	{ "create", "create [--runtime NAME] [-b BUNDLE] [--pid-file FILE] [LIMITS] ID",
 	  "Create container ID from BUNDLE (default: the current directory), detached\n"
 	  "under conmon, which keeps its console and log. It waits, stopped, for start.\n",
 	  oci_create },
@@ -711,9 +819,10 @@ static const struct subcommand subcommands[] = {
 	  oci_attach_cmd },
 	{ "pause", "pause ID", "Freeze every process of the container (needs a freezer cgroup).\n", oci_pause },
 	{ "resume", "resume ID", "Thaw a paused container.\n", oci_resume },
-	{ "update", "update --from-file FILE ID",
-	  "Apply the linux resources in FILE (JSON, as in config.json's linux.resources).\n", oci_update },
-	{ "run", "run [--runtime NAME] [-b BUNDLE] ID",
+	{ "update", "update --from-file FILE ID | update LIMITS ID",
+	  "Apply the linux resources in FILE (JSON, as in config.json's linux.resources), or\n"
+	  "the limit flags of 'ochre exec' (--apply-cgroups FILE, --cpus, --memory, ...).\n", oci_update },
+	{ "run", "run [--runtime NAME] [-b BUNDLE] [LIMITS] ID",
 	  "Create, start and wait for container ID in the foreground: signals reach it,\n"
 	  "its exit status is ochre's, and nothing of it remains afterwards.\n",
 	  oci_run },

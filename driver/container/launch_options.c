@@ -75,6 +75,7 @@
 	"  --no-privs              no capabilities at all, even for root\n" \
 	"  --security TYPE:VALUE   selinux:LABEL or apparmor:PROFILE (where the host\n" \
 	"                          enables it)\n" \
+	RESOURCE_HELP \
 	"  -h, --help              show this help\n\n"
 
 #define ENV_HELP \
@@ -195,6 +196,7 @@ static const struct option longopts[] = {
 	{ "no-umask", no_argument, NULL, OPT_NO_UMASK },
 	{ "userns", no_argument, NULL, OPT_USERNS },
 	IMAGE_PULL_LONGOPTS,
+	RESOURCE_LONGOPTS,
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -246,7 +248,9 @@ static int take_option(const char *name, int c, struct launch_options *o, struct
 	case OPT_NO_UMASK: o->no_umask = true; break;
 	case OPT_USERNS: o->userns = true; break;
 	default: {
-		int taken = image_pull_option(c, optarg, name, &o->pull, err);
+		int taken = resource_option(c, optarg, name, &o->limits, err);
+		if (taken == 0)
+			taken = image_pull_option(c, optarg, name, &o->pull, err);
 		return taken < 0 ? -1 : !taken;
 	}
 	}
@@ -311,5 +315,6 @@ void launch_options_free(struct launch_options *o)
 	strv_free(o->drop_caps.v);
 	strv_free(o->overlays.v);
 	strv_free(o->security.v);
+	resource_options_free(&o->limits);
 	memset(o, 0, sizeof *o);
 }

@@ -8,6 +8,7 @@
 #include "../util/strv.h"
 #include "environment.h"
 #include "process.h"
+#include "resources.h"
 
 #include <stdbool.h>
 
@@ -50,6 +51,7 @@ struct launch_options {
 	const char *dns;        /* --dns a,b */
 	bool userns;            /* --userns: no setuid starter, a user namespace */
 	struct image_pull_options pull; /* --platform, --authfile, --no-https, --no-pull */
+	struct resource_options limits; /* --apply-cgroups, --cpus, --memory, ... */
 };
 
 /* Returns 0, 1 after printing --help, or -1 with err set. */

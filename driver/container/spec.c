@@ -170,6 +170,8 @@ char *spec_generate(const struct spec_params *p)
 		json_object_object_add(a, "run.oci.keep_original_groups", json_object_new_string("1"));
 		json_object_object_add(spec, "annotations", a);
 	}
+	if (p->cgroup)
+		cgroup_plan_apply(p->cgroup, spec);
 
 	char *text = xstrdup(json_object_to_json_string_ext(spec, JSON_C_TO_STRING_PRETTY |
 								    JSON_C_TO_STRING_NOSLASHESCAPE));

@@ -6,6 +6,7 @@
 
 #include "../util/error.h"
 #include "container.h"
+#include "resources.h"
 
 #include <stdbool.h>
 
@@ -24,6 +25,8 @@ struct spec_params {
 	 * where the host lets no user create one) is the container's, mapped
 	 * as it needs; the runtime creates none of its own. */
 	bool in_starter_userns;
+	/* Resource limits: the container's cgroup (NULL: none, the caller's). */
+	const struct cgroup_plan *cgroup;
 };
 
 /* Build the spec as a JSON string (caller frees). */

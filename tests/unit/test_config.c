@@ -108,5 +108,27 @@ int main(void)
 	CHECK(config_parse_size("4096", &v) == 0 && v == 4096, "size without suffix");
 	CHECK(config_parse_size("2k", &v) == 0 && v == 2048, "size with lower-case suffix");
 	CHECK(config_parse_size("-1", &v) == -1, "negative size refused");
+		/* Resource limit policy. */
+	config_init(&cfg);
+	CHECK(cfg.allow_user_limits == 1 && cfg.max_memory == 0 && cfg.max_pids == 0 && cfg.max_cpus_milli == 0,
+	      "limits: users may, no caps by default");
+	config_free(&cfg);
+	CHECK(parse("allow user limits = no\nmax memory = 64G\nmax pids = 4096\nmax cpus = 1.5\n", &cfg, err,
+		    sizeof err) == 0 &&
+		      cfg.allow_user_limits == 0 && cfg.max_memory == 64ULL << 30 && cfg.max_pids == 4096 &&
+		      cfg.max_cpus_milli == 1500,
+	      "limits: every directive");
+	config_free(&cfg);
+	CHECK(parse("max cpus = 8\n", &cfg, err, sizeof err) == 0 && cfg.max_cpus_milli == 8000, "max cpus 8");
+	config_free(&cfg);
+	refused("allow user limits = maybe\n", "must be yes or no", "allow user limits: a bool");
+	refused("max memory = lots\n", "bad size 'lots' for 'max memory'", "max memory: a size");
+	refused("max pids = 0\n", "positive whole number", "max pids 0");
+	refused("max pids = -1\n", "positive whole number", "max pids -1");
+	refused("max cpus = 0\n", "'max cpus' must be", "max cpus 0");
+	refused("max cpus = 1.2345\n", "at most 3 decimals", "max cpus: 4 decimals");
+	refused("max cpus = 1.\n", "'max cpus' must be", "max cpus '1.'");
+	refused("max pids = 5\nmax pids = 6\n", "set twice", "max pids twice");
+
 	return unit_done();
 }
