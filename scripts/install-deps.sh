@@ -16,6 +16,7 @@ PACKAGES="
   libcurl4-openssl-dev ca-certificates docker-registry apache2-utils openssl curl
   debootstrap
   clang libclang-rt-14-dev
+  slurm-wlm munge openmpi-bin libopenmpi-dev hpcc
 "
 
 [ $# -gt 0 ] && PACKAGES="$*"
