@@ -158,8 +158,9 @@ run_unit() {
 #     _rootonly; such tests may switch to the user themselves);
 #   - with OCHRE_RUNTIME=crun and =runc if the name contains _rt_, else crun.
 # The scripts are copied to a per-run temp dir first, because the test user
-# may not be able to read the source tree; the tests use only $OCHRE_PREFIX,
-# $OCHRE_ROOTFS, $OCHRE_IMAGES and $OCHRE_HOSTILE.
+# may not be able to read the source tree (tests/cluster/ goes along, to
+# $RUNDIR/cluster); the tests use only $OCHRE_PREFIX, $OCHRE_ROOTFS,
+# $OCHRE_IMAGES and $OCHRE_HOSTILE.
 
 RUNDIR=
 cleanup_rundir() {
@@ -353,9 +354,11 @@ run_e2e() {
     trap cleanup_rundir EXIT
     trap 'exit 130' INT TERM HUP
     chmod 0755 "$RUNDIR"
-    mkdir -m 0755 "$RUNDIR/e2e" "$RUNDIR/$(id -un)"
+    mkdir -m 0755 "$RUNDIR/e2e" "$RUNDIR/cluster" "$RUNDIR/$(id -un)"
     cp tests/e2e/lib.sh tests/e2e/*_lib.sh tests/e2e/*.py "${files[@]}" "$RUNDIR/e2e/"
-    chmod 0644 "$RUNDIR"/e2e/*
+    # The one-machine Slurm cluster and its MPI program, for test_cluster.sh.
+    cp tests/cluster/* "$RUNDIR/cluster/"
+    chmod 0644 "$RUNDIR"/e2e/* "$RUNDIR"/cluster/*
 
     if [ "$(id -u)" -eq 0 ]; then
         whos="root user"
