@@ -487,6 +487,25 @@ cluster_leftovers() {
     return 0
 }
 
+# SIGTERM to PID and all its descendants (srun, say), from one snapshot of
+# the process table, so that none escapes by being reparented.
+_cl_kill_tree() {
+    local p
+    ps -e -o pid=,ppid= | awk -v root="$1" '
+        { parent[$1] = $2; pids[++n] = $1 }
+        END {
+            keep[root] = 1
+            do {
+                changed = 0
+                for (i = 1; i <= n; i++)
+                    if (!(pids[i] in keep) && (parent[pids[i]] in keep)) { keep[pids[i]] = 1; changed = 1 }
+            } while (changed)
+            for (p in keep) print p
+        }' | while read -r p; do
+        kill -TERM "$p" 2>/dev/null
+    done
+}
+
 # ---------------------------------------------------------------------- main
 
 _cl_main() {
@@ -500,7 +519,18 @@ _cl_main() {
             trap 'cluster_stop' EXIT
             trap 'exit 130' INT TERM HUP
             cluster_start || return 1
-            "$@" || rc=$?
+            if [ "$what" = shell ]; then
+                "$@" || rc=$?
+                return "$rc"
+            fi
+            # In the background, so that a signal to this script is handled
+            # at once (bash runs traps only between foreground commands),
+            # with the caller's stdin (not /dev/null, the default for &).
+            local cmd
+            "$@" <&0 &
+            cmd=$!
+            trap '_cl_kill_tree "$cmd"; exit 130' INT TERM HUP
+            wait "$cmd" || rc=$?
             return "$rc"
             ;;
         start)
