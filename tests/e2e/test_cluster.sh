@@ -78,6 +78,14 @@ _assert_one_job() {
     exit 1
 }
 
+# True once batch job ID has ended (the controller keeps ended jobs for
+# MinJobAge, 300 s).
+_job_ended() {
+    case $(scontrol -o show job "$1" 2>/dev/null) in
+        *JobState=PENDING* | *JobState=RUNNING* | *JobState=CONFIGURING* | *JobState=COMPLETING* | "") return 1 ;;
+    esac
+}
+
 # True once a job's `sleep $SLEEP_SECS` runs (slurmstepd execs it by its full
 # path, so lib.sh's container_sleeping does not see it).
 _job_sleeping() { pgrep -f "^[^ ]*sleep $SLEEP_SECS\$" >/dev/null; }
@@ -135,7 +143,12 @@ test_cluster_mpirun_in_sbatch_as_user_rootonly() {
     cd "$(_cluster_user_dir)" || fail "cd"
     printf '#!/bin/sh\nexec mpirun ./mpi_hello\n' >job.sh
     chown "$OCHRE_TEST_USER:" job.sh
-    assert_status 0 _cluster_as_user timeout 60 sbatch --wait -N3 -n6 -o job.out job.sh
+    # (Not sbatch --wait: it polls at intervals of seconds.)
+    assert_status 0 _cluster_as_user sbatch --parsable -N3 -n6 -o job.out job.sh
+    local id=$OUT state
+    wait_until 60 _job_ended "$id" || fail "batch job $id did not end: $(scontrol -o show job "$id")"
+    state=$(scontrol -o show job "$id" | grep -o 'JobState=[^ ]* .*ExitCode=[^ ]*' | sed 's/ .* / /')
+    assert_eq "JobState=COMPLETED ExitCode=0:0" "$state" "batch job $id: $(cat job.out 2>&1)"
     _assert_one_job "$(cat job.out)" 6 3
 }
 
