@@ -32,13 +32,14 @@
 #                                           run left behind
 # Or source this file and call cluster_start / cluster_stop (the tests do).
 #
-# One cluster at a time: a lock (/run/ochre-cluster.lock) is held from
-# cluster_start to cluster_stop by the process that started it (for `start`,
-# only while starting: a later start or stop replaces it), and a start first
-# removes whatever a killed run left: processes by pid (those in the nodes'
-# network namespaces, and the daemons whose command line names the cluster's
-# directory), the namespaces, the bridge, the /run/netns mount if the run made
-# it, its firewall rules and the directory.
+# One cluster at a time: it belongs to the process that started it (for
+# `start`, the calling shell) until cluster_stop; a start waits while that
+# process lives, then removes whatever it left: processes by pid (all in the
+# members' network namespaces, the daemons whose command line names the
+# cluster's directory, and clients such as srun whose SLURM_CONF is the
+# cluster's), the namespaces, the bridge, the /run/netns mount if the run made
+# it, its firewall rules and the directory. /run/ochre-cluster.lock
+# serializes starts and stops.
 #
 # What it changes on the host, all removed by cluster_stop: the bridge
 # ochre-br0 (198.51.100.1/24, IPv6 off) and its veths ochre-v*; network
@@ -93,29 +94,62 @@ cluster_missing() {
         echo slurm-wlm-basic-plugins
 }
 
-# ------------------------------------------------------------------- locking
+# ------------------------------------------------------- locking and owner
 
-# Take the cluster lock, or reuse the one this process inherited from the
-# cluster_start of a parent (CLUSTER_LOCK_FD, exported): a lock belongs to an
-# open file, so a child that opened the file anew would wait for its parent.
+# The lock is held only while a start or stop works (not while the cluster
+# runs: whatever inherited it, a stray srun say, would keep it for good).
+# Between the two, the cluster belongs to its owner: the process that
+# started it, as "PID STARTTIME" in $CLUSTER_DIR/owner; a start waits for the
+# owner to end, then removes what it left.
 _cl_lock() {
-    if [ -n "${CLUSTER_LOCK_FD:-}" ] && [ -e "/proc/self/fd/$CLUSTER_LOCK_FD" ] &&
-        [ "$(readlink "/proc/self/fd/$CLUSTER_LOCK_FD")" = "$CLUSTER_LOCK" ]; then
-        return 0
-    fi
-    exec {CLUSTER_LOCK_FD}>>"$CLUSTER_LOCK" || return 1
-    export CLUSTER_LOCK_FD
-    if ! flock -w 120 "$CLUSTER_LOCK_FD"; then
-        _cl_say "another cluster is in use (lock $CLUSTER_LOCK held for 120 s)"
+    exec {_CL_LOCK_FD}>>"$CLUSTER_LOCK" || return 1
+    if ! flock -w 120 "$_CL_LOCK_FD"; then
+        _cl_say "another start or stop holds $CLUSTER_LOCK (waited 120 s)"
         _cl_unlock
         return 1
     fi
 }
 
 _cl_unlock() {
-    [ -n "${CLUSTER_LOCK_FD:-}" ] || return 0
-    exec {CLUSTER_LOCK_FD}>&-
-    unset CLUSTER_LOCK_FD
+    [ -n "${_CL_LOCK_FD:-}" ] || return 0
+    exec {_CL_LOCK_FD}>&-
+    unset _CL_LOCK_FD
+}
+
+# PID's start time (field 22 of its stat), to tell it from a later process
+# with the same pid. The command name, field 2, may hold spaces: skip past it.
+_cl_starttime() {
+    local stat
+    stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
+    stat=${stat##*) }
+    # shellcheck disable=SC2086 # split into fields on purpose
+    set -- $stat
+    echo "${20}"
+}
+
+# True while the cluster's owner runs.
+_cl_owner_alive() {
+    local pid start
+    read -r pid start 2>/dev/null <"$CLUSTER_DIR/owner" || return 1
+    [ "$(_cl_starttime "$pid")" = "$start" ]
+}
+
+# Take the lock once the cluster has no live owner (waiting up to 120 s,
+# without the lock: the owner needs it to stop its cluster).
+_cl_lock_unowned() {
+    local tries=600
+    while :; do
+        _cl_lock || return 1
+        _cl_owner_alive || return 0
+        _cl_unlock
+        tries=$((tries - 1))
+        if [ "$tries" -le 0 ]; then
+            _cl_say "the cluster is still in use by pid $(cut -d' ' -f1 "$CLUSTER_DIR/owner");" \
+                "'cluster.sh stop' removes it anyway"
+            return 1
+        fi
+        sleep 0.2
+    done
 }
 
 # -------------------------------------------------------------------- set-up
@@ -157,7 +191,7 @@ _cl_write_config() {
         echo "SelectType=select/cons_tres"
         echo "SelectTypeParameters=CR_CPU"
         echo "ReturnToService=2"
-        echo "KillWait=5"
+        echo "KillWait=2"
         echo "MailProg=/bin/true"
         echo "TmpFS=/tmp"
         for n in "${CLUSTER_NODES[@]}"; do
@@ -196,10 +230,11 @@ _cl_wait_for_file() {
 _cl_start_munge() {
     local m=$CLUSTER_DIR/munge
     mungekey --create --keyfile="$m/munge.key" --bits=1024 || return 1
-    # cd /: no daemon keeps the caller's directory (a test's) busy.
-    (cd / && exec munged --foreground --socket="$m/munge.socket.2" --key-file="$m/munge.key" \
+    # cd /: no daemon keeps the caller's directory (a test's) busy. setsid:
+    # see _cl_start_member.
+    (cd / && exec setsid munged --foreground --socket="$m/munge.socket.2" --key-file="$m/munge.key" \
         --pid-file="$m/munged.pid" --log-file="$m/munged.log" --seed-file="$m/munged.seed" \
-        >"$m/munged.out" 2>&1 </dev/null {CLUSTER_LOCK_FD}>&-) &
+        >"$m/munged.out" 2>&1 </dev/null {_CL_LOCK_FD}>&-) &
     disown
     _cl_wait_for_file "$m/munge.socket.2" 10 || { _cl_say "munged did not start"; return 1; }
 }
@@ -264,19 +299,22 @@ _cl_firewall_close() {
 # Member M (ctl or a node) runs CMD... in its network namespace, with a UTS
 # and mount namespace of its own (mounts private: nothing reaches the host)
 # for its hostname, /tmp and /dev/shm, as a real machine has. Its pid is the
-# command's (nsenter and unshare exec), and it is disowned: the caller's shell
-# does not report its death at teardown.
+# command's (setsid, nsenter and unshare exec), and it is disowned: the
+# caller's shell does not report its death at teardown. In a session of its
+# own, so that a signal to the caller's process group (a test's timeout)
+# leaves the cluster up for srun to end its step and the caller to stop it;
+# if the caller is killed outright, the next start removes it.
 _cl_start_member() {
     local m=$1 dir=$CLUSTER_DIR/$1
     shift
     # shellcheck disable=SC2016 # $1.. expand in the inner sh
-    (cd / && exec nsenter --net="/run/netns/$(_cl_netns "$m")" \
+    (cd / && exec setsid nsenter --net="/run/netns/$(_cl_netns "$m")" \
         unshare --uts --mount --propagation private sh -c '
             hostname "$1" &&
             mount --bind "$2" /tmp &&
             mount -t tmpfs -o mode=1777,nosuid,nodev tmpfs /dev/shm &&
             shift 2 && exec "$@"' sh "$m" "$dir/tmp" "$@" \
-        >"$dir/daemon.out" 2>&1 </dev/null {CLUSTER_LOCK_FD}>&-) &
+        >"$dir/daemon.out" 2>&1 </dev/null {_CL_LOCK_FD}>&-) &
     disown
 }
 
@@ -360,10 +398,10 @@ _cl_subnet_free() {
     fi
 }
 
-# Start the cluster (removing leftovers of a killed run first) and export its
-# environment into the caller. The lock stays held until cluster_stop.
+# Start the cluster for OWNER [the caller] (removing what a killed run left
+# first) and export its environment into the caller.
 cluster_start() {
-    local missing n
+    local owner=${1:-$$} missing n
     if [ "$(id -u)" -ne 0 ]; then
         _cl_say "must run as root"
         return 1
@@ -373,17 +411,19 @@ cluster_start() {
         _cl_say "package $missing is not installed (scripts/install-deps.sh)"
         return 1
     fi
-    _cl_lock || return 1
+    _cl_lock_unowned || return 1
     _cl_teardown
     if ! { _cl_subnet_free && _cl_make_dirs && _cl_write_config && _cl_start_munge &&
         _cl_make_network && _cl_firewall_open; }; then
         _cl_say "set-up failed"
-        cluster_stop
+        _cl_teardown
+        _cl_unlock
         return 1
     fi
     _cl_start_member ctl slurmctld -D -f "$CLUSTER_DIR/etc/slurm.conf"
     if ! _cl_wait_ctl; then
-        cluster_stop
+        _cl_teardown
+        _cl_unlock
         return 1
     fi
     for n in "${CLUSTER_NODES[@]}"; do
@@ -391,9 +431,12 @@ cluster_start() {
     done
     cluster_export_env
     if ! _cl_wait_idle; then
-        cluster_stop
+        _cl_teardown
+        _cl_unlock
         return 1
     fi
+    echo "$owner $(_cl_starttime "$owner")" >"$CLUSTER_DIR/owner"
+    _cl_unlock
 }
 
 # ------------------------------------------------------------------ teardown
@@ -414,6 +457,18 @@ _cl_member_pids() {
     return 0
 }
 
+# Pids of the cluster's clients left running (srun, salloc, mpirun...): they
+# would wait for the cluster forever. Found by name, then kept only if their
+# environment names this cluster's config.
+_cl_client_pids() {
+    local p
+    for p in $(ps -e -o pid=,comm= | awk '$2 ~ /^(srun|salloc|sbatch|scontrol|sinfo|squeue|scancel|mpirun|orterun)$/ { print $1 }'); do
+        [ "$p" != $$ ] && grep -qzx "SLURM_CONF=$CLUSTER_DIR/etc/slurm.conf" "/proc/$p/environ" 2>/dev/null &&
+            echo "$p"
+    done
+    return 0
+}
+
 # True while PID runs (a zombie has released its namespaces and files).
 _cl_alive() {
     local state
@@ -423,7 +478,7 @@ _cl_alive() {
 
 _cl_kill_all() {
     local pids=() p deadline=$((SECONDS + 10))
-    mapfile -t pids < <(_cl_member_pids; _cl_daemon_pids)
+    mapfile -t pids < <(_cl_member_pids; _cl_daemon_pids; _cl_client_pids)
     [ ${#pids[@]} -gt 0 ] || return 0
     for p in "${pids[@]}"; do
         kill -KILL "$p" 2>/dev/null
@@ -534,7 +589,8 @@ _cl_main() {
             return "$rc"
             ;;
         start)
-            cluster_start || return 1
+            # Owned by the shell that ran this.
+            cluster_start "$PPID" || return 1
             local v
             cluster_env | while IFS= read -r v; do
                 printf 'export %q\n' "$v"
