@@ -30,6 +30,8 @@
 #                                           (prints the environment to use)
 #     tests/cluster/cluster.sh stop         tear it down, or what a killed
 #                                           run left behind
+#     tests/cluster/cluster.sh leftovers    what of a cluster is there now
+# Start-up takes about 0.5 s, teardown about 0.4 s.
 # Or source this file and call cluster_start / cluster_stop (the tests do).
 #
 # One cluster at a time: it belongs to the process that started it (for
