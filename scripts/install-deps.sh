@@ -17,6 +17,7 @@ PACKAGES="
   debootstrap
   clang libclang-rt-14-dev
   clang-format shellcheck
+  slurm-wlm munge openmpi-bin libopenmpi-dev hpcc
 "
 
 [ $# -gt 0 ] && PACKAGES="$*"

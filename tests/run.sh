@@ -173,6 +173,7 @@ run_unit() {
 # tests/helpers (scripts, and the built helpers named by OCHRE_NO_OPENAT2
 # and OCHRE_PRELOAD_PROBE) go to its helpers/, beside e2e/: a test finds a
 # script there relative to itself ("$(dirname "${BASH_SOURCE[0]}")/../helpers").
+# tests/cluster/ goes along too, to $RUNDIR/cluster (test_cluster.sh).
 
 RUNDIR=
 cleanup_rundir() {
@@ -384,9 +385,11 @@ run_e2e() {
     trap cleanup_rundir EXIT
     trap 'exit 130' INT TERM HUP
     chmod 0755 "$RUNDIR"
-    mkdir -m 0755 "$RUNDIR/e2e" "$RUNDIR/$(id -un)"
+    mkdir -m 0755 "$RUNDIR/e2e" "$RUNDIR/cluster" "$RUNDIR/$(id -un)"
     cp tests/e2e/lib.sh tests/e2e/*_lib.sh tests/e2e/*.py "${files[@]}" "$RUNDIR/e2e/"
-    chmod 0644 "$RUNDIR"/e2e/*
+    # The one-machine Slurm cluster and its MPI program, for test_cluster.sh.
+    cp tests/cluster/* "$RUNDIR/cluster/"
+    chmod 0644 "$RUNDIR"/e2e/* "$RUNDIR"/cluster/*
     copy_helpers
 
     if [ "$(id -u)" -eq 0 ]; then
