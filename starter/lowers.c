@@ -22,15 +22,24 @@ static const struct {
 	unsigned long magic;
 	const char *name;
 } pseudo_filesystems[] = {
-	{ PROC_SUPER_MAGIC, "proc" },	     { SYSFS_MAGIC, "sysfs" },
-	{ CGROUP_SUPER_MAGIC, "cgroup" },    { CGROUP2_SUPER_MAGIC, "cgroup2" },
-	{ DEBUGFS_MAGIC, "debugfs" },	     { TRACEFS_MAGIC, "tracefs" },
-	{ SECURITYFS_MAGIC, "securityfs" },  { SELINUX_MAGIC, "selinuxfs" },
-	{ SMACK_MAGIC, "smackfs" },	     { BPF_FS_MAGIC, "bpf" },
-	{ DEVPTS_SUPER_MAGIC, "devpts" },    { EFIVARFS_MAGIC, "efivarfs" },
-	{ PSTOREFS_MAGIC, "pstore" },	     { BINFMTFS_MAGIC, "binfmt_misc" },
-	{ NSFS_MAGIC, "nsfs" },		     { 0x62656570UL, "configfs" },
-	{ 0x65735543UL, "fusectl" },	     { 0x19800202UL, "mqueue" },
+	{ PROC_SUPER_MAGIC, "proc" },
+	{ SYSFS_MAGIC, "sysfs" },
+	{ CGROUP_SUPER_MAGIC, "cgroup" },
+	{ CGROUP2_SUPER_MAGIC, "cgroup2" },
+	{ DEBUGFS_MAGIC, "debugfs" },
+	{ TRACEFS_MAGIC, "tracefs" },
+	{ SECURITYFS_MAGIC, "securityfs" },
+	{ SELINUX_MAGIC, "selinuxfs" },
+	{ SMACK_MAGIC, "smackfs" },
+	{ BPF_FS_MAGIC, "bpf" },
+	{ DEVPTS_SUPER_MAGIC, "devpts" },
+	{ EFIVARFS_MAGIC, "efivarfs" },
+	{ PSTOREFS_MAGIC, "pstore" },
+	{ BINFMTFS_MAGIC, "binfmt_misc" },
+	{ NSFS_MAGIC, "nsfs" },
+	{ 0x62656570UL, "configfs" },
+	{ 0x65735543UL, "fusectl" },
+	{ 0x19800202UL, "mqueue" },
 };
 
 bool lowers_check_filesystem(int fd, const char *path)
@@ -214,16 +223,16 @@ void lowers_check_no_submounts(int fd, const char *path)
 	struct statx stx;
 	if (where_of(fd, &lower) < 0 || statx(fd, "", AT_EMPTY_PATH, STATX_BASIC_STATS, &stx) < 0)
 		die_errno("image rootfs '%s'", path);
-	bool lower_is_root = stx.stx_attributes_mask & STATX_ATTR_MOUNT_ROOT &&
-			     stx.stx_attributes & STATX_ATTR_MOUNT_ROOT;
+	bool lower_is_root =
+		stx.stx_attributes_mask & STATX_ATTR_MOUNT_ROOT && stx.stx_attributes & STATX_ATTR_MOUNT_ROOT;
 	const char *found = NULL;
 	for (int i = 0; i < CHECK_TRIES; i++) {
 		int r = find_submount(&lower, lower_is_root, &found);
 		if (r == 0)
 			return;
 		if (r > 0)
-			die("'%s' has a mount below it (%s): overlay would show what that mount covers; refusing",
-			    path, found);
+			die("'%s' has a mount below it (%s): overlay would show what that mount covers; refusing", path,
+			    found);
 	}
 	die("the mounts below '%s' kept changing while they were checked; refusing", path);
 }

@@ -31,16 +31,16 @@
 #include "../common/request.h"
 #include "die.h"
 #include "lowers.h"
+#include "mounts.h"
 #include "policy.h"
 #include "privilege.h"
-#include "mounts.h"
 #include "safe_open.h"
 #include "supervise.h"
 #include "userns.h"
 
 #include <errno.h>
-#include <poll.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -113,8 +113,7 @@ static void read_request(struct starter_request *req)
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0)
-			die_errno("read the request on fd %d (ochre-starter is run by ochre, not by hand)",
-				  REQUEST_FD);
+			die_errno("read the request on fd %d (ochre-starter is run by ochre, not by hand)", REQUEST_FD);
 		if (n == 0)
 			break;
 		len += (size_t)n;
@@ -317,7 +316,8 @@ static void open_lowers(const struct launch *l, int *fds, enum rootfs_mounter by
 		 * apart, so it is no allowed owner. */
 		if (by == ROOTFS_BY_NAMESPACE_ROOT && st.st_uid != l->ids->uid)
 			die("image '%s' is not yours: with --overlay, 'limit container owners' allows only your own "
-			    "images", req->lowers[i]);
+			    "images",
+			    req->lowers[i]);
 	}
 }
 

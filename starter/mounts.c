@@ -9,10 +9,10 @@
 
 #include <dirent.h>
 #include <errno.h>
-#include <stdbool.h>
 #include <fcntl.h>
 #include <linux/magic.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mount.h>
@@ -75,8 +75,7 @@ static int make_upper_tmpfs(const struct overlay_plan *plan)
 {
 	char size[32];
 	snprintf(size, sizeof size, "%llu", plan->tmpfs_size);
-	log_debug("[starter] mount tmpfs on %s/%s (nosuid,nodev,size=%s,mode=0700)", plan->session, OVERLAY_DIR,
-		  size);
+	log_debug("[starter] mount tmpfs on %s/%s (nosuid,nodev,size=%s,mode=0700)", plan->session, OVERLAY_DIR, size);
 	int fs = fsopen("tmpfs", FSOPEN_CLOEXEC);
 	if (fs < 0 || fsconfig(fs, FSCONFIG_SET_STRING, "size", size, 0) < 0 ||
 	    fsconfig(fs, FSCONFIG_SET_STRING, "mode", "0700", 0) < 0 ||
@@ -126,8 +125,7 @@ void mounts_check_caller_dir(int fd, int session_fd, const char *session, const 
 		die_errno("%s/%s", session, name);
 	if (!S_ISDIR(st.st_mode) || st.st_uid != session_st.st_uid ||
 	    mount_id(fd, name) != mount_id(session_fd, session))
-		die("%s/%s is not a directory of the session dir's owner on its filesystem; refusing", session,
-		    name);
+		die("%s/%s is not a directory of the session dir's owner on its filesystem; refusing", session, name);
 }
 
 /* The upper and work dirs must lie on the layer fd's own mount (our
@@ -297,8 +295,8 @@ static bool mount_kernel_overlay(const struct overlay_plan *plan, const struct u
 	if (log_enabled(LOG_LEVEL_DEBUG)) {
 		char shown[8192];
 		overlay_options(shown, sizeof shown, plan, d, false, true);
-		log_debug("[starter] mount overlay on %s (nosuid,nodev%s,%s)", target_name, plan->noexec ? ",noexec" : "",
-			  shown);
+		log_debug("[starter] mount overlay on %s (nosuid,nodev%s,%s)", target_name,
+			  plan->noexec ? ",noexec" : "", shown);
 	}
 	/* An image on a noexec filesystem stays noexec through the overlay,
 	 * which would otherwise run what the admin's mount forbids. */
@@ -332,8 +330,7 @@ static void mount_fuse_overlay(const struct overlay_plan *plan, const struct upp
 		die("fuse-overlayfs options too long");
 	fd_path(target, sizeof target, target_fd);
 	char *argv[] = { (char *)plan->fuse_overlayfs, "-o", opts, target, NULL };
-	log_debug("[starter] mount fuse-overlayfs on %s: %s -o %s %s", target_name, plan->fuse_overlayfs, opts,
-		  target);
+	log_debug("[starter] mount fuse-overlayfs on %s: %s -o %s %s", target_name, plan->fuse_overlayfs, opts, target);
 	/* The fds must survive the exec: fuse-overlayfs opens the paths we
 	 * give it (/proc/self/fd/N), which resolve to our checked dirs. Its
 	 * daemon stays behind and chats on stderr about mount options it
@@ -437,8 +434,7 @@ void mounts_hide_hybrid_cgroup(bool in_user_namespace)
 	/* In a user namespace the mount is locked to us and cannot be
 	 * unmounted; covering it with an empty read-only tmpfs hides it. */
 	log_debug("[starter] mount tmpfs on %s (ro,nosuid,nodev,noexec; hybrid cgroup host)", unified);
-	if (mount("tmpfs", unified, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
-		  "size=4k,mode=0555") < 0)
+	if (mount("tmpfs", unified, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, "size=4k,mode=0555") < 0)
 		die_errno("mount tmpfs on %s", unified);
 }
 

@@ -10,22 +10,22 @@
 #include "../common/request.h"
 
 struct overlay_plan {
-	int session_fd;         /* O_PATH fd of the session dir */
-	const char *session;    /* its path, for messages */
-	int *lower_fds;         /* O_PATH fds, the first is top-most */
+	int session_fd;      /* O_PATH fd of the session dir */
+	const char *session; /* its path, for messages */
+	int *lower_fds;      /* O_PATH fds, the first is top-most */
 	const char **lower_paths;
 	size_t n_lowers;
-	bool copy_mountpoints;  /* setuid mode: the bottom lower is the driver's
+	bool copy_mountpoints; /* setuid mode: the bottom lower is the driver's
 	                         * mount point layer, copied (see below) */
 	unsigned long long tmpfs_size;
-	int persistent_fd;      /* O_PATH fd of a writable overlay dir, or -1 */
-	uid_t owner_uid;        /* setuid mode: the caller, who must own the */
-	gid_t owner_gid;        /* tmpfs upper's root (else -1) */
-	const char *persistent; /* its path, for messages */
-	bool in_user_namespace; /* rootless: overlay needs userxattr */
-	enum request_overlay overlay;  /* auto: fuse-overlayfs if the kernel refuses */
-	const char *fuse_overlayfs;    /* its absolute path, or NULL */
-	bool noexec;            /* an image layer's filesystem is noexec */
+	int persistent_fd;            /* O_PATH fd of a writable overlay dir, or -1 */
+	uid_t owner_uid;              /* setuid mode: the caller, who must own the */
+	gid_t owner_gid;              /* tmpfs upper's root (else -1) */
+	const char *persistent;       /* its path, for messages */
+	bool in_user_namespace;       /* rootless: overlay needs userxattr */
+	enum request_overlay overlay; /* auto: fuse-overlayfs if the kernel refuses */
+	const char *fuse_overlayfs;   /* its absolute path, or NULL */
+	bool noexec;                  /* an image layer's filesystem is noexec */
 };
 
 /* Die unless fd (SESSION/NAME, just opened) is a directory owned by the

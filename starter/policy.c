@@ -7,13 +7,13 @@
 #include "../common/subid.h"
 #include "../common/system_tool.h"
 #include "die.h"
-#include "userns.h"
 #include "safe_open.h"
+#include "userns.h"
 
 #include <errno.h>
-#include <stdbool.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -114,8 +114,8 @@ static void check_ranges(const char *file, unsigned long id, unsigned long own_i
 {
 	size_t bad = subid_ranges_first_refused(file, id, own_inside, r, n);
 	if (bad < n)
-		die("id range %lu %lu %lu is not yours in %s; refusing", r[bad].inside, r[bad].outside,
-		    r[bad].count, file);
+		die("id range %lu %lu %lu is not yours in %s; refusing", r[bad].inside, r[bad].outside, r[bad].count,
+		    file);
 }
 
 /* The payloads a request may name: the config's 'crun path', 'runc path'
@@ -229,9 +229,10 @@ static void check_setuid_userns(const struct ochre_config *cfg)
 	if (cfg->setuid_userns == SETUID_USERNS_GROUP)
 		snprintf(why, sizeof why, "only to members of group '%s'", cfg->setuid_userns_group);
 	else
-		snprintf(why, sizeof why, "%s", cfg->setuid_userns == SETUID_USERNS_NOBODY
-							? "to nobody"
-							: "only to users with subordinate ids (/etc/subuid and /etc/subgid)");
+		snprintf(why, sizeof why, "%s",
+			 cfg->setuid_userns == SETUID_USERNS_NOBODY
+				 ? "to nobody"
+				 : "only to users with subordinate ids (/etc/subuid and /etc/subgid)");
 	die("this host lets users create no user namespace, and the administrator gives one through the "
 	    "setuid starter %s ('allow setuid userns' in %s); refusing",
 	    why, CONFIG_PATH);
@@ -312,7 +313,8 @@ static void check_image_parent(const struct ochre_config *cfg, const char *image
 		    image, len, image, (unsigned long)st->st_uid);
 	if (st->st_mode & (S_IWGRP | S_IWOTH))
 		die("image '%s': directory '%.*s' above it is writable by group or others ('limit container "
-		    "owners'); refusing", image, len, image);
+		    "owners'); refusing",
+		    image, len, image);
 }
 
 /* The image root: an allowed owner's, and not a shared directory (group
@@ -322,10 +324,12 @@ static void check_image_root(const struct ochre_config *cfg, const char *image, 
 {
 	if (!owner_allowed(cfg, st->st_uid))
 		die("image '%s' is owned by uid %lu, not by an owner the administrator allows ('limit container "
-		    "owners')", image, (unsigned long)st->st_uid);
+		    "owners')",
+		    image, (unsigned long)st->st_uid);
 	if (st->st_mode & (S_IWGRP | S_IWOTH | S_ISVTX))
 		die("image '%s' is writable by group or others, or sticky: not its owner's alone ('limit container "
-		    "owners'); refusing", image);
+		    "owners'); refusing",
+		    image);
 }
 
 void policy_check_image_path(const struct ochre_config *cfg, const char *path, struct stat *st)

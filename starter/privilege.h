@@ -24,10 +24,10 @@ bool privilege_setuid_mode(void);
  * other modes the two are the same ids, and nothing changes. */
 void privilege_fs_as_caller(void);
 void privilege_fs_as_root(void);
-#define WITH_ROOT_FS_IDS(...)            \
-	do {                             \
-		privilege_fs_as_root();  \
-		__VA_ARGS__;             \
+#define WITH_ROOT_FS_IDS(...)             \
+	do {                              \
+		privilege_fs_as_root();   \
+		__VA_ARGS__;              \
 		privilege_fs_as_caller(); \
 	} while (0)
 

@@ -9,9 +9,9 @@
 #include <fcntl.h>
 #include <sched.h>
 #include <stdbool.h>
-#include <sys/prctl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <unistd.h>
 
 void userns_die_refused(const char *call)
@@ -60,8 +60,8 @@ static void write_proc_file(pid_t pid, const char *name, const char *content)
 	close(fd);
 }
 
-static void run_idmap_helper(const char *helper, pid_t pid, unsigned long own_id,
-			     const struct id_range *ranges, size_t n_ranges)
+static void run_idmap_helper(const char *helper, pid_t pid, unsigned long own_id, const struct id_range *ranges,
+			     size_t n_ranges)
 {
 	/* argv: helper PID 0 OWN 1 (IN OUT COUNT)... */
 	char nums[3 + 3 * REQUEST_MAX_ID_RANGES + 1][24];

@@ -8,8 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-int blob_source_read(const struct blob_source *src, const char *name, char **data, size_t *len,
-		     struct error *err)
+int blob_source_read(const struct blob_source *src, const char *name, char **data, size_t *len, struct error *err)
 {
 	if (src->index_json && strcmp(name, "index.json") == 0) {
 		size_t n = strlen(src->index_json);

@@ -21,14 +21,13 @@ struct blob_source {
 	const char *dir;            /* a directory, or NULL */
 	struct mem_member *members; /* else: small archive members */
 	size_t n_members;
-	const char *label;          /* for messages */
-	const char *index_json;     /* when set: the text of index.json, instead of dir's
+	const char *label;      /* for messages */
+	const char *index_json; /* when set: the text of index.json, instead of dir's
 				     * (a registry pull's blob store has no index of its own) */
 };
 
 /* Read NAME ("index.json", "blobs/sha256/HEX", "manifest.json") whole. */
-int blob_source_read(const struct blob_source *src, const char *name, char **data, size_t *len,
-		     struct error *err);
+int blob_source_read(const struct blob_source *src, const char *name, char **data, size_t *len, struct error *err);
 
 /* Release the members an archive scan (archive_source.h) kept. */
 void blob_source_free(struct blob_source *src);

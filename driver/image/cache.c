@@ -7,14 +7,14 @@
 #include "digest_name.h"
 
 #include <dirent.h>
-#include <stdio.h>
-#include <sys/stat.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <pwd.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 /* The admin's cache dir holds every user's cache: refuse one that lets
@@ -28,8 +28,8 @@ static int check_shared_parent(const char *dir, struct error *err)
 	if (!S_ISDIR(st.st_mode))
 		return error_set(err, 0, "cache dir '%s' is not a directory", dir);
 	if (st.st_uid != 0 && st.st_uid != getuid())
-		return error_set(err, 0, "cache dir '%s' is owned by uid %u, who could replace your cache in it",
-				 dir, (unsigned)st.st_uid);
+		return error_set(err, 0, "cache dir '%s' is owned by uid %u, who could replace your cache in it", dir,
+				 (unsigned)st.st_uid);
 	if ((st.st_mode & (S_IWGRP | S_IWOTH)) && !(st.st_mode & S_ISVTX))
 		return error_set(err, 0,
 				 "cache dir '%s' is writable by other users without the sticky bit, so they could "
@@ -277,9 +277,8 @@ static char *ref_record_path(const struct cache *c, const char *ref_text)
 
 static void file_identity(const struct stat *st, char *out, size_t len)
 {
-	snprintf(out, len, "%llu %llu %lld %lld.%09ld", (unsigned long long)st->st_dev,
-		 (unsigned long long)st->st_ino, (long long)st->st_size, (long long)st->st_mtim.tv_sec,
-		 st->st_mtim.tv_nsec);
+	snprintf(out, len, "%llu %llu %lld %lld.%09ld", (unsigned long long)st->st_dev, (unsigned long long)st->st_ino,
+		 (long long)st->st_size, (long long)st->st_mtim.tv_sec, st->st_mtim.tv_nsec);
 }
 
 char *cache_ref_lookup(const struct cache *c, const char *ref_text, const char *file)

@@ -102,8 +102,10 @@ int image_ref_parse(const char *arg, struct image_ref *ref, struct error *err)
 	if (!explicit_kind) {
 		if (!is_dir) {
 			image_ref_free(ref);
-			return error_set(err, 0, "image '%s': not a directory (for an archive, say "
-						 "oci-archive:%s or docker-archive:%s)", arg, arg, arg);
+			return error_set(err, 0,
+					 "image '%s': not a directory (for an archive, say "
+					 "oci-archive:%s or docker-archive:%s)",
+					 arg, arg, arg);
 		}
 		char *layout = xasprintf("%s/oci-layout", ref->path);
 		ref->kind = access(layout, F_OK) == 0 ? IMAGE_OCI_DIR : IMAGE_ROOTFS_DIR;
@@ -113,8 +115,8 @@ int image_ref_parse(const char *arg, struct image_ref *ref, struct error *err)
 		return error_set(err, 0, "image '%s': %s", arg,
 				 is_dir ? "is a directory, not an archive" : "not a directory");
 	}
-	ref->text = xasprintf("%s%s%s%s", kind_prefix(ref->kind), ref->path, ref->tag ? ":" : "",
-			      ref->tag ? ref->tag : "");
+	ref->text =
+		xasprintf("%s%s%s%s", kind_prefix(ref->kind), ref->path, ref->tag ? ":" : "", ref->tag ? ref->tag : "");
 	return 0;
 }
 

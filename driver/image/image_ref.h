@@ -19,9 +19,9 @@ enum image_kind {
 
 struct image_ref {
 	enum image_kind kind;
-	char *path; /* absolute, symlinks resolved */
-	char *tag;  /* NULL: the only image there */
-	char *text; /* canonical form, for messages and `cache list` */
+	char *path;           /* absolute, symlinks resolved */
+	char *tag;            /* NULL: the only image there */
+	char *text;           /* canonical form, for messages and `cache list` */
 	const char *platform; /* "os/arch[/variant]" to pick from an index; NULL: the host's (set by the caller) */
 };
 

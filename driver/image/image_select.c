@@ -47,8 +47,7 @@ static void descriptor_platform(json_object *desc, char *out, size_t len)
 	}
 	const char *os = json_str_field(p, "os"), *arch = json_str_field(p, "architecture"),
 		   *variant = json_str_field(p, "variant");
-	snprintf(out, len, "%s/%s%s%s", os ? os : "?", arch ? arch : "?", variant ? "/" : "",
-		 variant ? variant : "");
+	snprintf(out, len, "%s/%s%s%s", os ? os : "?", arch ? arch : "?", variant ? "/" : "", variant ? variant : "");
 }
 
 /* linux/arm64 matches linux/arm64/v8 both ways: the variant is optional. */
@@ -74,8 +73,8 @@ static bool is_manifest_type(const char *mt)
 }
 
 /* Read blobs/ALG/HEX; when verify, check it against its digest. */
-int image_read_blob(const struct blob_source *src, const char *digest, blob_check_fn check, char **data,
-		    size_t *len, struct error *err)
+int image_read_blob(const struct blob_source *src, const char *digest, blob_check_fn check, char **data, size_t *len,
+		    struct error *err)
 {
 	if (!digest || !digest_is_valid(digest))
 		return error_set(err, 0, "%s: malformed digest '%s'", src->label, digest ? digest : "(none)");
@@ -90,14 +89,14 @@ int image_read_blob(const struct blob_source *src, const char *digest, blob_chec
 	return 0;
 }
 
-static json_object *pick_by_tag(json_object *manifests, const char *tag, const char *label,
-				struct error *err)
+static json_object *pick_by_tag(json_object *manifests, const char *tag, const char *label, struct error *err)
 {
 	size_t n = json_object_array_length(manifests);
 	char tags[512] = "";
 	for (size_t i = 0; i < n; i++) {
 		json_object *d = json_object_array_get_idx(manifests, i), *ann;
-		const char *name = json_object_object_get_ex(d, "annotations", &ann) ? json_str_field(ann, REF_NAME) : NULL;
+		const char *name =
+			json_object_object_get_ex(d, "annotations", &ann) ? json_str_field(ann, REF_NAME) : NULL;
 		if (!name)
 			continue;
 		if (strcmp(name, tag) == 0)
@@ -109,8 +108,7 @@ static json_object *pick_by_tag(json_object *manifests, const char *tag, const c
 	return NULL;
 }
 
-static json_object *pick_by_platform(json_object *manifests, const char *platform, const char *label,
-				     struct error *err)
+static json_object *pick_by_platform(json_object *manifests, const char *platform, const char *label, struct error *err)
 {
 	char host[64], offered[512] = "", p[128];
 	if (platform)
@@ -132,8 +130,8 @@ static json_object *pick_by_platform(json_object *manifests, const char *platfor
 }
 
 /* From index.json down to one manifest descriptor's digest. */
-int image_select_manifest(const struct blob_source *src, const char *tag, const char *platform,
-			  blob_check_fn check, char **manifest_digest, struct error *err)
+int image_select_manifest(const struct blob_source *src, const char *tag, const char *platform, blob_check_fn check,
+			  char **manifest_digest, struct error *err)
 {
 	char *text;
 	size_t len;
@@ -157,9 +155,10 @@ int image_select_manifest(const struct blob_source *src, const char *tag, const 
 			chosen = pick_by_tag(manifests, tag, src->label, err);
 		else if (json_object_array_length(manifests) == 1)
 			chosen = json_object_array_get_idx(manifests, 0);
-		else if (depth == 0 && !json_object_object_get_ex(json_object_array_get_idx(manifests, 0), "platform", NULL))
-			chosen = NULL, error_set(err, 0, "%s holds several images: name one as %s:TAG",
-						 src->label, src->label);
+		else if (depth == 0 &&
+			 !json_object_object_get_ex(json_object_array_get_idx(manifests, 0), "platform", NULL))
+			chosen = NULL,
+			error_set(err, 0, "%s holds several images: name one as %s:TAG", src->label, src->label);
 		else
 			chosen = pick_by_platform(manifests, platform, src->label, err);
 		if (!chosen)

@@ -16,12 +16,12 @@ typedef int (*blob_check_fn)(const char *digest, const void *data, size_t len, s
 
 /* From index.json (through nested indexes) to one manifest's digest;
  * platform "os/arch[/variant]" or NULL for the host's. */
-int image_select_manifest(const struct blob_source *src, const char *tag, const char *platform,
-			  blob_check_fn check, char **manifest_digest, struct error *err);
+int image_select_manifest(const struct blob_source *src, const char *tag, const char *platform, blob_check_fn check,
+			  char **manifest_digest, struct error *err);
 
 /* Read blobs/ALG/HEX whole; with check, verify it first. */
-int image_read_blob(const struct blob_source *src, const char *digest, blob_check_fn check, char **data,
-		    size_t *len, struct error *err);
+int image_read_blob(const struct blob_source *src, const char *digest, blob_check_fn check, char **data, size_t *len,
+		    struct error *err);
 
 /* The docker-save manifest.json entry for ref's tag (or the only one). The
  * caller releases *root. */
@@ -32,8 +32,7 @@ int image_docker_entry(const struct image_ref *ref, const struct blob_source *sr
 char *docker_config_digest(const char *name);
 
 /* The cache key (manifest digest, or config digest for docker-archive). */
-int image_find_key(const struct image_ref *ref, const struct blob_source *src, char **key,
-		   struct error *err);
+int image_find_key(const struct image_ref *ref, const struct blob_source *src, char **key, struct error *err);
 
 /* The host platform as OCI names it, e.g. "linux/amd64", "linux/arm64/v8". */
 void host_platform(char *out, size_t len);

@@ -25,7 +25,8 @@ bool registry_host_is_valid(const char *host)
 	const char *port = NULL;
 	if (host[0] == '[') { /* [::1]:5000 */
 		const char *close = strchr(host, ']');
-		if (!close || close == host + 1 || strspn(host + 1, "0123456789abcdefABCDEF:.") != (size_t)(close - host - 1))
+		if (!close || close == host + 1 ||
+		    strspn(host + 1, "0123456789abcdefABCDEF:.") != (size_t)(close - host - 1))
 			return false;
 		if (close[1] == '\0')
 			return true;

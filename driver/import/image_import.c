@@ -31,7 +31,8 @@ static int write_metadata(const char *staging, const struct image_ref *ref, cons
 	json_object_object_add(meta, "imported", json_object_new_int64((int64_t)time(NULL)));
 	json_object_object_add(meta, "size", json_object_new_int64((int64_t)size));
 	json_object_object_add(meta, "config", json_object_get(plan->config));
-	const char *text = json_object_to_json_string_ext(meta, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+	const char *text =
+		json_object_to_json_string_ext(meta, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
 	char *path = xasprintf("%s/image.json", staging);
 	char *stamp = xasprintf("%s/last-use", staging);
 	int ret = 0;
@@ -154,14 +155,13 @@ static int find_key(const struct image_ref *ref, char **key, struct error *err)
 
 /* With the lock held: build the entry for ref from the blobs in src (an OCI
  * layout's files) and return its key; registry_pull calls it back. */
-static int image_import_build(struct cache *c, const struct image_ref *ref, const struct blob_source *src,
-			      char **key, struct error *err)
+static int image_import_build(struct cache *c, const struct image_ref *ref, const struct blob_source *src, char **key,
+			      struct error *err)
 {
 	return import(c, ref, src, NULL, key, err);
 }
 
-int image_import(struct cache *c, const char *image, const struct import_options *opts, char **key,
-		 struct error *err)
+int image_import(struct cache *c, const char *image, const struct import_options *opts, char **key, struct error *err)
 {
 	struct image_ref ref;
 	if (image_ref_parse(image, &ref, err) < 0)
@@ -175,8 +175,10 @@ int image_import(struct cache *c, const char *image, const struct import_options
 		goto out;
 	}
 	if (ref.kind == IMAGE_DOCKER) {
-		struct registry_pull_options pull = { .platform = opts->platform, .authfile = opts->authfile,
-						      .insecure = opts->insecure, .build = image_import_build };
+		struct registry_pull_options pull = { .platform = opts->platform,
+						      .authfile = opts->authfile,
+						      .insecure = opts->insecure,
+						      .build = image_import_build };
 		ret = registry_pull(c, &ref, &pull, key, err);
 		goto out;
 	}

@@ -16,7 +16,6 @@ struct import_options {
 };
 
 /* Make sure IMAGE is in the cache; return its key (caller frees). */
-int image_import(struct cache *c, const char *image, const struct import_options *opts, char **key,
-		 struct error *err);
+int image_import(struct cache *c, const char *image, const struct import_options *opts, char **key, struct error *err);
 
 #endif

@@ -29,7 +29,7 @@
 #include <sys/auxv.h>
 #include <unistd.h>
 
-#define USAGE                                                                                                 \
+#define USAGE                                                                                                    \
 	"usage: ochre-import --log-level LEVEL (--cache DIR [--platform P] [--authfile F] [--no-https] IMAGE | " \
 	"--registry-login|--registry-logout REGISTRY [--authfile F] [--no-https]) (run by ochre, not by hand)"
 
@@ -59,8 +59,9 @@ static int read_login(char **user, char **pass, struct error *err)
 static int run(int argc, char **argv, char **key, struct error *err)
 {
 	if (getauxval(AT_SECURE) || getuid() != geteuid() || getgid() != getegid())
-		return error_set(err, 0, "refusing to run with elevated privileges "
-					 "(setuid, setgid or file capabilities)");
+		return error_set(err, 0,
+				 "refusing to run with elevated privileges "
+				 "(setuid, setgid or file capabilities)");
 	if (argc < 4 || strcmp(argv[1], "--log-level") != 0)
 		return error_set(err, 0, USAGE);
 	int level = log_level_from_name(argv[2]);

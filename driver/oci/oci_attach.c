@@ -99,7 +99,8 @@ int oci_attach(const struct oci_container *c, struct error *err)
 	bool stdin_open = true, prev_ctrl_p = false, detached = false;
 	int ret = 0;
 	for (;;) {
-		struct pollfd p[2] = { { .fd = sock, .events = POLLIN }, { .fd = stdin_open ? 0 : -1, .events = POLLIN } };
+		struct pollfd p[2] = { { .fd = sock, .events = POLLIN },
+				       { .fd = stdin_open ? 0 : -1, .events = POLLIN } };
 		if (poll(p, 2, -1) < 0) {
 			if (errno == EINTR)
 				continue;

@@ -22,7 +22,7 @@
 #include <stdbool.h>
 
 struct oci_container {
-	char *root;    /* ROOT */
+	char *root; /* ROOT */
 	char *id;
 	char *dir;     /* ROOT/ID */
 	char *runtime; /* once known */

@@ -11,8 +11,8 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#define MAX_LINKS 40   /* the kernel's own limit on symlinks in one lookup */
-#define MAX_DEPTH 256  /* directories deep */
+#define MAX_LINKS 40  /* the kernel's own limit on symlinks in one lookup */
+#define MAX_DEPTH 256 /* directories deep */
 
 int openat_beneath(int root_fd, const char *rel, int flags, enum beneath_mode mode)
 {

@@ -15,8 +15,7 @@ struct error {
 
 /* Format the message; with errnum != 0, append ": strerror(errnum)" and
  * keep errnum. Always returns -1. */
-int error_set(struct error *err, int errnum, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+int error_set(struct error *err, int errnum, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 /* Context as the error rises: the message becomes "CONTEXT: message";
  * errnum is kept. Always returns -1. */

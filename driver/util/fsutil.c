@@ -40,8 +40,7 @@ int remove_tree_at(int dirfd, const char *name)
 	int sub = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (sub < 0 && errno == EACCES) {
 		/* An image directory without owner rwx: it is ours, open it up. */
-		if (fchmodat(dirfd, name, 0700, AT_SYMLINK_NOFOLLOW) == 0 ||
-		    fchmodat(dirfd, name, 0700, 0) == 0)
+		if (fchmodat(dirfd, name, 0700, AT_SYMLINK_NOFOLLOW) == 0 || fchmodat(dirfd, name, 0700, 0) == 0)
 			sub = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	}
 	if (sub < 0)

@@ -22,8 +22,7 @@ json_object *json_parse_object(const char *text, const char *what, struct error 
 	json_object *o = json_tokener_parse_verbose(text, &jerr);
 	if (!o || !json_object_is_type(o, json_type_object)) {
 		json_object_put(o);
-		error_set(err, 0, "%s: not a JSON object (%s)", what,
-			  o ? "wrong type" : json_tokener_error_desc(jerr));
+		error_set(err, 0, "%s: not a JSON object (%s)", what, o ? "wrong type" : json_tokener_error_desc(jerr));
 		return NULL;
 	}
 	return o;

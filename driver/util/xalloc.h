@@ -17,7 +17,6 @@ char *xstrdup(const char *s);
 char *xstrndup(const char *s, size_t n);
 char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
-
 /* Sizes computed for an allocation: a + b and a * b, stopping as out of
  * memory when the result does not fit. */
 size_t xsize_add(size_t a, size_t b);

@@ -43,7 +43,7 @@ char *registry_blob_path(const struct cache *c, const char *digest)
 
 struct blob_progress {
 	bool enabled;
-	size_t lines;       /* drawn so far (to move back up over) */
+	size_t lines; /* drawn so far (to move back up over) */
 	long long last_ms;
 };
 
@@ -64,9 +64,9 @@ static void progress_draw(struct blob_progress *p, const char *label, struct xfe
 	else
 		fprintf(stderr, "Pulling %s\n", label);
 	for (size_t i = 0; i < n; i++) {
-		const char *state = x[i].state == XFER_HAVE	? "already here"
+		const char *state = x[i].state == XFER_HAVE      ? "already here"
 				    : x[i].state == XFER_WAITING ? "waiting"
-				    : x[i].state == XFER_DONE	 ? "done"
+				    : x[i].state == XFER_DONE    ? "done"
 								 : "";
 		fprintf(stderr, "\r\033[K  %-10s %.19s  ", x[i].want->what, x[i].want->digest);
 		if (*state)
@@ -165,8 +165,8 @@ static int xfer_start(const struct cache *c, struct registry_client *cl, CURLM *
 }
 
 /* A finished transfer: 1 done, 0 restart it (new token), -1 error. */
-static int xfer_finish(const struct cache *c, struct registry_client *cl, CURLM *multi, struct xfer *x,
-		       CURLcode code, const char *label, struct error *err)
+static int xfer_finish(const struct cache *c, struct registry_client *cl, CURLM *multi, struct xfer *x, CURLcode code,
+		       const char *label, struct error *err)
 {
 	long status = 0;
 	curl_easy_getinfo(x->h, CURLINFO_RESPONSE_CODE, &status);

@@ -13,7 +13,7 @@
 struct blob_want {
 	const char *digest;
 	long long size;
-	char what[32];    /* "config", "layer 2/5" */
+	char what[32]; /* "config", "layer 2/5" */
 };
 
 /* CACHE/blobs/ALG/HEX (caller frees). */

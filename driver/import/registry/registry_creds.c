@@ -133,7 +133,8 @@ static int find_in_file(const char *path, const char *registry, const char *repo
 	int ret = 0, best = -1;
 	json_object *chosen = NULL;
 	if (json_object_object_get_ex(root, "auths", &auths) && json_object_is_type(auths, json_type_object)) {
-		json_object_object_foreach(auths, k, v) {
+		json_object_object_foreach(auths, k, v)
+		{
 			int score = key_match(k, registry, repo);
 			if (score > best && json_object_is_type(v, json_type_object)) {
 				best = score;
@@ -227,8 +228,8 @@ static char *encode_auth(const char *user, const char *pass)
 	return out;
 }
 
-int registry_creds_store(const char *path, const char *registry, const char *username, const char *password,
-			 int *found, struct error *err)
+int registry_creds_store(const char *path, const char *registry, const char *username, const char *password, int *found,
+			 struct error *err)
 {
 	*found = 0;
 	char *dir_copy = xstrdup(path);
@@ -261,7 +262,8 @@ int registry_creds_store(const char *path, const char *registry, const char *use
 	/* Replace every spelling of this registry's key (docker.io has several). */
 	char **doomed = xcalloc(json_object_object_length(auths) + 1, sizeof *doomed);
 	size_t n = 0;
-	json_object_object_foreach(auths, k, v) {
+	json_object_object_foreach(auths, k, v)
+	{
 		(void)v;
 		if (key_match(k, registry, "") == 0)
 			doomed[n++] = xstrdup(k);
@@ -281,7 +283,8 @@ int registry_creds_store(const char *path, const char *registry, const char *use
 		json_object_object_add(auths, registry, entry);
 	}
 
-	const char *out = json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE);
+	const char *out =
+		json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE);
 	char *tmp = xasprintf("%s.tmp.%d", path, (int)getpid());
 	int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
 	size_t len = strlen(out);

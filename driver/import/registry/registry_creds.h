@@ -21,7 +21,7 @@
 struct registry_creds {
 	char *username; /* NULL: anonymous */
 	char *password;
-	char *source;   /* where they came from, for messages (never the secret) */
+	char *source; /* where they came from, for messages (never the secret) */
 };
 
 int registry_creds_find(const char *registry, const char *repo, const char *authfile, struct registry_creds *cr,
@@ -31,7 +31,7 @@ void registry_creds_free(struct registry_creds *cr);
 /* ochre's own auth.json path (caller frees), or authfile when given. */
 char *registry_creds_store_path(const char *authfile, struct error *err);
 /* Add or replace (username NULL: remove; *found says whether it was there). */
-int registry_creds_store(const char *path, const char *registry, const char *username, const char *password,
-			 int *found, struct error *err);
+int registry_creds_store(const char *path, const char *registry, const char *username, const char *password, int *found,
+			 struct error *err);
 
 #endif

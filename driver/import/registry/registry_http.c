@@ -8,9 +8,9 @@
 
 #include <ctype.h>
 #include <fcntl.h>
-#include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #ifndef OCHRE_VERSION
 #define OCHRE_VERSION "0.0.0-dev"
@@ -419,9 +419,10 @@ int registry_status_error(const struct registry_client *cl, const char *what, lo
 		if (cl->creds.username)
 			return error_set(err, 0, "%s: unauthorized: wrong username or password for %s (from %s)",
 					 cl->registry, cl->registry, cl->creds.source);
-		return error_set(err, 0, "%s: unauthorized: %s%s%s needs a login (ochre registry login %s), or "
-					 "does not exist", cl->registry, cl->registry, *repo ? "/" : "", repo,
-				 cl->registry);
+		return error_set(err, 0,
+				 "%s: unauthorized: %s%s%s needs a login (ochre registry login %s), or "
+				 "does not exist",
+				 cl->registry, cl->registry, *repo ? "/" : "", repo, cl->registry);
 	case 403:
 		return error_set(err, 0, "%s: access to %s denied%s", cl->registry, *repo ? repo : "the registry",
 				 cl->creds.username ? " for this user" : " (try 'ochre registry login')");
@@ -437,7 +438,7 @@ int registry_status_error(const struct registry_client *cl, const char *what, lo
 		return error_set(err, 0, "%s: rate limited (HTTP 429 Too Many Requests)%s%s%s", cl->registry,
 				 retry_after ? "; retry after " : "; try again later", retry_after ? retry_after : "",
 				 retry_after && strspn(retry_after, "0123456789") == strlen(retry_after) ? " seconds"
-													  : "");
+													 : "");
 	default:
 		if (status >= 500)
 			return error_set(err, 0, "%s: server error (HTTP %ld) for %s; try again later", cl->registry,

@@ -21,21 +21,21 @@ struct registry_client {
 	const char *registry; /* host[:port] as named ("docker.io") */
 	const char *api_host; /* where requests go */
 	const char *repo;
-	char *base;           /* "https://HOST" or "http://HOST" */
-	bool insecure;        /* plain HTTP allowed (--no-https, allow-list) */
+	char *base;    /* "https://HOST" or "http://HOST" */
+	bool insecure; /* plain HTTP allowed (--no-https, allow-list) */
 	struct registry_creds creds;
-	char *auth_header;    /* "Authorization: ..." once the handshake is done */
-	bool bearer;          /* the registry asked for bearer tokens */
-	bool unreachable;     /* the last failure was the network's (no route, refused, timed out) */
-	char *hint_path;      /* where the registry's last auth challenge is remembered, or NULL */
+	char *auth_header; /* "Authorization: ..." once the handshake is done */
+	bool bearer;       /* the registry asked for bearer tokens */
+	bool unreachable;  /* the last failure was the network's (no route, refused, timed out) */
+	char *hint_path;   /* where the registry's last auth challenge is remembered, or NULL */
 };
 
 struct http_response {
 	long status;
-	char *body;          /* NUL-terminated */
+	char *body; /* NUL-terminated */
 	size_t len;
-	char *content_type;  /* of the final response, without parameters */
-	char *digest;        /* Docker-Content-Digest */
+	char *content_type; /* of the final response, without parameters */
+	char *digest;       /* Docker-Content-Digest */
 	char *www_authenticate;
 	char *retry_after;
 	bool too_large;

@@ -34,8 +34,8 @@ struct pull {
 	struct registry_client cl;
 	const char *platform;
 	registry_build_fn build;
-	char *top;       /* digest of what the reference names (index or manifest) */
-	char *key;       /* digest of the platform's manifest: the cache key */
+	char *top; /* digest of what the reference names (index or manifest) */
+	char *key; /* digest of the platform's manifest: the cache key */
 };
 
 static bool blob_present(const struct cache *c, const char *digest)
@@ -123,15 +123,16 @@ static int fetch_manifest(struct pull *p, const char *name, const char *expect, 
 		goto fail;
 	}
 	if (!media_type_of(resp.body, resp.content_type)) {
-		error_set(err, 0, "%s: %s is of an unsupported kind (%s); only OCI and Docker schema 2 "
-				  "manifests and indexes are", p->r.text, what,
-			  resp.content_type ? resp.content_type : "no media type");
+		error_set(err, 0,
+			  "%s: %s is of an unsupported kind (%s); only OCI and Docker schema 2 "
+			  "manifests and indexes are",
+			  p->r.text, what, resp.content_type ? resp.content_type : "no media type");
 		goto fail;
 	}
 	/* Name the content by its sha256 (what registries use), then hold it
 	 * to what we were told it is. */
-	struct digest_ctx *d = digest_begin("sha256:0000000000000000000000000000000000000000000000000000000000000000",
-					    err);
+	struct digest_ctx *d =
+		digest_begin("sha256:0000000000000000000000000000000000000000000000000000000000000000", err);
 	if (!d)
 		goto fail;
 	digest_update(d, resp.body, resp.len);
@@ -193,7 +194,8 @@ static int select_key(struct pull *p, struct error *err)
 	if (!mt)
 		return error_set(err, 0, "%s: the stored manifest %s is of an unknown kind", p->r.text, p->top);
 	char *index = xasprintf("{\"schemaVersion\":2,\"manifests\":[{\"mediaType\":\"%s\",\"digest\":\"%s\","
-				"\"size\":%zu}]}", mt, p->top, len);
+				"\"size\":%zu}]}",
+				mt, p->top, len);
 	struct blob_source src = { .dir = p->c->root, .label = p->r.text, .index_json = index };
 	free(p->key);
 	p->key = NULL;
@@ -217,8 +219,7 @@ static void record(struct pull *p)
 }
 
 /* The config and layer descriptors of the stored manifest. */
-static int manifest_wants(struct pull *p, json_object **manifest, struct blob_want **want, size_t *n,
-			  struct error *err)
+static int manifest_wants(struct pull *p, json_object **manifest, struct blob_want **want, size_t *n, struct error *err)
 {
 	char *path = registry_blob_path(p->c, p->key), *text;
 	int ret = read_file(path, REGISTRY_MANIFEST_MAX, &text, NULL, err);
@@ -253,9 +254,9 @@ static int manifest_wants(struct pull *p, json_object **manifest, struct blob_wa
 		(*want)[*n].digest = digest;
 		(*want)[*n].size = json_object_get_int64(sz);
 		if (i == 0)
-			snprintf((*want)[*n].what, sizeof (*want)[*n].what, "config");
+			snprintf((*want)[*n].what, sizeof(*want)[*n].what, "config");
 		else
-			snprintf((*want)[*n].what, sizeof (*want)[*n].what, "layer %zu/%zu", i, nl);
+			snprintf((*want)[*n].what, sizeof(*want)[*n].what, "layer %zu/%zu", i, nl);
 		(*n)++;
 	}
 	return 0;
@@ -289,8 +290,9 @@ static int pull_locked(struct pull *p, struct error *err)
 	if (ret == 0)
 		ret = registry_fetch_blobs(p->c, &p->cl, p->r.text, want, n, err);
 	if (ret == 0) {
-		char *index = xasprintf("{\"schemaVersion\":2,\"manifests\":[{\"mediaType\":\"%s\",\"digest\":\"%s\"}]}",
-					MT_OCI_MANIFEST, p->key);
+		char *index =
+			xasprintf("{\"schemaVersion\":2,\"manifests\":[{\"mediaType\":\"%s\",\"digest\":\"%s\"}]}",
+				  MT_OCI_MANIFEST, p->key);
 		struct blob_source src = { .dir = p->c->root, .label = p->r.text, .index_json = index };
 		char *built = NULL;
 		ret = p->build(p->c, p->ref, &src, &built, err);
@@ -323,8 +325,8 @@ static bool use_cached_tag(struct pull *p, const struct error *why)
 	return true;
 }
 
-int registry_pull(struct cache *c, const struct image_ref *ref, const struct registry_pull_options *opts,
-		  char **key, struct error *err)
+int registry_pull(struct cache *c, const struct image_ref *ref, const struct registry_pull_options *opts, char **key,
+		  struct error *err)
 {
 	struct pull p = { .c = c, .ref = ref, .platform = opts->platform, .build = opts->build };
 	*key = NULL;

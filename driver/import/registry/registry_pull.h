@@ -32,8 +32,8 @@ struct registry_pull_options {
 	registry_build_fn build;
 };
 
-int registry_pull(struct cache *c, const struct image_ref *ref, const struct registry_pull_options *opts,
-		  char **key, struct error *err);
+int registry_pull(struct cache *c, const struct image_ref *ref, const struct registry_pull_options *opts, char **key,
+		  struct error *err);
 
 /* `ochre registry login`: check the credentials against the registry, then
  * store them (authfile, or ochre's own auth.json). */

@@ -101,8 +101,7 @@ int blob_source_unpack_archive(const char *path, const char *dir, struct error *
 	while ((r = archive_read_next_header(a, &e)) == ARCHIVE_OK) {
 		mode_t type = archive_entry_filetype(e);
 		if (type != AE_IFREG && type != AE_IFDIR) {
-			log_debug("%s: skipping member %s (not a file or directory)", path,
-				  archive_entry_pathname(e));
+			log_debug("%s: skipping member %s (not a file or directory)", path, archive_entry_pathname(e));
 			continue;
 		}
 		archive_entry_set_pathname(e, member_name(archive_entry_pathname(e)));

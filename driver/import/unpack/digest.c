@@ -67,8 +67,7 @@ void digest_abort(struct digest_ctx *ctx)
 	free(ctx);
 }
 
-int digest_buffer_check(const char *expected, const void *data, size_t len, struct error *err,
-			const char *what)
+int digest_buffer_check(const char *expected, const void *data, size_t len, struct error *err, const char *what)
 {
 	struct digest_ctx *ctx = digest_begin(expected, err);
 	if (!ctx)
@@ -76,7 +75,6 @@ int digest_buffer_check(const char *expected, const void *data, size_t len, stru
 	digest_update(ctx, data, len);
 	char actual[DIGEST_MAX_STRING];
 	if (!digest_end_matches(ctx, expected, actual, sizeof actual))
-		return error_set(err, 0, "%s %s: content does not match its digest (got %s)", what, expected,
-				 actual);
+		return error_set(err, 0, "%s %s: content does not match its digest (got %s)", what, expected, actual);
 	return 0;
 }

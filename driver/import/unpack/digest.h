@@ -20,7 +20,6 @@ bool digest_end_matches(struct digest_ctx *ctx, const char *expected, char *actu
 void digest_abort(struct digest_ctx *ctx);
 
 /* Digest of a whole buffer, e.g. a manifest read into memory. */
-int digest_buffer_check(const char *expected, const void *data, size_t len, struct error *err,
-			const char *what);
+int digest_buffer_check(const char *expected, const void *data, size_t len, struct error *err, const char *what);
 
 #endif

@@ -39,8 +39,8 @@ static int layer_compression(const char *mt, enum layer_compression *c)
 	return -1;
 }
 
-static void add_layer(struct image_plan *plan, const char *dir, const char *file, const char *digest,
-		      long long size, enum layer_compression c)
+static void add_layer(struct image_plan *plan, const char *dir, const char *file, const char *digest, long long size,
+		      enum layer_compression c)
 {
 	plan->layers = xreallocarray(plan->layers, plan->n_layers + 1, sizeof *plan->layers);
 	struct layer_plan *l = &plan->layers[plan->n_layers++];

@@ -13,14 +13,14 @@
 enum layer_compression { LAYER_TAR, LAYER_GZIP, LAYER_ZSTD };
 
 struct layer_plan {
-	char *path;       /* the blob file */
-	char *digest;     /* what the blob's bytes must hash to */
-	long long size;   /* expected size, or -1 when the format has none */
+	char *path;     /* the blob file */
+	char *digest;   /* what the blob's bytes must hash to */
+	long long size; /* expected size, or -1 when the format has none */
 	enum layer_compression compression;
 };
 
 struct image_plan {
-	char *key;          /* the cache key: manifest digest, or config digest for docker-archive */
+	char *key;           /* the cache key: manifest digest, or config digest for docker-archive */
 	json_object *config; /* the verified image config */
 	struct layer_plan *layers;
 	size_t n_layers;

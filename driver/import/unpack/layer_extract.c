@@ -96,8 +96,7 @@ static void split_parent(const char *path, char *parent, size_t len, const char 
 }
 
 /* ".wh.NAME": NAME, from a lower layer, is deleted. */
-static int apply_whiteout(int rootfd, const char *parent, const char *name, const char *blob,
-			  struct error *err)
+static int apply_whiteout(int rootfd, const char *parent, const char *name, const char *blob, struct error *err)
 {
 	int dfd = open_dir_beneath(rootfd, parent);
 	if (dfd < 0 && errno == ENOENT)
@@ -227,8 +226,7 @@ static int extract_entry(struct extraction *x, struct archive_entry *e, struct e
 		/* ".wh.", ".wh.." and ".wh..." would name the directory itself
 		 * or its parent: nothing a layer may delete. */
 		if (!*victim || strcmp(victim, ".") == 0 || strcmp(victim, "..") == 0)
-			return error_set(err, 0, "layer %s: whiteout '%s' names no file; refusing", x->blob,
-					 path);
+			return error_set(err, 0, "layer %s: whiteout '%s' names no file; refusing", x->blob, path);
 		return apply_whiteout(x->rootfd, parent, victim, x->blob, err);
 	}
 
@@ -262,8 +260,7 @@ static int extract_entry(struct extraction *x, struct archive_entry *e, struct e
 			x->data_bytes += len;
 		}
 		if (r != ARCHIVE_EOF)
-			return error_set(err, 0, "layer %s: read '%s': %s", x->blob, path,
-					 archive_error_string(x->in));
+			return error_set(err, 0, "layer %s: read '%s': %s", x->blob, path, archive_error_string(x->in));
 	}
 	if (archive_write_finish_entry(x->out) < ARCHIVE_WARN)
 		return error_set(err, 0, "layer %s: entry '%s': %s", x->blob, path, archive_error_string(x->out));
@@ -304,11 +301,10 @@ static int verify_blob(struct blob_reader *r, const struct layer_plan *layer, st
 	bool ok = digest_end_matches(r->digest, layer->digest, actual, sizeof actual);
 	r->digest = NULL;
 	if (layer->size >= 0 && r->total != (unsigned long long)layer->size)
-		return error_set(err, 0, "layer %s: %llu bytes, but its descriptor says %lld", layer->digest,
-				 r->total, layer->size);
+		return error_set(err, 0, "layer %s: %llu bytes, but its descriptor says %lld", layer->digest, r->total,
+				 layer->size);
 	if (!ok)
-		return error_set(err, 0, "layer %s: content does not match its digest (got %s)", layer->digest,
-				 actual);
+		return error_set(err, 0, "layer %s: content does not match its digest (got %s)", layer->digest, actual);
 	return 0;
 }
 
