@@ -42,6 +42,8 @@ void config_init(struct ochre_config *cfg)
 	cfg->setuid_userns = SETUID_USERNS_SUBID_USERS;
 	cfg->allow_user_overlay = 1;
 	cfg->user_bind_control = 1;
+	cfg->mount_dev = MOUNT_DEV_YES;
+	cfg->allow_nv = 1;
 }
 
 static void list_free(struct config_list *l)
@@ -66,6 +68,7 @@ void config_free(struct ochre_config *cfg)
 	list_free(&cfg->limit_owners);
 	list_free(&cfg->security);
 	list_free(&cfg->insecure_registries);
+	list_free(&cfg->device_paths);
 	memset(cfg, 0, sizeof *cfg);
 }
 
@@ -179,6 +182,17 @@ static int set_overlay(struct parse_ctx *ctx, struct ochre_config *cfg, const ch
 	return fail(ctx, "'overlay' must be auto, kernel or fuse, not '%s'", value);
 }
 
+static int set_mount_dev(struct parse_ctx *ctx, struct ochre_config *cfg, const char *value)
+{
+	if (strcmp(value, "yes") == 0)
+		cfg->mount_dev = MOUNT_DEV_YES;
+	else if (strcmp(value, "minimal") == 0)
+		cfg->mount_dev = MOUNT_DEV_MINIMAL;
+	else
+		return fail(ctx, "'mount dev' must be yes or minimal, not '%s'", value);
+	return 0;
+}
+
 /* A user or group name: what 'limit container owners' and 'allow setuid
  * userns = group NAME' accept. */
 static bool is_account_name(const char *s)
@@ -264,7 +278,8 @@ enum directive {
 	DIR_RUNTIME, DIR_CRUN_PATH, DIR_RUNC_PATH, DIR_TMPFS_SIZE, DIR_SESSION_DIR, DIR_CACHE_DIR,
 	DIR_CONMON_PATH, DIR_FUSE_OVERLAYFS_PATH, DIR_FUSERMOUNT_PATH, DIR_OVERLAY, DIR_ALLOW_SETUID, DIR_SETUID_USERNS,
 	DIR_ALLOW_USER_OVERLAY, DIR_USER_BIND_CONTROL, DIR_BIND_PATH, DIR_LIMIT_PATHS, DIR_LIMIT_OWNERS,
-	DIR_SECURITY, DIR_INSECURE_REGISTRY, DIR_COUNT,
+	DIR_SECURITY, DIR_INSECURE_REGISTRY, DIR_MOUNT_DEV, DIR_ALLOW_NV, DIR_ALWAYS_USE_NV, DIR_ALWAYS_USE_ROCM,
+	DIR_ALLOW_DEVICE_PATH, DIR_COUNT,
 };
 
 static const char *const directive_names[DIR_COUNT] = {
@@ -287,13 +302,18 @@ static const char *const directive_names[DIR_COUNT] = {
 	[DIR_LIMIT_OWNERS] = "limit container owners",
 	[DIR_SECURITY] = "security",
 	[DIR_INSECURE_REGISTRY] = "insecure registry",
+	[DIR_MOUNT_DEV] = "mount dev",
+	[DIR_ALLOW_NV] = "allow nv",
+	[DIR_ALWAYS_USE_NV] = "always use nv",
+	[DIR_ALWAYS_USE_ROCM] = "always use rocm",
+	[DIR_ALLOW_DEVICE_PATH] = "allow device path",
 };
 
 /* These may be given more than once. */
 static bool repeatable(enum directive d)
 {
 	return d == DIR_BIND_PATH || d == DIR_LIMIT_PATHS || d == DIR_LIMIT_OWNERS || d == DIR_SECURITY ||
-	       d == DIR_INSECURE_REGISTRY;
+	       d == DIR_INSECURE_REGISTRY || d == DIR_ALLOW_DEVICE_PATH;
 }
 
 static int apply(struct parse_ctx *ctx, struct ochre_config *cfg, enum directive d, char *value)
@@ -339,6 +359,16 @@ static int apply(struct parse_ctx *ctx, struct ochre_config *cfg, enum directive
 		return add_to_list(ctx, directive_names[d], &cfg->security, LIST_SECURITY, value);
 	case DIR_INSECURE_REGISTRY:
 		return add_to_list(ctx, directive_names[d], &cfg->insecure_registries, LIST_REGISTRY, value);
+	case DIR_MOUNT_DEV:
+		return set_mount_dev(ctx, cfg, value);
+	case DIR_ALLOW_NV:
+		return set_bool(ctx, directive_names[d], &cfg->allow_nv, value);
+	case DIR_ALWAYS_USE_NV:
+		return set_bool(ctx, directive_names[d], &cfg->always_use_nv, value);
+	case DIR_ALWAYS_USE_ROCM:
+		return set_bool(ctx, directive_names[d], &cfg->always_use_rocm, value);
+	case DIR_ALLOW_DEVICE_PATH:
+		return add_to_list(ctx, directive_names[d], &cfg->device_paths, LIST_PATH, value);
 	case DIR_COUNT:
 	default:
 		break;

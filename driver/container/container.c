@@ -159,6 +159,24 @@ static char *add_cwd(struct container *c, const struct launch_options *o)
 	return cwd;
 }
 
+/* A bind of a device node, or of a directory of them under the host's /dev,
+ * goes without nodev (see mount_list_bind_devices); a user's (not root's)
+ * only where the admin's 'allow device path' list lets it. */
+static int add_bind_checked(struct container *c, const struct ochre_config *cfg, const char *flag,
+			    const struct bind_spec *b, bool user, struct error *err)
+{
+	if (!bind_source_is_device(b->src)) {
+		mount_list_bind(&c->mounts, b->src, b->dst, b->ro, user);
+		return 0;
+	}
+	if (user && c->rootless && !device_path_listed(b->src, cfg->device_paths.v, cfg->device_paths.n))
+		return error_set(err, 0, "%s: '%s' is a device the administrator does not let users bind "
+					 "(see 'allow device path' in the config)", flag, b->src);
+	mount_list_bind_devices(&c->mounts, b->src, b->dst, b->ro, user);
+	devices_allow_host_path(c, b->src);
+	return 0;
+}
+
 /* The admin's 'bind path' entries (--no-compat); a missing source is the
  * site's problem, not the user's: warn and go on. */
 static void add_admin_binds(struct container *c, const struct ochre_config *cfg)
@@ -170,7 +188,7 @@ static void add_admin_binds(struct container *c, const struct ochre_config *cfg)
 			log_warn("%s", err.msg);
 			continue;
 		}
-		mount_list_bind(&c->mounts, b.src, b.dst, false, false);
+		add_bind_checked(c, cfg, "config 'bind path'", &b, false, &err);
 		bind_spec_free(&b);
 	}
 }
@@ -191,7 +209,7 @@ static int add_user_binds(struct container *c, const struct launch_options *o, c
 			struct bind_spec b;
 			ret = bind_parse("--bind", item, true, &b, err);
 			if (ret == 0)
-				mount_list_bind(&c->mounts, b.src, b.dst, b.ro, true);
+				ret = add_bind_checked(c, cfg, "--bind", &b, true, err);
 			bind_spec_free(&b);
 		}
 		free(copy);
@@ -202,8 +220,10 @@ static int add_user_binds(struct container *c, const struct launch_options *o, c
 		struct bind_spec b;
 		if (bind_parse_mount(o->mounts.v[i], &b, err) < 0)
 			return -1;
-		mount_list_bind(&c->mounts, b.src, b.dst, b.ro, true);
+		int ret = add_bind_checked(c, cfg, "--mount", &b, true, err);
 		bind_spec_free(&b);
+		if (ret < 0)
+			return -1;
 	}
 	return 0;
 }
@@ -321,7 +341,8 @@ static int host_umask(void)
 }
 
 int container_prepare(const struct launch_options *o, const struct ochre_config *cfg, enum launch_mode mode,
-		      const struct image *img, struct container *c, struct error *err)
+		      const struct image *img, const struct device_host *host, struct container *c,
+		      struct error *err)
 {
 	memset(c, 0, sizeof *c);
 	c->rootless = getuid() != 0;
@@ -365,7 +386,7 @@ int container_prepare(const struct launch_options *o, const struct ochre_config 
 			add_admin_binds(c, cfg);
 	}
 	if (add_user_binds(c, o, cfg, err) < 0 || add_scratch(c, o, c->workdir, cfg->tmpfs_size, err) < 0 ||
-	    add_overlays(c, o, cfg, err) < 0)
+	    add_overlays(c, o, cfg, err) < 0 || devices_prepare(c, &o->devices, cfg, host, err) < 0)
 		goto out;
 	if (o->writable_tmpfs && c->upper)
 		log_warn("--writable-tmpfs ignored: the writable --overlay takes the changes");
@@ -464,5 +485,7 @@ void container_free(struct container *c)
 	for (size_t i = 0; i < REQUEST_MAX_LOWERS; i++)
 		free(c->ro_overlays[i]);
 	free(c->mountpoint_layer);
+	cdi_edits_free(&c->device_edits);
+	free(c->dev_allow);
 	memset(c, 0, sizeof *c);
 }

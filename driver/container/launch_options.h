@@ -6,6 +6,7 @@
 #include "../launch/image.h"
 #include "../util/error.h"
 #include "../util/strv.h"
+#include "devices.h"
 #include "environment.h"
 #include "process.h"
 
@@ -50,6 +51,7 @@ struct launch_options {
 	const char *dns;        /* --dns a,b */
 	bool userns;            /* --userns: no setuid starter, a user namespace */
 	struct image_pull_options pull; /* --platform, --authfile, --no-https, --no-pull */
+	struct device_options devices;  /* --device, --cdi-dirs, --nv, --nvccli, --rocm */
 };
 
 /* Returns 0, 1 after printing --help, or -1 with err set. */
