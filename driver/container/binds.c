@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 
 char *container_path(const char *flag, const char *path, struct error *err)
 {
@@ -141,7 +142,10 @@ void bind_spec_free(struct bind_spec *b)
 bool bind_source_is_device(const char *src)
 {
 	struct stat st, dev;
-	if (stat(src, &st) < 0)
+	struct statvfs vfs;
+	/* A node on a nodev mount (a root-made node in a nodev /tmp) stays
+	 * unopenable, as on the host. */
+	if (stat(src, &st) < 0 || statvfs(src, &vfs) < 0 || (vfs.f_flag & ST_NODEV))
 		return false;
 	if (S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode))
 		return true;

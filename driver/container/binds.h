@@ -32,7 +32,8 @@ void bind_spec_free(struct bind_spec *b);
 /* Is src (a canonical host path) a device to bind without nodev: a
  * character or block device node, or a directory of the host's /dev
  * filesystem (/dev itself, /dev/infiniband, /dev/dri, ...)? Not /dev/shm,
- * /dev/pts or /dev/mqueue: other filesystems, mounted there. */
+ * /dev/pts or /dev/mqueue: other filesystems, mounted there. Never one on
+ * a mount that is nodev on the host. */
 bool bind_source_is_device(const char *src);
 
 /* Is src at or below one of the paths listed (the admin's 'allow device

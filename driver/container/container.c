@@ -17,8 +17,11 @@
 
 #define HOST_TMP_DIRS 2
 
-/* What the runtime mounts in every container (less what --no-mount drops). */
-static void add_system_mounts(struct container *c, unsigned no_mount)
+/* What the runtime mounts in every container (less what --no-mount drops).
+ * /dev: a fresh tmpfs the runtime fills with the standard devices; with
+ * --no-compat and 'mount dev = yes', the host's /dev, bound (SingularityCE
+ * with crun does the same), with the host's permissions on every node. */
+static void add_system_mounts(struct container *c, unsigned no_mount, bool host_dev)
 {
 	struct mount_list *m = &c->mounts;
 	/* A new proc needs a pid namespace owned by the mounting user
@@ -32,9 +35,13 @@ static void add_system_mounts(struct container *c, unsigned no_mount)
 			mount_list_add(m, "/proc", "proc", "proc", (const char *[]){ "nosuid", "noexec", "nodev", NULL },
 				       false);
 	}
-	/* A fresh /dev: the runtime populates it with the standard devices. */
-	mount_list_add(m, "/dev", "tmpfs", "tmpfs",
-		       (const char *[]){ "nosuid", "strictatime", "mode=755", "size=65536k", NULL }, false);
+	if (host_dev) {
+		mount_list_bind_devices(m, "/dev", "/dev", false, false);
+		devices_allow_host_path(c, "/dev");
+	} else {
+		mount_list_add(m, "/dev", "tmpfs", "tmpfs",
+			       (const char *[]){ "nosuid", "strictatime", "mode=755", "size=65536k", NULL }, false);
+	}
 	/* gid=5 (tty) exists only when the host's group 5 is mapped, as root. */
 	mount_list_add(m, "/dev/pts", "devpts", "devpts",
 		       c->rootless ? (const char *[]){ "nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620",
@@ -377,7 +384,7 @@ int container_prepare(const struct launch_options *o, const struct ochre_config 
 	if (c->fakeroot)
 		c->proc.uid = c->proc.gid = 0;
 
-	add_system_mounts(c, o->no_mount);
+	add_system_mounts(c, o->no_mount, o->no_compat && cfg->mount_dev == MOUNT_DEV_YES);
 	add_tmp(c, o, c->workdir);
 	add_home(c, o, o->home ? &home_bind : NULL, host_home);
 	if (o->no_compat) {
