@@ -54,7 +54,8 @@
 	"                          with :ro (several; the first given is top-most)\n" \
 	"  --dns IP[,IP]           nameservers for the container's /etc/resolv.conf\n" \
 	"  --no-compat             SingularityCE's native behaviour: bind $HOME, /tmp,\n" \
-	"                          /var/tmp, the current directory (the cwd) and the\n" \
+	"                          /var/tmp, the current directory (the cwd), the\n" \
+	"                          host's /dev (the config's 'mount dev') and the\n" \
 	"                          admin's 'bind path's; pass the host environment;\n" \
 	"                          read-only root; keep your umask\n" \
 	"  --no-umask              with --no-compat: umask 0022, not yours\n" \
