@@ -323,6 +323,24 @@ static int add_overlays(struct container *c, const struct launch_options *o, con
 	return 0;
 }
 
+/* Where /dev is the host's (--no-compat), a bind onto a path the host's
+ * /dev lacks would make the runtime create its mount point there, on the
+ * host: refuse it before anything is made. */
+static int check_host_dev_binds(const struct container *c, struct error *err)
+{
+	if (!c->host_dev)
+		return 0;
+	for (size_t i = 0; i < c->mounts.n; i++) {
+		const struct mount_entry *e = &c->mounts.v[i];
+		struct stat st;
+		if (strcmp(e->type, "none") == 0 && strncmp(e->dest, "/dev/", 5) == 0 && lstat(e->dest, &st) < 0)
+			return error_set(err, 0, "'%s' is not on the host's /dev, which --no-compat binds "
+						 "(the config's 'mount dev = yes'): bind it elsewhere, or leave out "
+						 "--no-compat", e->dest);
+	}
+	return 0;
+}
+
 /* The working directory: --pwd; the current directory where --no-compat
  * shows it; the image's WorkingDir; the home directory; "/". */
 static void choose_cwd(struct container *c, const struct launch_options *o, char *host_cwd)
@@ -384,7 +402,8 @@ int container_prepare(const struct launch_options *o, const struct ochre_config 
 	if (c->fakeroot)
 		c->proc.uid = c->proc.gid = 0;
 
-	add_system_mounts(c, o->no_mount, o->no_compat && cfg->mount_dev == MOUNT_DEV_YES);
+	c->host_dev = o->no_compat && cfg->mount_dev == MOUNT_DEV_YES;
+	add_system_mounts(c, o->no_mount, c->host_dev);
 	add_tmp(c, o, c->workdir);
 	add_home(c, o, o->home ? &home_bind : NULL, host_home);
 	if (o->no_compat) {
@@ -393,7 +412,8 @@ int container_prepare(const struct launch_options *o, const struct ochre_config 
 			add_admin_binds(c, cfg);
 	}
 	if (add_user_binds(c, o, cfg, err) < 0 || add_scratch(c, o, c->workdir, cfg->tmpfs_size, err) < 0 ||
-	    add_overlays(c, o, cfg, err) < 0 || devices_prepare(c, &o->devices, cfg, host, err) < 0)
+	    add_overlays(c, o, cfg, err) < 0 || devices_prepare(c, &o->devices, cfg, host, err) < 0 ||
+	    check_host_dev_binds(c, err) < 0)
 		goto out;
 	if (o->writable_tmpfs && c->upper)
 		log_warn("--writable-tmpfs ignored: the writable --overlay takes the changes");

@@ -31,6 +31,7 @@ struct container {
 	bool rootless;      /* the caller is not root */
 	bool fakeroot;      /* uid 0 in the container's user namespace */
 	bool readonly_root;
+	bool host_dev;      /* /dev is the host's, bound (--no-compat, 'mount dev = yes') */
 	int umask;
 	bool keep_groups;   /* --no-setgroups */
 	bool net;           /* a network namespace (loopback only) */

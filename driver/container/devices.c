@@ -112,19 +112,21 @@ static void cdi_dir_list(const struct device_options *o, struct strv *dirs)
  * spec's type, numbers, mode and owner) and allowed in its cgroup; in
  * the other modes no runtime may make a device node, so the host's node
  * is bound (crun and runc do the same with linux.devices in a user
- * namespace), and the host's owner and mode apply. */
+ * namespace), and the host's owner and mode apply. Where /dev is the
+ * host's own (--no-compat), nothing is made in it: a node already there
+ * at its path stays as it is, another is bound. */
 static void apply_cdi_nodes(struct container *c, struct cdi_edits *edits)
 {
+	bool make_nodes = !c->rootless && !c->host_dev;
 	for (size_t i = 0; i < edits->n_nodes; i++) {
 		const struct cdi_device_node *n = &edits->nodes[i];
-		if (c->rootless) {
-			mount_list_bind_devices(&c->mounts, n->host_path, n->path, false, false);
-			continue;
-		}
-		if (n->type == 'c' || n->type == 'b')
+		if (!c->rootless && (n->type == 'c' || n->type == 'b'))
 			allow_device(c, n->type, n->major, n->minor);
+		if (make_nodes || (c->host_dev && strcmp(n->path, n->host_path) == 0))
+			continue;
+		mount_list_bind_devices(&c->mounts, n->host_path, n->path, false, false);
 	}
-	if (!c->rootless) {
+	if (make_nodes) {
 		c->device_edits.nodes = edits->nodes;
 		c->device_edits.n_nodes = edits->n_nodes;
 		edits->nodes = NULL;

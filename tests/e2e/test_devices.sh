@@ -148,6 +148,10 @@ test_rt_no_compat_binds_host_dev() {
     if [ -n "$(ls /dev/loop[0-9]* 2>/dev/null)" ]; then
         assert_contains "$OUT" loop0
     fi
+    # Nothing is made in the host's /dev: a bind onto a path it lacks fails
+    # first (the runtime would create the mount point there).
+    assert_error "not on the host's /dev" oexec --no-compat -B "$TESTTMP:/dev/ochre-test-$$" "$ROOTFS" true
+    [ ! -e "/dev/ochre-test-$$" ] || fail "a mount point was made in the host's /dev"
     need_config_override
     printf 'mount dev = minimal\n' >"$TESTTMP/ochre.conf"
     assert_status 0 oexec_conf "$TESTTMP/ochre.conf" --no-compat "$ROOTFS" /bin/sh -c 'cat /proc/self/mountinfo; ls /dev'
