@@ -10,10 +10,10 @@
 #include "container.h"
 
 #include <dirent.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <stdio.h>
 #include <sys/sysmacros.h>
 
 /* Where --nv and --rocm put the driver's libraries and tools, as
@@ -239,8 +239,7 @@ static void bind_gpu_files(struct container *c, const struct nvlib_result *r)
 static void pass_visible_devices(struct container *c, enum nvlib_vendor vendor)
 {
 	static const char *const nvidia[] = { "NVIDIA_VISIBLE_DEVICES", "CUDA_VISIBLE_DEVICES", NULL };
-	static const char *const rocm[] = { "ROCR_VISIBLE_DEVICES", "HIP_VISIBLE_DEVICES", "GPU_DEVICE_ORDINAL",
-					    NULL };
+	static const char *const rocm[] = { "ROCR_VISIBLE_DEVICES", "HIP_VISIBLE_DEVICES", "GPU_DEVICE_ORDINAL", NULL };
 	for (const char *const *n = vendor == NVLIB_NVIDIA ? nvidia : rocm; *n; n++) {
 		const char *v = getenv(*n);
 		if (v && !env_get(c->proc.env, *n))
@@ -248,8 +247,7 @@ static void pass_visible_devices(struct container *c, enum nvlib_vendor vendor)
 	}
 }
 
-static int add_gpu(struct container *c, enum nvlib_vendor vendor, const struct device_host *host,
-		   struct error *err)
+static int add_gpu(struct container *c, enum nvlib_vendor vendor, const struct device_host *host, struct error *err)
 {
 	const char *flag = vendor == NVLIB_NVIDIA ? "--nv" : "--rocm";
 	char *list = xasprintf("%s/ochre/%s", host->sysconfdir,
@@ -282,8 +280,9 @@ static int add_nvccli(struct container *c, struct error *err)
 {
 	char *cli = find_system_tool(NULL, "nvidia-container-cli");
 	if (!cli)
-		return error_set(err, 0, "--nvccli: nvidia-container-cli is not installed on this host "
-					 "(NVIDIA's libnvidia-container-tools); use --nv instead");
+		return error_set(err, 0,
+				 "--nvccli: nvidia-container-cli is not installed on this host "
+				 "(NVIDIA's libnvidia-container-tools); use --nv instead");
 	static const char script[] =
 		"state=$(cat); "
 		"pid=$(printf '%s' \"$state\" | sed -n 's/.*\"pid\": *\\([0-9]*\\).*/\\1/p'); "
