@@ -164,7 +164,9 @@ test_rt_no_compat_binds_host_dev() {
 
 # write_specs DIR: a JSON and a YAML spec for real nodes of this host, with
 # env, mounts and hooks; the hooks leave traces in DIR/../trace (0777: the
-# runtime may run them as another id, see devices.c).
+# runtime may run them as another id, see devices.c). A hook reads the
+# state the runtime writes to its stdin first: one that exits before may
+# fail crun's write (EPIPE), and the container with it.
 write_specs() {
     local dir=$1 trace
     trace=$(dirname "$dir")/trace
@@ -184,7 +186,7 @@ write_specs() {
         "mounts": [ { "hostPath": "$(dirname "$dir")/payload", "containerPath": "/opt/cdi/payload",
                       "options": ["ro", "nosuid", "nodev", "bind"] } ],
         "hooks": [ { "hookName": "createContainer", "path": "/bin/sh",
-                     "args": ["sh", "-c", "echo created >$trace/created"] } ] } },
+                     "args": ["sh", "-c", "cat >/dev/null; echo created >$trace/created"] } ] } },
     { "name": "zero", "containerEdits": {
         "deviceNodes": [ { "path": "/dev/cdi-zero", "hostPath": "/dev/zero" } ] } }
   ]
@@ -206,7 +208,7 @@ devices:
       hooks:
         - hookName: startContainer
           path: /bin/sh
-          args: ["sh", "-c", "echo started >/tmp/started"]
+          args: ["sh", "-c", "cat >/dev/null; echo started >/tmp/started"]
 EOF
     chmod -R go-w "$dir"
 }
@@ -291,7 +293,7 @@ devices:
       hooks:
         - hookName: createContainer
           path: /bin/sh
-          args: ["sh", "-c", "id -u >$base/trace/hook-uid"]
+          args: ["sh", "-c", "cat >/dev/null; id -u >$base/trace/hook-uid"]
 EOF
     run as_user "$OCHRE_SUID_PREFIX/bin/ochre" exec --runtime "$OCHRE_RUNTIME" --cdi-dirs "$base/specs" \
         --device ochre.test/json=null --device ochre.test/yaml=tun "$ROOTFS" /bin/sh -c \
