@@ -43,6 +43,8 @@ void config_init(struct ochre_config *cfg)
 	cfg->allow_user_overlay = 1;
 	cfg->user_bind_control = 1;
 	cfg->allow_user_limits = 1;
+	cfg->mount_dev = MOUNT_DEV_YES;
+	cfg->allow_nv = 1;
 }
 
 static void list_free(struct config_list *l)
@@ -67,6 +69,7 @@ void config_free(struct ochre_config *cfg)
 	list_free(&cfg->limit_owners);
 	list_free(&cfg->security);
 	list_free(&cfg->insecure_registries);
+	list_free(&cfg->device_paths);
 	memset(cfg, 0, sizeof *cfg);
 }
 
@@ -178,6 +181,17 @@ static int set_overlay(struct parse_ctx *ctx, struct ochre_config *cfg, const ch
 			return 0;
 		}
 	return fail(ctx, "'overlay' must be auto, kernel or fuse, not '%s'", value);
+}
+
+static int set_mount_dev(struct parse_ctx *ctx, struct ochre_config *cfg, const char *value)
+{
+	if (strcmp(value, "yes") == 0)
+		cfg->mount_dev = MOUNT_DEV_YES;
+	else if (strcmp(value, "minimal") == 0)
+		cfg->mount_dev = MOUNT_DEV_MINIMAL;
+	else
+		return fail(ctx, "'mount dev' must be yes or minimal, not '%s'", value);
+	return 0;
 }
 
 /* A user or group name: what 'limit container owners' and 'allow setuid
@@ -296,7 +310,7 @@ enum directive {
 	DIR_CONMON_PATH, DIR_FUSE_OVERLAYFS_PATH, DIR_FUSERMOUNT_PATH, DIR_OVERLAY, DIR_ALLOW_SETUID, DIR_SETUID_USERNS,
 	DIR_ALLOW_USER_OVERLAY, DIR_USER_BIND_CONTROL, DIR_BIND_PATH, DIR_LIMIT_PATHS, DIR_LIMIT_OWNERS,
 	DIR_SECURITY, DIR_INSECURE_REGISTRY, DIR_ALLOW_USER_LIMITS, DIR_MAX_MEMORY, DIR_MAX_PIDS, DIR_MAX_CPUS,
-	DIR_COUNT,
+	DIR_MOUNT_DEV, DIR_ALLOW_NV, DIR_ALWAYS_USE_NV, DIR_ALWAYS_USE_ROCM, DIR_ALLOW_DEVICE_PATH, DIR_COUNT,
 };
 
 static const char *const directive_names[DIR_COUNT] = {
@@ -323,13 +337,18 @@ static const char *const directive_names[DIR_COUNT] = {
 	[DIR_MAX_MEMORY] = "max memory",
 	[DIR_MAX_PIDS] = "max pids",
 	[DIR_MAX_CPUS] = "max cpus",
+	[DIR_MOUNT_DEV] = "mount dev",
+	[DIR_ALLOW_NV] = "allow nv",
+	[DIR_ALWAYS_USE_NV] = "always use nv",
+	[DIR_ALWAYS_USE_ROCM] = "always use rocm",
+	[DIR_ALLOW_DEVICE_PATH] = "allow device path",
 };
 
 /* These may be given more than once. */
 static bool repeatable(enum directive d)
 {
 	return d == DIR_BIND_PATH || d == DIR_LIMIT_PATHS || d == DIR_LIMIT_OWNERS || d == DIR_SECURITY ||
-	       d == DIR_INSECURE_REGISTRY;
+	       d == DIR_INSECURE_REGISTRY || d == DIR_ALLOW_DEVICE_PATH;
 }
 
 static int apply(struct parse_ctx *ctx, struct ochre_config *cfg, enum directive d, char *value)
@@ -385,6 +404,16 @@ static int apply(struct parse_ctx *ctx, struct ochre_config *cfg, enum directive
 		return set_count(ctx, directive_names[d], &cfg->max_pids, value);
 	case DIR_MAX_CPUS:
 		return set_cpus(ctx, &cfg->max_cpus_milli, value);
+	case DIR_MOUNT_DEV:
+		return set_mount_dev(ctx, cfg, value);
+	case DIR_ALLOW_NV:
+		return set_bool(ctx, directive_names[d], &cfg->allow_nv, value);
+	case DIR_ALWAYS_USE_NV:
+		return set_bool(ctx, directive_names[d], &cfg->always_use_nv, value);
+	case DIR_ALWAYS_USE_ROCM:
+		return set_bool(ctx, directive_names[d], &cfg->always_use_rocm, value);
+	case DIR_ALLOW_DEVICE_PATH:
+		return add_to_list(ctx, directive_names[d], &cfg->device_paths, LIST_PATH, value);
 	case DIR_COUNT:
 	default:
 		break;

@@ -36,6 +36,12 @@ enum setuid_userns_rule {
 	SETUID_USERNS_GROUP,       /* group NAME: members of NAME */
 };
 
+/* 'mount dev': the /dev of a --no-compat container. */
+enum mount_dev_mode {
+	MOUNT_DEV_YES,     /* the host's /dev, bound (default, as SingularityCE) */
+	MOUNT_DEV_MINIMAL, /* the runtime's minimal /dev (a tmpfs with null, zero, ...) */
+};
+
 /* A directive that may be given many times, or hold a comma list. */
 struct config_list {
 	char *v[CONFIG_MAX_LIST];
@@ -69,6 +75,11 @@ struct ochre_config {
 	unsigned long long max_memory;          /* bytes */
 	unsigned long long max_pids;
 	unsigned long long max_cpus_milli;      /* 'max cpus' x 1000 */
+	enum mount_dev_mode mount_dev;          /* with --no-compat */
+	int allow_nv;                           /* 1 (default) or 0: --nv, --nvccli */
+	int always_use_nv;                      /* 0 (default) or 1: --nv for every container */
+	int always_use_rocm;                    /* 0 (default) or 1: --rocm for every container */
+	struct config_list device_paths;        /* 'allow device path': empty = any device */
 };
 
 const char *runtime_kind_name(enum runtime_kind kind);

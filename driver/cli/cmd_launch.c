@@ -28,6 +28,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#ifndef OCHRE_SYSCONFDIR
+#define OCHRE_SYSCONFDIR "/usr/local/etc"
+#endif
+
 /* The caller's ranges in /etc/subuid and /etc/subgid: true when they have
  * both. *name is their user name (or NULL). */
 static bool caller_subids(const char **name, struct id_range *u, struct id_range *g)
@@ -230,15 +234,16 @@ int cmd_launch(struct ochre_context *ctx, enum launch_mode mode, int argc, char 
 	struct image img;
 	if (image_prepare_opts(&ctx->cfg, ctx->importer_path, o.image, &o.pull, &img, err) < 0)
 		return -1;
+	bool setuid_mode = setuid_mode_chosen(ctx, &o);
+	struct device_host dh = { .setuid_mode = setuid_mode, .sysconfdir = OCHRE_SYSCONFDIR };
 	struct container c;
-	if (container_prepare(&o, &ctx->cfg, mode, &img, &c, err) < 0)
+	if (container_prepare(&o, &ctx->cfg, mode, &img, &dh, &c, err) < 0)
 		return -1;
 
 	struct starter_request req;
 	request_init(&req);
 	req.log_level = log_level_current;
 	struct spec_params sp = { .c = &c };
-	bool setuid_mode = setuid_mode_chosen(ctx, &o);
 	if (plan_id_ranges(&c, rt.kind, setuid_mode, &req, &sp, err) < 0)
 		return -1;
 	if (sp.in_starter_userns)

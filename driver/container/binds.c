@@ -7,6 +7,8 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
 
 char *container_path(const char *flag, const char *path, struct error *err)
 {
@@ -135,4 +137,31 @@ void bind_spec_free(struct bind_spec *b)
 	free(b->src);
 	free(b->dst);
 	memset(b, 0, sizeof *b);
+}
+
+bool bind_source_is_device(const char *src)
+{
+	struct stat st, dev;
+	struct statvfs vfs;
+	/* A node on a nodev mount (a root-made node in a nodev /tmp) stays
+	 * unopenable, as on the host. */
+	if (stat(src, &st) < 0 || statvfs(src, &vfs) < 0 || (vfs.f_flag & ST_NODEV))
+		return false;
+	if (S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode))
+		return true;
+	bool under_dev = strcmp(src, "/dev") == 0 || strncmp(src, "/dev/", 5) == 0;
+	return S_ISDIR(st.st_mode) && under_dev && stat("/dev", &dev) == 0 && dev.st_dev == st.st_dev;
+}
+
+bool device_path_listed(const char *src, char *const *paths, size_t n_paths)
+{
+	if (n_paths == 0)
+		return true;
+	for (size_t i = 0; i < n_paths; i++) {
+		size_t len = strlen(paths[i]);
+		if (strcmp(paths[i], "/") == 0 ||
+		    (strncmp(src, paths[i], len) == 0 && (src[len] == '\0' || src[len] == '/')))
+			return true;
+	}
+	return false;
 }

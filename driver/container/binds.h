@@ -9,6 +9,7 @@
 #include "../util/error.h"
 
 #include <stdbool.h>
+#include <stddef.h>
 
 struct bind_spec {
 	char *src; /* canonical host path */
@@ -27,5 +28,16 @@ int bind_parse_mount(const char *arg, struct bind_spec *b, struct error *err);
 char *container_path(const char *flag, const char *path, struct error *err);
 
 void bind_spec_free(struct bind_spec *b);
+
+/* Is src (a canonical host path) a device to bind without nodev: a
+ * character or block device node, or a directory of the host's /dev
+ * filesystem (/dev itself, /dev/infiniband, /dev/dri, ...)? Not /dev/shm,
+ * /dev/pts or /dev/mqueue: other filesystems, mounted there. Never one on
+ * a mount that is nodev on the host. */
+bool bind_source_is_device(const char *src);
+
+/* Is src at or below one of the paths listed (the admin's 'allow device
+ * path'; an empty list allows any)? */
+bool device_path_listed(const char *src, char *const *paths, size_t n_paths);
 
 #endif

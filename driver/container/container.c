@@ -17,8 +17,11 @@
 
 #define HOST_TMP_DIRS 2
 
-/* What the runtime mounts in every container (less what --no-mount drops). */
-static void add_system_mounts(struct container *c, unsigned no_mount)
+/* What the runtime mounts in every container (less what --no-mount drops).
+ * /dev: a fresh tmpfs the runtime fills with the standard devices; with
+ * --no-compat and 'mount dev = yes', the host's /dev, bound (SingularityCE
+ * with crun does the same), with the host's permissions on every node. */
+static void add_system_mounts(struct container *c, unsigned no_mount, bool host_dev)
 {
 	struct mount_list *m = &c->mounts;
 	/* A new proc needs a pid namespace owned by the mounting user
@@ -32,9 +35,13 @@ static void add_system_mounts(struct container *c, unsigned no_mount)
 			mount_list_add(m, "/proc", "proc", "proc", (const char *[]){ "nosuid", "noexec", "nodev", NULL },
 				       false);
 	}
-	/* A fresh /dev: the runtime populates it with the standard devices. */
-	mount_list_add(m, "/dev", "tmpfs", "tmpfs",
-		       (const char *[]){ "nosuid", "strictatime", "mode=755", "size=65536k", NULL }, false);
+	if (host_dev) {
+		mount_list_bind_devices(m, "/dev", "/dev", false, false);
+		devices_allow_host_path(c, "/dev");
+	} else {
+		mount_list_add(m, "/dev", "tmpfs", "tmpfs",
+			       (const char *[]){ "nosuid", "strictatime", "mode=755", "size=65536k", NULL }, false);
+	}
 	/* gid=5 (tty) exists only when the host's group 5 is mapped, as root. */
 	mount_list_add(m, "/dev/pts", "devpts", "devpts",
 		       c->rootless ? (const char *[]){ "nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620",
@@ -159,6 +166,24 @@ static char *add_cwd(struct container *c, const struct launch_options *o)
 	return cwd;
 }
 
+/* A bind of a device node, or of a directory of them under the host's /dev,
+ * goes without nodev (see mount_list_bind_devices); a user's (not root's)
+ * only where the admin's 'allow device path' list lets it. */
+static int add_bind_checked(struct container *c, const struct ochre_config *cfg, const char *flag,
+			    const struct bind_spec *b, bool user, struct error *err)
+{
+	if (!bind_source_is_device(b->src)) {
+		mount_list_bind(&c->mounts, b->src, b->dst, b->ro, user);
+		return 0;
+	}
+	if (user && c->rootless && !device_path_listed(b->src, cfg->device_paths.v, cfg->device_paths.n))
+		return error_set(err, 0, "%s: '%s' is a device the administrator does not let users bind "
+					 "(see 'allow device path' in the config)", flag, b->src);
+	mount_list_bind_devices(&c->mounts, b->src, b->dst, b->ro, user);
+	devices_allow_host_path(c, b->src);
+	return 0;
+}
+
 /* The admin's 'bind path' entries (--no-compat); a missing source is the
  * site's problem, not the user's: warn and go on. */
 static void add_admin_binds(struct container *c, const struct ochre_config *cfg)
@@ -170,7 +195,7 @@ static void add_admin_binds(struct container *c, const struct ochre_config *cfg)
 			log_warn("%s", err.msg);
 			continue;
 		}
-		mount_list_bind(&c->mounts, b.src, b.dst, false, false);
+		add_bind_checked(c, cfg, "config 'bind path'", &b, false, &err);
 		bind_spec_free(&b);
 	}
 }
@@ -191,7 +216,7 @@ static int add_user_binds(struct container *c, const struct launch_options *o, c
 			struct bind_spec b;
 			ret = bind_parse("--bind", item, true, &b, err);
 			if (ret == 0)
-				mount_list_bind(&c->mounts, b.src, b.dst, b.ro, true);
+				ret = add_bind_checked(c, cfg, "--bind", &b, true, err);
 			bind_spec_free(&b);
 		}
 		free(copy);
@@ -202,8 +227,10 @@ static int add_user_binds(struct container *c, const struct launch_options *o, c
 		struct bind_spec b;
 		if (bind_parse_mount(o->mounts.v[i], &b, err) < 0)
 			return -1;
-		mount_list_bind(&c->mounts, b.src, b.dst, b.ro, true);
+		int ret = add_bind_checked(c, cfg, "--mount", &b, true, err);
 		bind_spec_free(&b);
+		if (ret < 0)
+			return -1;
 	}
 	return 0;
 }
@@ -296,6 +323,24 @@ static int add_overlays(struct container *c, const struct launch_options *o, con
 	return 0;
 }
 
+/* Where /dev is the host's (--no-compat), a bind onto a path the host's
+ * /dev lacks would make the runtime create its mount point there, on the
+ * host: refuse it before anything is made. */
+static int check_host_dev_binds(const struct container *c, struct error *err)
+{
+	if (!c->host_dev)
+		return 0;
+	for (size_t i = 0; i < c->mounts.n; i++) {
+		const struct mount_entry *e = &c->mounts.v[i];
+		struct stat st;
+		if (strcmp(e->type, "none") == 0 && strncmp(e->dest, "/dev/", 5) == 0 && lstat(e->dest, &st) < 0)
+			return error_set(err, 0, "'%s' is not on the host's /dev, which --no-compat binds "
+						 "(the config's 'mount dev = yes'): bind it elsewhere, or leave out "
+						 "--no-compat", e->dest);
+	}
+	return 0;
+}
+
 /* The working directory: --pwd; the current directory where --no-compat
  * shows it; the image's WorkingDir; the home directory; "/". */
 static void choose_cwd(struct container *c, const struct launch_options *o, char *host_cwd)
@@ -321,7 +366,8 @@ static int host_umask(void)
 }
 
 int container_prepare(const struct launch_options *o, const struct ochre_config *cfg, enum launch_mode mode,
-		      const struct image *img, struct container *c, struct error *err)
+		      const struct image *img, const struct device_host *host, struct container *c,
+		      struct error *err)
 {
 	memset(c, 0, sizeof *c);
 	c->rootless = getuid() != 0;
@@ -356,7 +402,8 @@ int container_prepare(const struct launch_options *o, const struct ochre_config 
 	if (c->fakeroot)
 		c->proc.uid = c->proc.gid = 0;
 
-	add_system_mounts(c, o->no_mount);
+	c->host_dev = o->no_compat && cfg->mount_dev == MOUNT_DEV_YES;
+	add_system_mounts(c, o->no_mount, c->host_dev);
 	add_tmp(c, o, c->workdir);
 	add_home(c, o, o->home ? &home_bind : NULL, host_home);
 	if (o->no_compat) {
@@ -365,7 +412,8 @@ int container_prepare(const struct launch_options *o, const struct ochre_config 
 			add_admin_binds(c, cfg);
 	}
 	if (add_user_binds(c, o, cfg, err) < 0 || add_scratch(c, o, c->workdir, cfg->tmpfs_size, err) < 0 ||
-	    add_overlays(c, o, cfg, err) < 0)
+	    add_overlays(c, o, cfg, err) < 0 || devices_prepare(c, &o->devices, cfg, host, err) < 0 ||
+	    check_host_dev_binds(c, err) < 0)
 		goto out;
 	if (o->writable_tmpfs && c->upper)
 		log_warn("--writable-tmpfs ignored: the writable --overlay takes the changes");
@@ -464,5 +512,7 @@ void container_free(struct container *c)
 	for (size_t i = 0; i < REQUEST_MAX_LOWERS; i++)
 		free(c->ro_overlays[i]);
 	free(c->mountpoint_layer);
+	cdi_edits_free(&c->device_edits);
+	free(c->dev_allow);
 	memset(c, 0, sizeof *c);
 }

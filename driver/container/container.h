@@ -11,8 +11,10 @@
 #include "../../common/request.h"
 #include "../launch/image.h"
 #include "../launch/session.h"
+#include "../devices/cdi.h"
 #include "../util/error.h"
 #include "capabilities.h"
+#include "devices.h"
 #include "launch_options.h"
 #include "mount_list.h"
 #include "process.h"
@@ -29,6 +31,7 @@ struct container {
 	bool rootless;      /* the caller is not root */
 	bool fakeroot;      /* uid 0 in the container's user namespace */
 	bool readonly_root;
+	bool host_dev;      /* /dev is the host's, bound (--no-compat, 'mount dev = yes') */
 	int umask;
 	bool keep_groups;   /* --no-setgroups */
 	bool net;           /* a network namespace (loopback only) */
@@ -43,10 +46,17 @@ struct container {
 	const char *image_rootfs;
 	char *workdir;          /* -W, canonical */
 	char *mountpoint_layer; /* set by container_finish when used */
+	/* Devices (devices.c): what goes into the spec beyond mounts and env:
+	 * device nodes the runtime makes (root only; other modes bind the
+	 * host's), OCI hooks, additional gids (root only). */
+	struct cdi_edits device_edits;
+	struct device_allow *dev_allow; /* root: the device cgroup's allow list */
+	size_t n_dev_allow;
 };
 
 int container_prepare(const struct launch_options *o, const struct ochre_config *cfg, enum launch_mode mode,
-		      const struct image *img, struct container *c, struct error *err);
+		      const struct image *img, const struct device_host *host, struct container *c,
+		      struct error *err);
 
 /* In the new session dir: the /etc files and the mount point layer. */
 int container_finish(struct container *c, const struct session *s, struct error *err);

@@ -54,7 +54,8 @@
 	"                          with :ro (several; the first given is top-most)\n" \
 	"  --dns IP[,IP]           nameservers for the container's /etc/resolv.conf\n" \
 	"  --no-compat             SingularityCE's native behaviour: bind $HOME, /tmp,\n" \
-	"                          /var/tmp, the current directory (the cwd) and the\n" \
+	"                          /var/tmp, the current directory (the cwd), the\n" \
+	"                          host's /dev (the config's 'mount dev') and the\n" \
 	"                          admin's 'bind path's; pass the host environment;\n" \
 	"                          read-only root; keep your umask\n" \
 	"  --no-umask              with --no-compat: umask 0022, not yours\n" \
@@ -76,6 +77,22 @@
 	"  --security TYPE:VALUE   selinux:LABEL or apparmor:PROFILE (where the host\n" \
 	"                          enables it)\n" \
 	RESOURCE_HELP \
+	" Devices and GPUs:\n" \
+	"  --device VENDOR/CLASS=NAME[,...]\n" \
+	"                          a CDI device (e.g. nvidia.com/gpu=0; NAME 'all' for\n" \
+	"                          every device of that kind; repeatable)\n" \
+	"  --cdi-dirs DIR[,DIR]    where CDI specs are (default: /etc/cdi,/var/run/cdi;\n" \
+	"                          in setuid mode only root-owned, not group/other-\n" \
+	"                          writable ones are read)\n" \
+	"  --nv                    NVIDIA GPUs: the driver's libraries (the config's\n" \
+	"                          nvliblist.conf) in /.singularity.d/libs, on\n" \
+	"                          LD_LIBRARY_PATH; its tools in /usr/bin; /dev/nvidia*;\n" \
+	"                          NVIDIA_VISIBLE_DEVICES and CUDA_VISIBLE_DEVICES passed.\n" \
+	"                          Without a driver: a warning, and the container runs\n" \
+	"  --nvccli                the same through the host's nvidia-container-cli\n" \
+	"  --rocm                  AMD GPUs: rocmliblist.conf, /dev/kfd, /dev/dri\n" \
+	"  A -B/--mount of a device node, or of a directory of them under /dev\n" \
+	"  (/dev/infiniband, /dev/dri), is usable: the host's permissions decide.\n" \
 	"  -h, --help              show this help\n\n"
 
 #define ENV_HELP \
@@ -161,7 +178,7 @@ enum {
 	OPT_RUNTIME = 256, OPT_ENV_FILE, OPT_CLEANENV, OPT_HOSTNAME, OPT_NO_PID, OPT_PWD, OPT_MOUNT,
 	OPT_NO_HOME, OPT_NO_MOUNT, OPT_NET, OPT_NETWORK, OPT_NO_SETGROUPS, OPT_ADD_CAPS, OPT_DROP_CAPS,
 	OPT_KEEP_PRIVS, OPT_NO_PRIVS, OPT_WRITABLE_TMPFS, OPT_SECURITY, OPT_DNS, OPT_NO_COMPAT, OPT_NO_UMASK,
-	OPT_USERNS,
+	OPT_USERNS, OPT_DEVICE, OPT_CDI_DIRS, OPT_NV, OPT_NVCCLI, OPT_ROCM,
 };
 
 static const struct option longopts[] = {
@@ -195,6 +212,11 @@ static const struct option longopts[] = {
 	{ "no-compat", no_argument, NULL, OPT_NO_COMPAT },
 	{ "no-umask", no_argument, NULL, OPT_NO_UMASK },
 	{ "userns", no_argument, NULL, OPT_USERNS },
+	{ "device", required_argument, NULL, OPT_DEVICE },
+	{ "cdi-dirs", required_argument, NULL, OPT_CDI_DIRS },
+	{ "nv", no_argument, NULL, OPT_NV },
+	{ "nvccli", no_argument, NULL, OPT_NVCCLI },
+	{ "rocm", no_argument, NULL, OPT_ROCM },
 	IMAGE_PULL_LONGOPTS,
 	RESOURCE_LONGOPTS,
 	{ "help", no_argument, NULL, 'h' },
@@ -247,6 +269,11 @@ static int take_option(const char *name, int c, struct launch_options *o, struct
 	case OPT_NO_COMPAT: o->no_compat = true; break;
 	case OPT_NO_UMASK: o->no_umask = true; break;
 	case OPT_USERNS: o->userns = true; break;
+	case OPT_DEVICE: strv_add(&o->devices.cdi, xstrdup(optarg)); break;
+	case OPT_CDI_DIRS: strv_add(&o->devices.cdi_dirs, xstrdup(optarg)); break;
+	case OPT_NV: o->devices.nv = true; break;
+	case OPT_NVCCLI: o->devices.nvccli = true; break;
+	case OPT_ROCM: o->devices.rocm = true; break;
 	default: {
 		int taken = resource_option(c, optarg, name, &o->limits, err);
 		if (taken == 0)
@@ -316,5 +343,6 @@ void launch_options_free(struct launch_options *o)
 	strv_free(o->overlays.v);
 	strv_free(o->security.v);
 	resource_options_free(&o->limits);
+	device_options_free(&o->devices);
 	memset(o, 0, sizeof *o);
 }

@@ -6,6 +6,7 @@
 #include "../launch/image.h"
 #include "../util/error.h"
 #include "../util/strv.h"
+#include "devices.h"
 #include "environment.h"
 #include "process.h"
 #include "resources.h"
@@ -52,6 +53,7 @@ struct launch_options {
 	bool userns;            /* --userns: no setuid starter, a user namespace */
 	struct image_pull_options pull; /* --platform, --authfile, --no-https, --no-pull */
 	struct resource_options limits; /* --apply-cgroups, --cpus, --memory, ... */
+	struct device_options devices;  /* --device, --cdi-dirs, --nv, --nvccli, --rocm */
 };
 
 /* Returns 0, 1 after printing --help, or -1 with err set. */

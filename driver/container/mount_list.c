@@ -4,8 +4,16 @@
 #include "../util/strv.h"
 #include "../util/xalloc.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#ifndef SYS_mount_setattr
+#define SYS_mount_setattr 442
+#endif
 
 static void entry_free(struct mount_entry *e)
 {
@@ -43,10 +51,64 @@ void mount_list_add(struct mount_list *l, const char *dest, const char *type, co
 	};
 }
 
+/* Can the runtime set mount flags recursively (mount_setattr, Linux 5.12)?
+ * Asked once, with arguments it refuses: only ENOSYS means no. */
+static bool kernel_sets_recursive_flags(void)
+{
+	static int known = -1;
+	if (known < 0) {
+		long r = syscall(SYS_mount_setattr, -1, "", 0, NULL, (size_t)0);
+		known = !(r < 0 && (errno == ENOSYS || errno == EPERM));
+	}
+	return known;
+}
+
+/* A bind's flags are asked for twice: "nosuid"/"nodev", which the runtime
+ * applies by remounting the bind, and "rnosuid"/"rnodev", which it
+ * applies with mount_setattr(AT_RECURSIVE) afterwards. The second is no
+ * luxury: where crun makes the container's user namespace itself (user
+ * namespace mode), it clones a bind with open_tree() before entering it
+ * and never remounts a writable one, so "nodev" alone is lost (crun 1.8);
+ * and "rbind" brings the source's submounts along, which a remount leaves
+ * as they were. Directories only: crun opens the target of a recursive
+ * flag with O_DIRECTORY and fails on a file. A source that does not exist
+ * yet is a directory made later (-W's). */
+static bool wants_recursive_flags(const char *source)
+{
+	struct stat st;
+	if (stat(source, &st) < 0)
+		return errno == ENOENT && kernel_sets_recursive_flags();
+	return S_ISDIR(st.st_mode) && kernel_sets_recursive_flags();
+}
+
+static void add_bind(struct mount_list *l, const char *source, const char *dest, bool ro, bool user,
+		     bool devices)
+{
+	const char *opts[8];
+	size_t n = 0;
+	bool recursive = wants_recursive_flags(source);
+	opts[n++] = "rbind";
+	opts[n++] = "nosuid";
+	if (!devices)
+		opts[n++] = "nodev";
+	if (ro)
+		opts[n++] = "ro";
+	if (recursive)
+		opts[n++] = "rnosuid";
+	if (recursive && !devices)
+		opts[n++] = "rnodev";
+	opts[n] = NULL;
+	mount_list_add(l, dest, "none", source, opts, user);
+}
+
 void mount_list_bind(struct mount_list *l, const char *source, const char *dest, bool ro, bool user)
 {
-	const char *opts[] = { "rbind", "nosuid", "nodev", ro ? "ro" : NULL, NULL };
-	mount_list_add(l, dest, "none", source, opts, user);
+	add_bind(l, source, dest, ro, user, false);
+}
+
+void mount_list_bind_devices(struct mount_list *l, const char *source, const char *dest, bool ro, bool user)
+{
+	add_bind(l, source, dest, ro, user, true);
 }
 
 bool mount_list_has(const struct mount_list *l, const char *dest)

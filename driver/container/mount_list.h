@@ -25,6 +25,11 @@ void mount_list_add(struct mount_list *l, const char *dest, const char *type, co
 /* Append a bind of source on dest ("rbind", nosuid, nodev, and ro if asked). */
 void mount_list_bind(struct mount_list *l, const char *source, const char *dest, bool ro, bool user);
 
+/* The same for a device node or a directory of them (binds.h:
+ * bind_source_is_device): no nodev, so that the devices open (as far as
+ * their owner and mode let the caller). */
+void mount_list_bind_devices(struct mount_list *l, const char *source, const char *dest, bool ro, bool user);
+
 bool mount_list_has(const struct mount_list *l, const char *dest);
 
 /* Order parents before children (by path depth, stably), so that a mount

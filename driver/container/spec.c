@@ -58,6 +58,81 @@ static json_object *id_mappings(unsigned long own, const struct spec_params *p)
 	return a;
 }
 
+static json_object *string_list(const struct strv *s)
+{
+	json_object *a = json_object_new_array();
+	for (size_t i = 0; i < s->n; i++)
+		json_object_array_add(a, json_object_new_string(s->v[i]));
+	return a;
+}
+
+/* CDI device nodes the runtime makes (root containers only, see devices.c). */
+static json_object *device_nodes(const struct cdi_edits *e)
+{
+	json_object *a = json_object_new_array();
+	for (size_t i = 0; i < e->n_nodes; i++) {
+		const struct cdi_device_node *n = &e->nodes[i];
+		json_object *d = json_object_new_object();
+		char type[2] = { n->type ? n->type : 'c', '\0' };
+		json_object_object_add(d, "path", json_object_new_string(n->path));
+		json_object_object_add(d, "type", json_object_new_string(type));
+		json_object_object_add(d, "major", json_object_new_int64(n->major));
+		json_object_object_add(d, "minor", json_object_new_int64(n->minor));
+		if (n->has_file_mode)
+			json_object_object_add(d, "fileMode", json_object_new_int64(n->file_mode & 07777));
+		if (n->has_uid)
+			json_object_object_add(d, "uid", json_object_new_int64(n->uid));
+		if (n->has_gid)
+			json_object_object_add(d, "gid", json_object_new_int64(n->gid));
+		json_object_array_add(a, d);
+	}
+	return a;
+}
+
+/* A root container's device cgroup: runc's defaults (null, zero, tty, ...)
+ * plus the devices bound or made for it. */
+static json_object *device_rules(const struct container *c)
+{
+	json_object *a = json_object_new_array();
+	for (size_t i = 0; i < c->n_dev_allow; i++) {
+		json_object *r = json_object_new_object();
+		char type[2] = { c->dev_allow[i].type, '\0' };
+		json_object_object_add(r, "allow", json_object_new_boolean(1));
+		json_object_object_add(r, "type", json_object_new_string(type));
+		json_object_object_add(r, "major", json_object_new_int64(c->dev_allow[i].major));
+		json_object_object_add(r, "minor", json_object_new_int64(c->dev_allow[i].minor));
+		json_object_object_add(r, "access", json_object_new_string("rwm"));
+		json_object_array_add(a, r);
+	}
+	json_object *res = json_object_new_object();
+	json_object_object_add(res, "devices", a);
+	return res;
+}
+
+/* OCI hooks, by the name of the point they run at. */
+static json_object *hooks(const struct cdi_edits *e)
+{
+	json_object *o = json_object_new_object();
+	for (size_t i = 0; i < e->n_hooks; i++) {
+		const struct cdi_hook *h = &e->hooks[i];
+		json_object *list = NULL;
+		if (!json_object_object_get_ex(o, h->hook_name, &list)) {
+			list = json_object_new_array();
+			json_object_object_add(o, h->hook_name, list);
+		}
+		json_object *j = json_object_new_object();
+		json_object_object_add(j, "path", json_object_new_string(h->path));
+		if (h->args.n)
+			json_object_object_add(j, "args", string_list(&h->args));
+		if (h->env.n)
+			json_object_object_add(j, "env", string_list(&h->env));
+		if (h->has_timeout)
+			json_object_object_add(j, "timeout", json_object_new_int(h->timeout));
+		json_object_array_add(list, j);
+	}
+	return o;
+}
+
 static json_object *linux_section(const struct spec_params *p)
 {
 	const struct container *c = p->c;
@@ -93,6 +168,10 @@ static json_object *linux_section(const struct spec_params *p)
 	json_object_object_add(l, "readonlyPaths",
 			       strings((const char *[]){ "/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys",
 							 "/proc/sysrq-trigger", NULL }));
+	if (c->device_edits.n_nodes)
+		json_object_object_add(l, "devices", device_nodes(&c->device_edits));
+	if (c->n_dev_allow)
+		json_object_object_add(l, "resources", device_rules(c));
 	return l;
 }
 
@@ -127,13 +206,16 @@ static json_object *process_section(const struct spec_params *p)
 	json_object_object_add(user, "uid", json_object_new_int64(proc->uid));
 	json_object_object_add(user, "gid", json_object_new_int64(proc->gid));
 	json_object_object_add(user, "umask", json_object_new_int(c->umask));
-	if (!c->rootless && proc->uid == 0 && !c->keep_groups) {
-		/* Only root's supplementary groups exist in its (host) id space. */
+	if (!c->rootless && ((proc->uid == 0 && !c->keep_groups) || c->device_edits.n_gids)) {
+		/* Only root's supplementary groups exist in its (host) id space;
+		 * a CDI spec's additionalGids join them (devices.c). */
 		gid_t groups[256];
-		int n = getgroups(256, groups);
+		int n = proc->uid == 0 && !c->keep_groups ? getgroups(256, groups) : 0;
 		json_object *g = json_object_new_array();
 		for (int i = 0; i < n; i++)
 			json_object_array_add(g, json_object_new_int64(groups[i]));
+		for (size_t i = 0; i < c->device_edits.n_gids; i++)
+			json_object_array_add(g, json_object_new_int64(c->device_edits.gids[i]));
 		json_object_object_add(user, "additionalGids", g);
 	}
 	json_object_object_add(o, "user", user);
@@ -163,6 +245,8 @@ char *spec_generate(const struct spec_params *p)
 	json_object_object_add(spec, "root", root);
 	json_object_object_add(spec, "mounts", mounts(&c->mounts));
 	json_object_object_add(spec, "linux", linux_section(p));
+	if (c->device_edits.n_hooks)
+		json_object_object_add(spec, "hooks", hooks(&c->device_edits));
 	if (c->keep_groups) {
 		/* crun's switch for --no-setgroups: no setgroups() call, so the
 		 * process keeps the caller's supplementary groups. */

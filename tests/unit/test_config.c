@@ -129,6 +129,30 @@ int main(void)
 	refused("max cpus = 1.2345\n", "at most 3 decimals", "max cpus: 4 decimals");
 	refused("max cpus = 1.\n", "'max cpus' must be", "max cpus '1.'");
 	refused("max pids = 5\nmax pids = 6\n", "set twice", "max pids twice");
+	/* Devices and GPUs (issue 21). */
+	config_init(&cfg);
+	CHECK(cfg.mount_dev == MOUNT_DEV_YES && cfg.allow_nv == 1 && cfg.always_use_nv == 0 &&
+		      cfg.always_use_rocm == 0 && cfg.device_paths.n == 0,
+	      "device defaults: mount dev = yes, allow nv = yes, no always use, any device path");
+	config_free(&cfg);
+	CHECK(parse("mount dev = minimal\nallow nv = no\nalways use nv = yes\nalways use rocm = yes\n"
+		    "allow device path = /dev/fuse, /dev/infiniband\nallow device path = /dev/dri\n",
+		    &cfg, err, sizeof err) == 0,
+	      "device directives");
+	CHECK(cfg.mount_dev == MOUNT_DEV_MINIMAL && cfg.allow_nv == 0 && cfg.always_use_nv == 1 &&
+		      cfg.always_use_rocm == 1,
+	      "mount dev, allow nv, always use nv/rocm");
+	CHECK(cfg.device_paths.n == 3 && strcmp(cfg.device_paths.v[2], "/dev/dri") == 0,
+	      "allow device path: a repeatable list");
+	config_free(&cfg);
+	CHECK(parse("mount dev = yes\n", &cfg, err, sizeof err) == 0 && cfg.mount_dev == MOUNT_DEV_YES,
+	      "mount dev = yes");
+	config_free(&cfg);
+	refused("mount dev = no\n", "'mount dev' must be yes or minimal", "mount dev = no refused");
+	refused("allow nv = maybe\n", "'allow nv' must be yes or no", "allow nv needs yes or no");
+	refused("always use rocm = 1\n", "'always use rocm' must be yes or no", "always use rocm needs yes or no");
+	refused("allow device path = dev/fuse\n", "bad value 'dev/fuse'", "allow device path: absolute only");
+	refused("allow nv = yes\nallow nv = no\n", "is set twice", "allow nv twice");
 
 	return unit_done();
 }

@@ -3,7 +3,9 @@
 #include "../../common/config.h"
 #include "../../driver/container/binds.h"
 #include "../../driver/container/capabilities.h"
+#include "../../driver/container/devices.h"
 #include "../../driver/container/etc_files.h"
+#include "../../driver/util/strv.h"
 #include "../../driver/container/mount_list.h"
 #include "../../driver/container/mountpoints.h"
 #include "unit.h"
@@ -176,5 +178,23 @@ int main(void)
 	test_mount_order();
 	test_dns_and_config();
 	test_mountpoints();
+	/* Device binds (binds.c). */
+	CHECK(bind_source_is_device("/dev/null"), "a character device node is a device bind");
+	CHECK(bind_source_is_device("/dev"), "the host's /dev is");
+	CHECK(!bind_source_is_device("/dev/shm"), "/dev/shm (another filesystem) is not");
+	CHECK(!bind_source_is_device("/etc"), "a directory outside /dev is not");
+	CHECK(!bind_source_is_device("/etc/passwd"), "a file is not");
+	char *listed[] = { "/dev/infiniband", "/dev/fuse" };
+	CHECK(device_path_listed("/dev/anything", NULL, 0), "no list: any device");
+	CHECK(device_path_listed("/dev/infiniband/uverbs0", listed, 2), "below a listed directory");
+	CHECK(device_path_listed("/dev/fuse", listed, 2), "a listed node");
+	CHECK(!device_path_listed("/dev/fuse2", listed, 2), "a name that only starts like one");
+	CHECK(!device_path_listed("/dev/sda", listed, 2), "an unlisted node");
+	char **env = NULL;
+	env_put(&env, "A", "1");
+	env_put(&env, "B", "2");
+	env_put(&env, "A", "3");
+	CHECK(env && strcmp(env[0], "A=3") == 0 && strcmp(env[1], "B=2") == 0 && !env[2], "env_put replaces by name");
+	strv_free(env);
 	return unit_done();
 }

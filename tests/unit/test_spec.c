@@ -131,5 +131,37 @@ int main(void)
 	json_object_put(spec);
 	free(text);
 	mount_list_free(&rc.mounts);
+
+	/* Devices (devices.c): a root container's CDI nodes, device cgroup,
+	 * extra gids; hooks by name; device binds without nodev. */
+	struct container dc = make_container(fp, false);
+	struct cdi_device_node node = { .path = "/dev/cdi0", .host_path = "/dev/null", .type = 'c', .major = 1,
+					.minor = 3, .has_file_mode = true, .file_mode = 020666 };
+	struct cdi_hook hook = { .hook_name = "createContainer", .path = "/bin/true" };
+	uint32_t gid = 44;
+	struct device_allow allow = { .type = 'c', .major = 1, .minor = 3 };
+	dc.device_edits = (struct cdi_edits){ .nodes = &node, .n_nodes = 1, .hooks = &hook, .n_hooks = 1,
+					      .gids = &gid, .n_gids = 1 };
+	dc.dev_allow = &allow;
+	dc.n_dev_allow = 1;
+	mount_list_bind_devices(&dc.mounts, "/dev/null", "/mnt/null", false, true);
+	struct spec_params dev = { .c = &dc };
+	text = spec_generate(&dev);
+	spec = json_tokener_parse(text);
+	CHECK_STR(json_object_get_string(get(spec, "linux.devices.0.path")), "/dev/cdi0", "CDI node: linux.devices");
+	CHECK(json_object_get_int(get(spec, "linux.devices.0.fileMode")) == 0666, "CDI node: permission bits only");
+	CHECK(json_object_get_int(get(spec, "linux.resources.devices.0.minor")) == 3, "device cgroup: allow the node");
+	CHECK_STR(json_object_get_string(get(spec, "hooks.createContainer.0.path")), "/bin/true", "hooks by name");
+	json_object *gids = get(spec, "process.user.additionalGids");
+	CHECK(gids && json_object_get_int(json_object_array_get_idx(gids, json_object_array_length(gids) - 1)) == 44,
+	      "CDI additionalGids join root's groups");
+	json_object *opts = get(spec, "mounts.2.options");
+	int has_nodev = 0;
+	for (size_t i = 0; opts && i < json_object_array_length(opts); i++)
+		has_nodev |= strstr(json_object_get_string(json_object_array_get_idx(opts, i)), "nodev") != NULL;
+	CHECK(opts && !has_nodev, "a device bind has no nodev");
+	json_object_put(spec);
+	free(text);
+	mount_list_free(&dc.mounts);
 	return unit_done();
 }
