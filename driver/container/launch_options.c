@@ -58,6 +58,8 @@
 	"                          admin's 'bind path's; pass the host environment;\n" \
 	"                          read-only root; keep your umask\n" \
 	"  --no-umask              with --no-compat: umask 0022, not yours\n" \
+	"  --no-mpi                in a Slurm step or MPI launch, do not pass the\n" \
+	"                          launch's variables, PMIx directory and /dev/shm\n" \
 	" Namespaces and identity:\n" \
 	"  --hostname NAME         the container's hostname\n" \
 	"  --net                   a network namespace of its own ...\n" \
@@ -161,7 +163,7 @@ enum {
 	OPT_RUNTIME = 256, OPT_ENV_FILE, OPT_CLEANENV, OPT_HOSTNAME, OPT_NO_PID, OPT_PWD, OPT_MOUNT,
 	OPT_NO_HOME, OPT_NO_MOUNT, OPT_NET, OPT_NETWORK, OPT_NO_SETGROUPS, OPT_ADD_CAPS, OPT_DROP_CAPS,
 	OPT_KEEP_PRIVS, OPT_NO_PRIVS, OPT_WRITABLE_TMPFS, OPT_SECURITY, OPT_DNS, OPT_NO_COMPAT, OPT_NO_UMASK,
-	OPT_USERNS,
+	OPT_USERNS, OPT_NO_MPI,
 };
 
 static const struct option longopts[] = {
@@ -195,6 +197,7 @@ static const struct option longopts[] = {
 	{ "no-compat", no_argument, NULL, OPT_NO_COMPAT },
 	{ "no-umask", no_argument, NULL, OPT_NO_UMASK },
 	{ "userns", no_argument, NULL, OPT_USERNS },
+	{ "no-mpi", no_argument, NULL, OPT_NO_MPI },
 	IMAGE_PULL_LONGOPTS,
 	RESOURCE_LONGOPTS,
 	{ "help", no_argument, NULL, 'h' },
@@ -247,6 +250,7 @@ static int take_option(const char *name, int c, struct launch_options *o, struct
 	case OPT_NO_COMPAT: o->no_compat = true; break;
 	case OPT_NO_UMASK: o->no_umask = true; break;
 	case OPT_USERNS: o->userns = true; break;
+	case OPT_NO_MPI: o->no_mpi = true; break;
 	default: {
 		int taken = resource_option(c, optarg, name, &o->limits, err);
 		if (taken == 0)
