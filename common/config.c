@@ -42,6 +42,7 @@ void config_init(struct ochre_config *cfg)
 	cfg->setuid_userns = SETUID_USERNS_SUBID_USERS;
 	cfg->allow_user_overlay = 1;
 	cfg->user_bind_control = 1;
+	cfg->mpi_passthrough = 1;
 	cfg->allow_user_limits = 1;
 	cfg->mount_dev = MOUNT_DEV_YES;
 	cfg->allow_nv = 1;
@@ -310,7 +311,8 @@ enum directive {
 	DIR_CONMON_PATH, DIR_FUSE_OVERLAYFS_PATH, DIR_FUSERMOUNT_PATH, DIR_OVERLAY, DIR_ALLOW_SETUID, DIR_SETUID_USERNS,
 	DIR_ALLOW_USER_OVERLAY, DIR_USER_BIND_CONTROL, DIR_BIND_PATH, DIR_LIMIT_PATHS, DIR_LIMIT_OWNERS,
 	DIR_SECURITY, DIR_INSECURE_REGISTRY, DIR_ALLOW_USER_LIMITS, DIR_MAX_MEMORY, DIR_MAX_PIDS, DIR_MAX_CPUS,
-	DIR_MOUNT_DEV, DIR_ALLOW_NV, DIR_ALWAYS_USE_NV, DIR_ALWAYS_USE_ROCM, DIR_ALLOW_DEVICE_PATH, DIR_COUNT,
+	DIR_MOUNT_DEV, DIR_ALLOW_NV, DIR_ALWAYS_USE_NV, DIR_ALWAYS_USE_ROCM, DIR_ALLOW_DEVICE_PATH,
+	DIR_MPI_PASSTHROUGH, DIR_COUNT,
 };
 
 static const char *const directive_names[DIR_COUNT] = {
@@ -342,6 +344,7 @@ static const char *const directive_names[DIR_COUNT] = {
 	[DIR_ALWAYS_USE_NV] = "always use nv",
 	[DIR_ALWAYS_USE_ROCM] = "always use rocm",
 	[DIR_ALLOW_DEVICE_PATH] = "allow device path",
+	[DIR_MPI_PASSTHROUGH] = "mpi passthrough",
 };
 
 /* These may be given more than once. */
@@ -384,6 +387,8 @@ static int apply(struct parse_ctx *ctx, struct ochre_config *cfg, enum directive
 		return set_bool(ctx, directive_names[d], &cfg->allow_user_overlay, value);
 	case DIR_USER_BIND_CONTROL:
 		return set_bool(ctx, directive_names[d], &cfg->user_bind_control, value);
+	case DIR_MPI_PASSTHROUGH:
+		return set_bool(ctx, directive_names[d], &cfg->mpi_passthrough, value);
 	case DIR_BIND_PATH:
 		return add_to_list(ctx, directive_names[d], &cfg->bind_paths, LIST_BIND, value);
 	case DIR_LIMIT_PATHS:

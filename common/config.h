@@ -64,6 +64,7 @@ struct ochre_config {
 	char *setuid_userns_group;              /* with SETUID_USERNS_GROUP */
 	int allow_user_overlay;                 /* 1 (default) or 0: -o/--overlay */
 	int user_bind_control;                  /* 1 (default) or 0: -B/--mount */
+	int mpi_passthrough;                    /* 1 (default) or 0: Slurm/MPI launches (driver/container/mpi.h) */
 	struct config_list bind_paths;          /* "SRC[:DST]", for --no-compat */
 	struct config_list limit_paths;         /* clean absolute paths */
 	struct config_list limit_owners;        /* user names or uids */

@@ -5,6 +5,7 @@
 #include "../util/xalloc.h"
 #include "binds.h"
 #include "etc_files.h"
+#include "mpi.h"
 #include "mountpoints.h"
 
 #include <errno.h>
@@ -394,8 +395,13 @@ int container_prepare(const struct launch_options *o, const struct ochre_config 
 		goto out;
 	c->home = xstrdup(o->home ? home_bind.dst : c->fakeroot ? "/root" : host_home);
 
+	/* In a Slurm step or MPI launch: see mpi.h. */
+	bool mpi = cfg->mpi_passthrough && !o->no_mpi && mpi_launch_detected();
+	if (mpi)
+		log_debug("in a Slurm step or MPI launch: passing its variables, PMIx directory and /dev/shm");
 	struct env_options env = o->env;
 	env.host_env = o->no_compat;
+	env.mpi = mpi;
 	if (process_from_image(img->config, mode, o->command, img->rootfs, &env, c->home, &c->proc, err) < 0)
 		goto out;
 	/* Identity before mounts: the home's tmpfs belongs to the container's user. */
@@ -404,6 +410,8 @@ int container_prepare(const struct launch_options *o, const struct ochre_config 
 
 	c->host_dev = o->no_compat && cfg->mount_dev == MOUNT_DEV_YES;
 	add_system_mounts(c, o->no_mount, c->host_dev);
+	if (mpi)
+		mpi_add_mounts(&c->mounts);
 	add_tmp(c, o, c->workdir);
 	add_home(c, o, o->home ? &home_bind : NULL, host_home);
 	if (o->no_compat) {

@@ -1,5 +1,6 @@
 #define _GNU_SOURCE
 #include "environment.h"
+#include "mpi.h"
 
 #include "../../common/log.h"
 #include "../util/fsutil.h"
@@ -234,6 +235,13 @@ int environment_build(json_object *image_env, const struct env_options *o, const
 		if (pair)
 			env_set_pair(&e, pair, "image Env");
 	}
+	/* The launch's wire-up, over the image's settings (a stale PMIX_ or
+	 * SLURM_ value baked into an image would split the job). */
+	for (char **h = o->mpi ? environ : NULL; h && *h; h++)
+		if (mpi_variable(*h))
+			env_set_pair(&e, *h, "MPI launch");
+	if (o->mpi && !env_get(&e, "OMPI_MCA_btl"))
+		env_set(&e, "OMPI_MCA_btl", 12, mpi_default_btl(), "MPI launch");
 	/* The container's home, whatever the image's Env says; the user's own
 	 * settings below may still change it. */
 	env_set(&e, "HOME", 4, home, "HOME");

@@ -2,7 +2,11 @@
  * precedence first:
  *   1. from the host only TERM and the proxy variables (none with --cleanenv;
  *      all but PATH, HOME and the loader's with --no-compat)
- *   2. the image's Env; then HOME is set to the container's home
+ *   2. the image's Env; then, in a Slurm step or MPI launch, the host's
+ *      PMIX_, PMI_, SLURM_, OMPI_, OPAL_ and PRTE_ variables (even with
+ *      --cleanenv: the job is not one without them; --no-mpi drops them),
+ *      and OMPI_MCA_btl=^vader,sm if none of these set it (mpi.h says why);
+ *      then HOME is set to the container's home
  *   3. the host's SINGULARITYENV_X, then APPTAINERENV_X, then OCHREENV_X
  *   4. --env-file FILE (the only place where values are evaluated: $X and
  *      ${X} expand, quotes are removed)
@@ -22,6 +26,7 @@
 struct env_options {
 	bool cleanenv;
 	bool host_env; /* --no-compat: pass the host's environment */
+	bool mpi;      /* in an MPI launch: pass its variables (mpi.h) */
 	const char *env_file;
 	char **env_args; /* -e values, each "K=V[,K=V...]" */
 	size_t n_env_args;

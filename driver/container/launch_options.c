@@ -59,6 +59,8 @@
 	"                          admin's 'bind path's; pass the host environment;\n" \
 	"                          read-only root; keep your umask\n" \
 	"  --no-umask              with --no-compat: umask 0022, not yours\n" \
+	"  --no-mpi                in a Slurm step or MPI launch, do not pass the\n" \
+	"                          launch's variables, PMIx directory and /dev/shm\n" \
 	" Namespaces and identity:\n" \
 	"  --hostname NAME         the container's hostname\n" \
 	"  --net                   a network namespace of its own ...\n" \
@@ -178,7 +180,7 @@ enum {
 	OPT_RUNTIME = 256, OPT_ENV_FILE, OPT_CLEANENV, OPT_HOSTNAME, OPT_NO_PID, OPT_PWD, OPT_MOUNT,
 	OPT_NO_HOME, OPT_NO_MOUNT, OPT_NET, OPT_NETWORK, OPT_NO_SETGROUPS, OPT_ADD_CAPS, OPT_DROP_CAPS,
 	OPT_KEEP_PRIVS, OPT_NO_PRIVS, OPT_WRITABLE_TMPFS, OPT_SECURITY, OPT_DNS, OPT_NO_COMPAT, OPT_NO_UMASK,
-	OPT_USERNS, OPT_DEVICE, OPT_CDI_DIRS, OPT_NV, OPT_NVCCLI, OPT_ROCM,
+	OPT_USERNS, OPT_DEVICE, OPT_CDI_DIRS, OPT_NV, OPT_NVCCLI, OPT_ROCM, OPT_NO_MPI,
 };
 
 static const struct option longopts[] = {
@@ -217,6 +219,7 @@ static const struct option longopts[] = {
 	{ "nv", no_argument, NULL, OPT_NV },
 	{ "nvccli", no_argument, NULL, OPT_NVCCLI },
 	{ "rocm", no_argument, NULL, OPT_ROCM },
+	{ "no-mpi", no_argument, NULL, OPT_NO_MPI },
 	IMAGE_PULL_LONGOPTS,
 	RESOURCE_LONGOPTS,
 	{ "help", no_argument, NULL, 'h' },
@@ -274,6 +277,7 @@ static int take_option(const char *name, int c, struct launch_options *o, struct
 	case OPT_NV: o->devices.nv = true; break;
 	case OPT_NVCCLI: o->devices.nvccli = true; break;
 	case OPT_ROCM: o->devices.rocm = true; break;
+	case OPT_NO_MPI: o->no_mpi = true; break;
 	default: {
 		int taken = resource_option(c, optarg, name, &o->limits, err);
 		if (taken == 0)

@@ -51,6 +51,7 @@ struct launch_options {
 	struct strv security;   /* --security values */
 	const char *dns;        /* --dns a,b */
 	bool userns;            /* --userns: no setuid starter, a user namespace */
+	bool no_mpi;            /* --no-mpi: no MPI launch passthrough (mpi.h) */
 	struct image_pull_options pull; /* --platform, --authfile, --no-https, --no-pull */
 	struct resource_options limits; /* --apply-cgroups, --cpus, --memory, ... */
 	struct device_options devices;  /* --device, --cdi-dirs, --nv, --nvccli, --rocm */

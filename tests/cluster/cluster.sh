@@ -306,14 +306,21 @@ _cl_firewall_close() {
 # own, so that a signal to the caller's process group (a test's timeout)
 # leaves the cluster up for srun to end its step and the caller to stop it;
 # if the caller is killed outright, the next start removes it.
+# CLUSTER_TMP_PATHS (space-separated paths under /tmp, e.g. an ochre install
+# in a test's temporary prefix): the members see these host paths, bound over
+# their own /tmp, at the same places.
 _cl_start_member() {
     local m=$1 dir=$CLUSTER_DIR/$1
     shift
     # shellcheck disable=SC2016 # $1.. expand in the inner sh
     (cd / && exec setsid nsenter --net="/run/netns/$(_cl_netns "$m")" \
         unshare --uts --mount --propagation private sh -c '
-            hostname "$1" &&
-            mount --bind "$2" /tmp &&
+            hostname "$1" || exit 1
+            for p in ${CLUSTER_TMP_PATHS:-}; do
+                case $p in /tmp/?*) ;; *) echo "CLUSTER_TMP_PATHS: $p is not under /tmp" >&2; exit 1 ;; esac
+                mkdir -p "$2/${p#/tmp/}" && mount --bind "$p" "$2/${p#/tmp/}" || exit 1
+            done
+            mount --rbind "$2" /tmp &&
             mount -t tmpfs -o mode=1777,nosuid,nodev tmpfs /dev/shm &&
             shift 2 && exec "$@"' sh "$m" "$dir/tmp" "$@" \
         >"$dir/daemon.out" 2>&1 </dev/null {_CL_LOCK_FD}>&-) &

@@ -29,6 +29,9 @@ _cluster_up() {
     missing=$(cluster_missing)
     [ -z "$missing" ] || skip "package $missing not installed (scripts/install-deps.sh)"
     at_exit bash "$_CLUSTER_FILES/cluster.sh" stop
+    # The nodes' /tmp is their own: they see an ochre installed under /tmp
+    # through this.
+    case $OCHRE_PREFIX in /tmp/?*) export CLUSTER_TMP_PATHS=$OCHRE_PREFIX ;; esac
     cluster_start || fail "the cluster did not start"
     mpicc -O2 -o "$CLUSTER_SHARED/mpi_hello" "$_CLUSTER_FILES/mpi_hello.c" || fail "mpicc failed"
     cd "$CLUSTER_SHARED" || fail "cd $CLUSTER_SHARED"
@@ -151,6 +154,72 @@ test_cluster_mpirun_in_sbatch_as_user_rootonly() {
     state=$(scontrol -o show job "$id" | grep -o 'JobState=[^ ]* .*ExitCode=[^ ]*' | sed 's/ .* / /')
     assert_eq "JobState=COMPLETED ExitCode=0:0" "$state" "batch job $id: $(cat job.out 2>&1)"
     _assert_one_job "$(cat job.out)" 6 3
+}
+
+# ---------------------------------------------------- ochre in a Slurm step
+
+# An image with the host's Open MPI and PMIx and mpi_hello in
+# /usr/local/bin, as $CLUSTER_SHARED/img (tests/cluster/mpi-rootfs.sh).
+_cluster_image() {
+    bash "$_CLUSTER_FILES/mpi-rootfs.sh" "$CLUSTER_SHARED/img" "$CLUSTER_SHARED/mpi_hello" ||
+        fail "cannot build the MPI image"
+    echo "$CLUSTER_SHARED/img"
+}
+
+# srun starts ochre on each node; ochre sees the step (SLURM_STEP_ID,
+# PMIX_RANK) and passes the PMIx wire-up and the PMIx server's directory:
+# one job of 6 ranks on 3 nodes, no flag needed.
+test_cluster_srun_ochre_exec_rootonly() {
+    _cluster_up
+    local img
+    img=$(_cluster_image)
+    assert_status 0 timeout 60 srun -N3 -n6 --mpi=pmix "$OCHRE" exec "$img" mpi_hello
+    _assert_one_job "$OUT" 6 3
+}
+
+test_cluster_srun_ochre_exec_as_user_rootonly() {
+    _cluster_up
+    local img
+    img=$(_cluster_image)
+    cd "$(_cluster_user_dir)" || fail "cd"
+    assert_status 0 _cluster_as_user timeout 60 srun -N3 -n6 --mpi=pmix "$OCHRE" exec "$img" mpi_hello
+    _assert_one_job "$OUT" 6 3
+    assert_status 0 _cluster_as_user timeout 60 srun -N3 -n3 "$OCHRE" exec "$img" id -un
+    assert_eq "$OCHRE_TEST_USER $OCHRE_TEST_USER $OCHRE_TEST_USER " "$(tr '\n' ' ' <<<"$OUT")"
+}
+
+# The same through a setuid starter (the PMIx directory is bound with the
+# checks of a user's -B).
+test_cluster_srun_ochre_exec_setuid_user_rootonly() {
+    [ -n "$OCHRE_SUID_PREFIX" ] || skip "no setuid install (OCHRE_SUID_PREFIX)"
+    _cluster_up
+    local img
+    img=$(_cluster_image)
+    cd "$(_cluster_user_dir)" || fail "cd"
+    assert_status 0 _cluster_as_user timeout 60 srun -N3 -n6 --mpi=pmix \
+        "$OCHRE_SUID_PREFIX/bin/ochre" exec "$img" mpi_hello
+    _assert_one_job "$OUT" 6 3
+}
+
+# What ochre passes in a step, and that --no-mpi passes none of it.
+test_cluster_srun_ochre_env_and_no_mpi_rootonly() {
+    _cluster_up
+    local img
+    img=$(_cluster_image)
+    # shellcheck disable=SC2016 # expands in the container
+    assert_status 0 timeout 60 srun -N1 -n1 --mpi=pmix "$OCHRE" exec "$img" \
+        sh -c 'echo "$SLURM_STEP_ID $PMIX_RANK $OMPI_MCA_btl"; test -d "$PMIX_SERVER_TMPDIR" && echo dir'
+    assert_eq "0 0 ^vader,sm
+dir" "$OUT"
+    # shellcheck disable=SC2016 # expands in the container
+    assert_status 0 timeout 60 srun -N1 -n1 --mpi=pmix "$OCHRE" exec --no-mpi "$img" \
+        sh -c 'echo "[$SLURM_STEP_ID $PMIX_RANK $OMPI_MCA_btl]"'
+    assert_eq "[  ]" "$OUT"
+    # The user's own OMPI_MCA_btl wins (OCHREENV_ as in SingularityCE).
+    # shellcheck disable=SC2016 # expands in the container
+    assert_status 0 timeout 60 srun -N1 -n1 --mpi=pmix env OCHREENV_OMPI_MCA_btl=self,tcp \
+        "$OCHRE" exec "$img" sh -c 'echo "$OMPI_MCA_btl"'
+    assert_eq "self,tcp" "$OUT"
 }
 
 # Teardown removes everything, even with a job still running, and a start

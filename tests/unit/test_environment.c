@@ -127,6 +127,42 @@ static void test_cleanenv(void)
 	      "cleanenv with no-compat: still nothing from the host");
 }
 
+/* In a Slurm step or MPI launch (o.mpi, decided by driver/container/mpi.c):
+ * the launch's variables pass, over the image's, under the user's. */
+static void test_mpi_launch(void)
+{
+	empty_host_environment();
+	setenv("PMIX_RANK", "3", 1);
+	setenv("PMIX_SERVER_URI4", "pmix-server.1;tcp4://127.0.0.1:4", 1);
+	setenv("SLURM_STEP_ID", "0", 1);
+	setenv("OMPI_MCA_btl", "vader,self", 1);
+	setenv("PMI_FD", "5", 1);
+	setenv("SLURMD_NODENAME", "n1", 1);
+	setenv("FOO", "bar", 1);
+	setenv("OCHREENV_OMPI_MCA_btl", "tcp,self", 1);
+	struct env_options o = { 0 };
+	CHECK(build(NULL, &o) == 0 && get("PMIX_RANK") == NULL && get("SLURM_STEP_ID") == NULL,
+	      "mpi: nothing of the launch passes when not asked");
+	o.mpi = true;
+	CHECK(build("[\"SLURM_STEP_ID=99\",\"IMG=1\"]", &o) == 0, "mpi: builds");
+	CHECK_STR(get("PMIX_RANK"), "3", "mpi: PMIX_ variables pass");
+	CHECK_STR(get("PMIX_SERVER_URI4"), "pmix-server.1;tcp4://127.0.0.1:4", "mpi: the server's URI passes");
+	CHECK_STR(get("SLURM_STEP_ID"), "0", "mpi: the launch's SLURM_ wins over the image's Env");
+	CHECK_STR(get("PMI_FD"), "5", "mpi: PMI_ variables pass");
+	CHECK_STR(get("OMPI_MCA_btl"), "tcp,self", "mpi: the user's OCHREENV_ wins over the launch");
+	CHECK(get("FOO") == NULL && get("SLURMD_NODENAME") == NULL, "mpi: other host variables stay out");
+	CHECK_STR(get("IMG"), "1", "mpi: the image's Env applies");
+	unsetenv("OMPI_MCA_btl");
+	unsetenv("OCHREENV_OMPI_MCA_btl");
+	CHECK(build(NULL, &o) == 0, "mpi: builds without OMPI_MCA_btl");
+	CHECK_STR(get("OMPI_MCA_btl"), "^vader,sm", "mpi: no shared-memory transport by default");
+	CHECK(build("[\"OMPI_MCA_btl=self,tcp,openib\"]", &o) == 0, "mpi: builds");
+	CHECK_STR(get("OMPI_MCA_btl"), "self,tcp,openib", "mpi: the image's OMPI_MCA_btl is kept");
+	o.cleanenv = true;
+	CHECK(build(NULL, &o) == 0 && get("PMIX_RANK") && get("TERM") == NULL,
+	      "mpi: the launch's variables pass with --cleanenv too");
+}
+
 static void test_host_env(void)
 {
 	empty_host_environment();
@@ -318,6 +354,7 @@ int main(void)
 	test_defaults();
 	test_cleanenv();
 	test_host_env();
+	test_mpi_launch();
 	test_image_env();
 	test_prefixes();
 	test_env_file();

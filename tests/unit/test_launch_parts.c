@@ -117,6 +117,12 @@ static void test_dns_and_config(void)
 	CHECK(cfg.bind_paths.n == 3 && strcmp(cfg.bind_paths.v[1], "/opt/b:/b") == 0, "bind path: repeatable, lists");
 	CHECK(!cfg.user_bind_control && !cfg.allow_setuid && cfg.overlay == OVERLAY_FUSE, "values taken");
 	config_free(&cfg);
+	config_init(&cfg);
+	CHECK(cfg.mpi_passthrough, "mpi passthrough: on by default");
+	char mpi_off[] = "mpi passthrough = no\n";
+	CHECK(config_parse("t", mpi_off, strlen(mpi_off), &cfg, e, sizeof e) == 0 && !cfg.mpi_passthrough,
+	      "mpi passthrough = no taken");
+	config_free(&cfg);
 	char bad[] = "user bind control = maybe\n";
 	config_init(&cfg);
 	CHECK(config_parse("t", bad, strlen(bad), &cfg, e, sizeof e) < 0 && strstr(e, "line 1"), "bad yes/no refused");
