@@ -3,9 +3,9 @@
 #include "path.h"
 
 #include <ctype.h>
-#include <stdbool.h>
 #include <errno.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -85,12 +85,30 @@ int config_parse_size(const char *s, unsigned long long *out)
 		return -1;
 	unsigned shift = 0;
 	switch (*end) {
-	default: return -1;
-	case '\0': break;
-	case 'k': case 'K': shift = 10; end++; break;
-	case 'm': case 'M': shift = 20; end++; break;
-	case 'g': case 'G': shift = 30; end++; break;
-	case 't': case 'T': shift = 40; end++; break;
+	default:
+		return -1;
+	case '\0':
+		break;
+	case 'k':
+	case 'K':
+		shift = 10;
+		end++;
+		break;
+	case 'm':
+	case 'M':
+		shift = 20;
+		end++;
+		break;
+	case 'g':
+	case 'G':
+		shift = 30;
+		end++;
+		break;
+	case 't':
+	case 'T':
+		shift = 40;
+		end++;
+		break;
 	}
 	if (*end != '\0' || v == 0 || v > (~0ULL >> shift))
 		return -1;
@@ -105,8 +123,7 @@ struct parse_ctx {
 	size_t errlen;
 };
 
-__attribute__((format(printf, 2, 3)))
-static int fail(struct parse_ctx *ctx, const char *fmt, ...)
+__attribute__((format(printf, 2, 3))) static int fail(struct parse_ctx *ctx, const char *fmt, ...)
 {
 	int n = snprintf(ctx->err, ctx->errlen, "config '%s' line %d: ", ctx->name, ctx->lineno);
 	va_list ap;
@@ -131,8 +148,7 @@ static int set_runtimes(struct parse_ctx *ctx, struct ochre_config *cfg, char *v
 {
 	size_t n = 0;
 	enum runtime_kind order[CONFIG_MAX_RUNTIMES];
-	for (char *save = NULL, *tok = strtok_r(value, ",", &save); tok;
-	     tok = strtok_r(NULL, ",", &save)) {
+	for (char *save = NULL, *tok = strtok_r(value, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
 		tok = trim(tok);
 		int kind = runtime_kind_from_name(tok);
 		if (kind < 0)
@@ -174,8 +190,9 @@ static int set_bool(struct parse_ctx *ctx, const char *directive, int *slot, con
 
 static int set_overlay(struct parse_ctx *ctx, struct ochre_config *cfg, const char *value)
 {
-	static const char *const modes[] = { [OVERLAY_AUTO] = "auto", [OVERLAY_KERNEL] = "kernel",
-					     [OVERLAY_FUSE] = "fuse" };
+	static const char *const modes[] = {
+		[OVERLAY_AUTO] = "auto", [OVERLAY_KERNEL] = "kernel", [OVERLAY_FUSE] = "fuse"
+	};
 	for (size_t i = 0; i < sizeof modes / sizeof modes[0]; i++)
 		if (strcmp(value, modes[i]) == 0) {
 			cfg->overlay = (enum overlay_mode)i;
@@ -207,7 +224,8 @@ static bool is_account_name(const char *s)
 static int set_setuid_userns(struct parse_ctx *ctx, struct ochre_config *cfg, const char *value)
 {
 	static const char *const rules[] = { [SETUID_USERNS_SUBID_USERS] = "subid-users",
-					     [SETUID_USERNS_ANYONE] = "yes", [SETUID_USERNS_NOBODY] = "no" };
+					     [SETUID_USERNS_ANYONE] = "yes",
+					     [SETUID_USERNS_NOBODY] = "no" };
 	for (size_t i = 0; i < sizeof rules / sizeof rules[0]; i++)
 		if (strcmp(value, rules[i]) == 0) {
 			cfg->setuid_userns = (enum setuid_userns_rule)i;
@@ -249,11 +267,13 @@ static bool list_item_ok(enum list_kind kind, const char *item)
 	case LIST_OWNER:
 		return is_account_name(item);
 	case LIST_SECURITY:
-		return (strncmp(item, "selinux:", 8) == 0 && item[8]) || (strncmp(item, "apparmor:", 9) == 0 && item[9]);
+		return (strncmp(item, "selinux:", 8) == 0 && item[8]) ||
+		       (strncmp(item, "apparmor:", 9) == 0 && item[9]);
 	case LIST_REGISTRY:
 		/* host[:port] (or [IPv6]:port): never a URL or a path */
 		return item[0] && strlen(item) <= 255 &&
-		       strspn(item, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-:[]") == strlen(item);
+		       strspn(item, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-:[]") ==
+			       strlen(item);
 	default:
 		return false;
 	}
@@ -307,12 +327,36 @@ static int set_cpus(struct parse_ctx *ctx, unsigned long long *milli, const char
 }
 
 enum directive {
-	DIR_RUNTIME, DIR_CRUN_PATH, DIR_RUNC_PATH, DIR_TMPFS_SIZE, DIR_SESSION_DIR, DIR_CACHE_DIR,
-	DIR_CONMON_PATH, DIR_FUSE_OVERLAYFS_PATH, DIR_FUSERMOUNT_PATH, DIR_OVERLAY, DIR_ALLOW_SETUID, DIR_SETUID_USERNS,
-	DIR_ALLOW_USER_OVERLAY, DIR_USER_BIND_CONTROL, DIR_BIND_PATH, DIR_LIMIT_PATHS, DIR_LIMIT_OWNERS,
-	DIR_SECURITY, DIR_INSECURE_REGISTRY, DIR_ALLOW_USER_LIMITS, DIR_MAX_MEMORY, DIR_MAX_PIDS, DIR_MAX_CPUS,
-	DIR_MOUNT_DEV, DIR_ALLOW_NV, DIR_ALWAYS_USE_NV, DIR_ALWAYS_USE_ROCM, DIR_ALLOW_DEVICE_PATH,
-	DIR_MPI_PASSTHROUGH, DIR_COUNT,
+	DIR_RUNTIME,
+	DIR_CRUN_PATH,
+	DIR_RUNC_PATH,
+	DIR_TMPFS_SIZE,
+	DIR_SESSION_DIR,
+	DIR_CACHE_DIR,
+	DIR_CONMON_PATH,
+	DIR_FUSE_OVERLAYFS_PATH,
+	DIR_FUSERMOUNT_PATH,
+	DIR_OVERLAY,
+	DIR_ALLOW_SETUID,
+	DIR_SETUID_USERNS,
+	DIR_ALLOW_USER_OVERLAY,
+	DIR_USER_BIND_CONTROL,
+	DIR_BIND_PATH,
+	DIR_LIMIT_PATHS,
+	DIR_LIMIT_OWNERS,
+	DIR_SECURITY,
+	DIR_INSECURE_REGISTRY,
+	DIR_ALLOW_USER_LIMITS,
+	DIR_MAX_MEMORY,
+	DIR_MAX_PIDS,
+	DIR_MAX_CPUS,
+	DIR_MOUNT_DEV,
+	DIR_ALLOW_NV,
+	DIR_ALWAYS_USE_NV,
+	DIR_ALWAYS_USE_ROCM,
+	DIR_ALLOW_DEVICE_PATH,
+	DIR_MPI_PASSTHROUGH,
+	DIR_COUNT,
 };
 
 static const char *const directive_names[DIR_COUNT] = {
@@ -426,8 +470,7 @@ static int apply(struct parse_ctx *ctx, struct ochre_config *cfg, enum directive
 	return fail(ctx, "internal error: directive %d", (int)d);
 }
 
-int config_parse(const char *name, char *text, size_t len, struct ochre_config *cfg,
-		 char *err, size_t errlen)
+int config_parse(const char *name, char *text, size_t len, struct ochre_config *cfg, char *err, size_t errlen)
 {
 	struct parse_ctx ctx = { .name = name, .err = err, .errlen = errlen };
 	int seen[DIR_COUNT] = { 0 };

@@ -59,7 +59,7 @@ struct ochre_config {
 	char *fuse_overlayfs_path;              /* NULL: search the system dirs */
 	char *fusermount_path;                  /* NULL: search the system dirs */
 	enum overlay_mode overlay;
-	int allow_setuid;                       /* 1 (default) or 0 */
+	int allow_setuid; /* 1 (default) or 0 */
 	enum setuid_userns_rule setuid_userns;
 	char *setuid_userns_group;              /* with SETUID_USERNS_GROUP */
 	int allow_user_overlay;                 /* 1 (default) or 0: -o/--overlay */
@@ -72,15 +72,15 @@ struct ochre_config {
 	struct config_list insecure_registries; /* host[:port] reached over plain HTTP (docker://) */
 	/* Resource limits (--memory, --cpus, ...) asked by users; root is not
 	 * limited by these. 0: no cap. */
-	int allow_user_limits;                  /* 1 (default) or 0 */
-	unsigned long long max_memory;          /* bytes */
+	int allow_user_limits;         /* 1 (default) or 0 */
+	unsigned long long max_memory; /* bytes */
 	unsigned long long max_pids;
-	unsigned long long max_cpus_milli;      /* 'max cpus' x 1000 */
-	enum mount_dev_mode mount_dev;          /* with --no-compat */
-	int allow_nv;                           /* 1 (default) or 0: --nv, --nvccli */
-	int always_use_nv;                      /* 0 (default) or 1: --nv for every container */
-	int always_use_rocm;                    /* 0 (default) or 1: --rocm for every container */
-	struct config_list device_paths;        /* 'allow device path': empty = any device */
+	unsigned long long max_cpus_milli; /* 'max cpus' x 1000 */
+	enum mount_dev_mode mount_dev;     /* with --no-compat */
+	int allow_nv;                      /* 1 (default) or 0: --nv, --nvccli */
+	int always_use_nv;                 /* 0 (default) or 1: --nv for every container */
+	int always_use_rocm;               /* 0 (default) or 1: --rocm for every container */
+	struct config_list device_paths;   /* 'allow device path': empty = any device */
 };
 
 const char *runtime_kind_name(enum runtime_kind kind);
@@ -91,8 +91,7 @@ void config_free(struct ochre_config *cfg);
 
 /* Parse text[0..len) (modified in place; text[len] must be '\0') into cfg; name is used in messages.
  * Returns 0, or -1 with "config 'NAME' line N: ..." in err. */
-int config_parse(const char *name, char *text, size_t len, struct ochre_config *cfg,
-		 char *err, size_t errlen);
+int config_parse(const char *name, char *text, size_t len, struct ochre_config *cfg, char *err, size_t errlen);
 
 /* Parse "64M", "1G", "4096" into bytes (K, M, G, T are powers of 1024). */
 int config_parse_size(const char *s, unsigned long long *out);

@@ -19,15 +19,13 @@ extern enum log_level log_level_current;
 int log_level_from_name(const char *name);
 const char *log_level_name(enum log_level level);
 
-void log_msg(enum log_level level, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-void log_vmsg(enum log_level level, const char *fmt, va_list ap)
-	__attribute__((format(printf, 2, 0)));
+void log_msg(enum log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void log_vmsg(enum log_level level, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
 
 #define log_enabled(level) (log_level_current >= (level))
-#define log_debug(...)                                  \
-	do {                                            \
-		if (log_enabled(LOG_LEVEL_DEBUG))       \
+#define log_debug(...)                                         \
+	do {                                                   \
+		if (log_enabled(LOG_LEVEL_DEBUG))              \
 			log_msg(LOG_LEVEL_DEBUG, __VA_ARGS__); \
 	} while (0)
 #define log_info(...) log_msg(LOG_LEVEL_INFO, __VA_ARGS__)

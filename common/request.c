@@ -4,8 +4,8 @@
 #include "path.h"
 
 #include <errno.h>
-#include <stdbool.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,8 +18,7 @@ void request_init(struct starter_request *req)
 	req->sync_fd = -1;
 }
 
-__attribute__((format(printf, 3, 4)))
-static int fail(char *err, size_t errlen, const char *fmt, ...)
+__attribute__((format(printf, 3, 4))) static int fail(char *err, size_t errlen, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
@@ -38,8 +37,7 @@ struct writer {
 	size_t errlen;
 };
 
-__attribute__((format(printf, 2, 3)))
-static void emit(struct writer *w, const char *fmt, ...)
+__attribute__((format(printf, 2, 3))) static void emit(struct writer *w, const char *fmt, ...)
 {
 	if (w->failed)
 		return;
@@ -66,8 +64,7 @@ static void emit_value(struct writer *w, const char *key, const char *value)
 	emit(w, "%s %s\n", key, value);
 }
 
-long request_format(const struct starter_request *req, char *buf, size_t cap,
-		    char *err, size_t errlen)
+long request_format(const struct starter_request *req, char *buf, size_t cap, char *err, size_t errlen)
 {
 	struct writer w = { .buf = buf, .cap = cap, .err = err, .errlen = errlen };
 	emit(&w, "%s %d\n", REQUEST_MAGIC, REQUEST_VERSION);
@@ -93,11 +90,11 @@ long request_format(const struct starter_request *req, char *buf, size_t cap,
 	if (req->caller_ids_self)
 		emit(&w, "caller-ids self\n");
 	for (size_t i = 0; i < req->n_uid_ranges; i++)
-		emit(&w, "uid-range %lu %lu %lu\n", req->uid_ranges[i].inside,
-		     req->uid_ranges[i].outside, req->uid_ranges[i].count);
+		emit(&w, "uid-range %lu %lu %lu\n", req->uid_ranges[i].inside, req->uid_ranges[i].outside,
+		     req->uid_ranges[i].count);
 	for (size_t i = 0; i < req->n_gid_ranges; i++)
-		emit(&w, "gid-range %lu %lu %lu\n", req->gid_ranges[i].inside,
-		     req->gid_ranges[i].outside, req->gid_ranges[i].count);
+		emit(&w, "gid-range %lu %lu %lu\n", req->gid_ranges[i].inside, req->gid_ranges[i].outside,
+		     req->gid_ranges[i].count);
 	if (req->newuidmap)
 		emit_value(&w, "newuidmap", req->newuidmap);
 	if (req->newgidmap)
@@ -158,10 +155,27 @@ static int parse_range(char *value, struct id_range *r)
 }
 
 enum key {
-	KEY_MODE, KEY_SYNC_FD, KEY_LOG_LEVEL, KEY_SESSION, KEY_LOWER, KEY_TMPFS_SIZE, KEY_UID_RANGE,
-	KEY_GID_RANGE, KEY_NEWUIDMAP, KEY_NEWGIDMAP, KEY_LIFELINE_FD, KEY_PAYLOAD,
-	KEY_ARG, KEY_UPPER, KEY_MOUNTPOINTS, KEY_OVERLAY, KEY_FUSE_OVERLAYFS, KEY_USERNS, KEY_CALLER_IDS,
-	KEY_PAYLOAD_EXEC, KEY_END,
+	KEY_MODE,
+	KEY_SYNC_FD,
+	KEY_LOG_LEVEL,
+	KEY_SESSION,
+	KEY_LOWER,
+	KEY_TMPFS_SIZE,
+	KEY_UID_RANGE,
+	KEY_GID_RANGE,
+	KEY_NEWUIDMAP,
+	KEY_NEWGIDMAP,
+	KEY_LIFELINE_FD,
+	KEY_PAYLOAD,
+	KEY_ARG,
+	KEY_UPPER,
+	KEY_MOUNTPOINTS,
+	KEY_OVERLAY,
+	KEY_FUSE_OVERLAYFS,
+	KEY_USERNS,
+	KEY_CALLER_IDS,
+	KEY_PAYLOAD_EXEC,
+	KEY_END,
 	KEY_COUNT,
 };
 
@@ -357,8 +371,8 @@ int request_parse(char *buf, size_t len, struct starter_request *req, char *err,
 			if (++seen[key] > keys[key].max)
 				return fail(err, errlen, "starter request line %d: too many '%s'", lineno, line);
 			if ((key == KEY_END) != (value == NULL))
-				return fail(err, errlen, "starter request line %d: '%s' %s a value", lineno,
-					    line, key == KEY_END ? "takes no" : "needs");
+				return fail(err, errlen, "starter request line %d: '%s' %s a value", lineno, line,
+					    key == KEY_END ? "takes no" : "needs");
 			if (key != KEY_END && parse_line(key, value, req, err, errlen) < 0)
 				return -1;
 		}
@@ -372,18 +386,17 @@ int request_parse(char *buf, size_t len, struct starter_request *req, char *err,
 	static const int run_required[] = { KEY_SESSION, KEY_LOWER, KEY_TMPFS_SIZE, KEY_PAYLOAD, KEY_ARG };
 	static const int run_refused[] = { KEY_SYNC_FD };
 	static const int enter_required[] = { KEY_PAYLOAD, KEY_ARG };
-	static const int enter_refused[] = { KEY_SESSION, KEY_LOWER, KEY_TMPFS_SIZE, KEY_UPPER, KEY_MOUNTPOINTS,
-					     KEY_OVERLAY,
-					     KEY_FUSE_OVERLAYFS, KEY_UID_RANGE,
-					     KEY_GID_RANGE, KEY_NEWUIDMAP, KEY_NEWGIDMAP, KEY_LIFELINE_FD,
+	static const int enter_refused[] = { KEY_SESSION,     KEY_LOWER,     KEY_TMPFS_SIZE,     KEY_UPPER,
+					     KEY_MOUNTPOINTS, KEY_OVERLAY,   KEY_FUSE_OVERLAYFS, KEY_UID_RANGE,
+					     KEY_GID_RANGE,   KEY_NEWUIDMAP, KEY_NEWGIDMAP,      KEY_LIFELINE_FD,
 					     KEY_CALLER_IDS };
 	bool enter = req->mode == REQUEST_MODE_ENTER;
 	const int *required = enter ? enter_required : run_required;
-	size_t n_required = enter ? sizeof enter_required / sizeof enter_required[0]
-				  : sizeof run_required / sizeof run_required[0];
+	size_t n_required =
+		enter ? sizeof enter_required / sizeof enter_required[0] : sizeof run_required / sizeof run_required[0];
 	const int *refused = enter ? enter_refused : run_refused;
-	size_t n_refused = enter ? sizeof enter_refused / sizeof enter_refused[0]
-				 : sizeof run_refused / sizeof run_refused[0];
+	size_t n_refused =
+		enter ? sizeof enter_refused / sizeof enter_refused[0] : sizeof run_refused / sizeof run_refused[0];
 	for (size_t i = 0; i < n_required; i++)
 		if (!seen[required[i]])
 			return fail(err, errlen, "starter request: missing '%s'", keys[required[i]].name);
@@ -405,7 +418,8 @@ int request_parse(char *buf, size_t len, struct starter_request *req, char *err,
 	bool uid_root = request_root_range(req->uid_ranges, req->n_uid_ranges) != NULL;
 	bool gid_root = request_root_range(req->gid_ranges, req->n_gid_ranges) != NULL;
 	if (!req->caller_ids_self && (uid_root || gid_root))
-		return fail(err, errlen, "starter request: bad %s-range: id 0 is the caller's", uid_root ? "uid" : "gid");
+		return fail(err, errlen, "starter request: bad %s-range: id 0 is the caller's",
+			    uid_root ? "uid" : "gid");
 	if (req->caller_ids_self && !(uid_root && gid_root))
 		return fail(err, errlen, "starter request: caller-ids self needs a uid-range and a gid-range for 0");
 	return 0;

@@ -97,7 +97,7 @@ struct starter_request {
 	const char *lowers[REQUEST_MAX_LOWERS];
 	size_t n_lowers;
 	unsigned long long tmpfs_size;
-	const char *upper; /* NULL: a tmpfs upper */
+	const char *upper;       /* NULL: a tmpfs upper */
 	const char *mountpoints; /* SESSION/mountpoints, or NULL */
 	enum request_overlay overlay;
 	const char *fuse_overlayfs;
@@ -112,7 +112,7 @@ struct starter_request {
 	int lifeline_fd; /* -1 when absent */
 	int sync_fd;     /* -1 when absent */
 	const char *payload;
-	bool payload_exec_readonly; /* payload-exec readonly */
+	bool payload_exec_readonly;             /* payload-exec readonly */
 	const char *args[REQUEST_MAX_ARGS + 1]; /* NULL-terminated */
 	size_t n_args;
 };
@@ -125,12 +125,10 @@ void request_init(struct starter_request *req);
 
 /* Serialise; returns the length written, or -1 (with err filled) when a value
  * cannot be represented (contains a newline, too long) or buf is too small. */
-long request_format(const struct starter_request *req, char *buf, size_t cap,
-		    char *err, size_t errlen);
+long request_format(const struct starter_request *req, char *buf, size_t cap, char *err, size_t errlen);
 
 /* Parse and validate buf[0..len) in place; pointers in req point into buf.
  * Returns 0, or -1 with a one-line reason in err. */
-int request_parse(char *buf, size_t len, struct starter_request *req,
-		  char *err, size_t errlen);
+int request_parse(char *buf, size_t len, struct starter_request *req, char *err, size_t errlen);
 
 #endif

@@ -128,8 +128,8 @@ static bool subid_entry(char *line, const char **owner, unsigned long *start, un
 }
 
 /* The next of FILE's lines whose owner is uid's number or name. */
-static bool next_range_of(FILE *f, char **line, size_t *cap, const char *name, unsigned long uid,
-			  unsigned long *start, unsigned long *count)
+static bool next_range_of(FILE *f, char **line, size_t *cap, const char *name, unsigned long uid, unsigned long *start,
+			  unsigned long *count)
 {
 	char id_text[32];
 	snprintf(id_text, sizeof id_text, "%lu", uid);
@@ -152,8 +152,7 @@ bool subid_lookup_in(FILE *f, const char *user_name, unsigned long id, unsigned 
 	return found;
 }
 
-bool subid_lookup(const char *file, const char *user_name, unsigned long id, unsigned long *start,
-		  unsigned long *count)
+bool subid_lookup(const char *file, const char *user_name, unsigned long id, unsigned long *start, unsigned long *count)
 {
 	FILE *f = fopen(file, "re");
 	if (!f)

@@ -21,8 +21,8 @@ bool subid_parse_id(const char *text, unsigned long *id);
 
 /* The caller's first subordinate range in /etc/subuid or /etc/subgid
  * ("name:start:count" or "uid:start:count"). Returns true when found. */
-bool subid_lookup(const char *file, const char *user_name, unsigned long id,
-		  unsigned long *start, unsigned long *count);
+bool subid_lookup(const char *file, const char *user_name, unsigned long id, unsigned long *start,
+		  unsigned long *count);
 bool subid_lookup_in(FILE *f, const char *user_name, unsigned long id, unsigned long *start, unsigned long *count);
 
 /* With name: is there a passwd line for name with this uid? Without
@@ -38,8 +38,7 @@ bool passwd_owner_matches_in(FILE *passwd, const char *entry, unsigned long owne
 /* Is [start, start+count) inside one of uid's ranges in FILE? The owner
  * field may be uid's number or its name in /etc/passwd (passwd may be
  * NULL: by number only). */
-bool subid_range_allowed_in(FILE *subid, FILE *passwd, unsigned long uid, unsigned long start,
-			    unsigned long count);
+bool subid_range_allowed_in(FILE *subid, FILE *passwd, unsigned long uid, unsigned long start, unsigned long count);
 
 /* A request's id ranges for uid: the index of the first one that is not
  * within uid's ranges in FILE or that covers own_inside (the id the

@@ -19,14 +19,13 @@
 #include <time.h>
 #include <unistd.h>
 
-static const char cache_usage[] =
-	"Usage: ochre cache list\n"
-	"       ochre cache clean (--all | DIGEST...)\n"
-	"\n"
-	"Images are unpacked once into your cache, keyed by manifest digest.\n"
-	"  list    show each cached image: reference, digest, size, last use\n"
-	"  clean   remove the named images (a digest, or a unique prefix of one),\n"
-	"          or every image, and the layers downloaded from registries, with --all\n";
+static const char cache_usage[] = "Usage: ochre cache list\n"
+				  "       ochre cache clean (--all | DIGEST...)\n"
+				  "\n"
+				  "Images are unpacked once into your cache, keyed by manifest digest.\n"
+				  "  list    show each cached image: reference, digest, size, last use\n"
+				  "  clean   remove the named images (a digest, or a unique prefix of one),\n"
+				  "          or every image, and the layers downloaded from registries, with --all\n";
 
 struct entry {
 	char *name; /* sha256-HEX */
@@ -220,35 +219,34 @@ int cmd_cache(struct ochre_context *ctx, int argc, char **argv, struct error *er
 	return ret;
 }
 
-static const char pull_usage[] =
-	"Usage: ochre pull [OPTIONS] IMAGE\n"
-	"\n"
-	"Verify and unpack IMAGE into your cache without running it, and print its\n"
-	"digest. IMAGE: oci:DIR[:TAG], oci-archive:FILE[:TAG], docker-archive:FILE[:REF],\n"
-	"or docker://[REGISTRY/]REPO[:TAG|@DIGEST] for an image in a registry.\n"
-	"\n"
-	"docker:// follows Docker's naming: 'alpine' is docker.io/library/alpine:latest\n"
-	"(Docker Hub); a first component with '.' or ':', or 'localhost', is a registry\n"
-	"(e.g. docker://ghcr.io/org/tool:1.2, docker://localhost:5000/img@sha256:...).\n"
-	"Layers are verified by digest and size and kept in the cache, so layers that\n"
-	"images share download once. A cached image launched by tag costs one request\n"
-	"to the registry (none with --no-pull), by digest none.\n"
-	"\n"
-	"Credentials, first found wins: $OCHRE_DOCKER_USERNAME and\n"
-	"$OCHRE_DOCKER_PASSWORD (or SINGULARITY_/APPTAINER_DOCKER_...); --authfile\n"
-	"FILE; 'ochre registry login' ($XDG_CONFIG_HOME/ochre/auth.json, else\n"
-	"~/.config/ochre/auth.json); $REGISTRY_AUTH_FILE;\n"
-	"$XDG_RUNTIME_DIR/containers/auth.json; ~/.docker/config.json. Else anonymous.\n"
-	"\n"
-	"Options:\n"
-	"  --platform OS/ARCH[/VARIANT]  the image to pick from a multi-platform index\n"
-	"                       (default: the host's, e.g. linux/amd64)\n"
-	"  --authfile FILE      registry credentials from FILE (auth.json) only\n"
-	"  --no-https           plain HTTP, no TLS (a local registry; the admin may\n"
-	"                       also list registries as 'insecure registry' in ochre.conf)\n"
-	"  --no-pull            docker://: no network: succeed (and print the digest)\n"
-	"                       only if the image is cached already\n"
-	"  -h, --help           show this help\n";
+static const char pull_usage[] = "Usage: ochre pull [OPTIONS] IMAGE\n"
+				 "\n"
+				 "Verify and unpack IMAGE into your cache without running it, and print its\n"
+				 "digest. IMAGE: oci:DIR[:TAG], oci-archive:FILE[:TAG], docker-archive:FILE[:REF],\n"
+				 "or docker://[REGISTRY/]REPO[:TAG|@DIGEST] for an image in a registry.\n"
+				 "\n"
+				 "docker:// follows Docker's naming: 'alpine' is docker.io/library/alpine:latest\n"
+				 "(Docker Hub); a first component with '.' or ':', or 'localhost', is a registry\n"
+				 "(e.g. docker://ghcr.io/org/tool:1.2, docker://localhost:5000/img@sha256:...).\n"
+				 "Layers are verified by digest and size and kept in the cache, so layers that\n"
+				 "images share download once. A cached image launched by tag costs one request\n"
+				 "to the registry (none with --no-pull), by digest none.\n"
+				 "\n"
+				 "Credentials, first found wins: $OCHRE_DOCKER_USERNAME and\n"
+				 "$OCHRE_DOCKER_PASSWORD (or SINGULARITY_/APPTAINER_DOCKER_...); --authfile\n"
+				 "FILE; 'ochre registry login' ($XDG_CONFIG_HOME/ochre/auth.json, else\n"
+				 "~/.config/ochre/auth.json); $REGISTRY_AUTH_FILE;\n"
+				 "$XDG_RUNTIME_DIR/containers/auth.json; ~/.docker/config.json. Else anonymous.\n"
+				 "\n"
+				 "Options:\n"
+				 "  --platform OS/ARCH[/VARIANT]  the image to pick from a multi-platform index\n"
+				 "                       (default: the host's, e.g. linux/amd64)\n"
+				 "  --authfile FILE      registry credentials from FILE (auth.json) only\n"
+				 "  --no-https           plain HTTP, no TLS (a local registry; the admin may\n"
+				 "                       also list registries as 'insecure registry' in ochre.conf)\n"
+				 "  --no-pull            docker://: no network: succeed (and print the digest)\n"
+				 "                       only if the image is cached already\n"
+				 "  -h, --help           show this help\n";
 
 int cmd_pull(struct ochre_context *ctx, int argc, char **argv, struct error *err)
 {

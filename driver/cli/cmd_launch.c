@@ -18,11 +18,11 @@
 #include <errno.h>
 #include <getopt.h>
 #include <pwd.h>
+#include <sched.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sched.h>
-#include <signal.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -100,13 +100,15 @@ static int plan_setuid_ids(const struct container *c, enum runtime_kind rt, stru
 	if (c->fakeroot) {
 		if (have_subids)
 			sp->subids = req->uid_ranges[0].count < req->gid_ranges[0].count ? req->uid_ranges[0].count
-											      : req->gid_ranges[0].count;
+											 : req->gid_ranges[0].count;
 		sp->in_starter_userns = true;
 		return 0;
 	}
 	if (have_subids) {
-		req->uid_ranges[0] = (struct id_range){ .inside = 0, .outside = req->uid_ranges[0].outside, .count = 1 };
-		req->gid_ranges[0] = (struct id_range){ .inside = 0, .outside = req->gid_ranges[0].outside, .count = 1 };
+		req->uid_ranges[0] =
+			(struct id_range){ .inside = 0, .outside = req->uid_ranges[0].outside, .count = 1 };
+		req->gid_ranges[0] =
+			(struct id_range){ .inside = 0, .outside = req->gid_ranges[0].outside, .count = 1 };
 		req->caller_ids_self = true;
 		sp->in_starter_userns = true;
 		return 0;
@@ -139,7 +141,7 @@ static int plan_id_ranges(const struct container *c, enum runtime_kind rt, bool 
 			return 0;
 		}
 		sp->subids = req->uid_ranges[0].count < req->gid_ranges[0].count ? req->uid_ranges[0].count
-										      : req->gid_ranges[0].count;
+										 : req->gid_ranges[0].count;
 		return 0;
 	}
 	if (rt != RUNTIME_RUNC)
@@ -179,8 +181,9 @@ static int choose_overlay(const struct ochre_context *ctx, bool setuid_mode, str
 	}
 	char *fuse = find_system_tool(ctx->cfg.fuse_overlayfs_path, "fuse-overlayfs");
 	if (!fuse && ctx->cfg.overlay == OVERLAY_FUSE)
-		return error_set(err, 0, "'overlay = fuse' in the config, but fuse-overlayfs is not installed "
-					 "(Debian package fuse-overlayfs)");
+		return error_set(err, 0,
+				 "'overlay = fuse' in the config, but fuse-overlayfs is not installed "
+				 "(Debian package fuse-overlayfs)");
 	req->overlay = ctx->cfg.overlay == OVERLAY_FUSE ? REQUEST_OVERLAY_FUSE : REQUEST_OVERLAY_AUTO;
 	req->fuse_overlayfs = fuse; /* lives until the exec */
 	return 0;
@@ -212,7 +215,8 @@ static int plan_limits(const struct ochre_context *ctx, const struct launch_opti
 	 * owner of the caller's cgroup. */
 	if (getuid() != 0 && sp->in_starter_userns) {
 		cgroup_plan_free(plan);
-		return error_set(err, 0, "resource limits need user-namespace mode with a setuid starter: add --userns");
+		return error_set(err, 0,
+				 "resource limits need user-namespace mode with a setuid starter: add --userns");
 	}
 	return 0;
 }

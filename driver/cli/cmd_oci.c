@@ -33,30 +33,29 @@
 
 extern char **environ;
 
-static const char oci_usage[] =
-	"Usage: ochre oci SUBCOMMAND [OPTIONS] ...\n"
-	"\n"
-	"OCI runtime operations on a bundle you prepared (a directory with config.json\n"
-	"and its rootfs), for any user. The runtime is crun or runc, as for exec.\n"
-	"\n"
-	"  create [--runtime NAME] [-b BUNDLE] [--pid-file FILE] [LIMITS] ID\n"
-	"                        create a container, detached under conmon\n"
-	"  start ID              start its process\n"
-	"  state ID              print its OCI state (JSON)\n"
-	"  kill ID [SIGNAL]      send a signal (name or number; default TERM)\n"
-	"  delete [--force] ID   remove it (--force: even if running)\n"
-	"  exec ID CMD...        run CMD in it; exits with CMD's status\n"
-	"  attach ID             connect to its console; Ctrl-P Ctrl-Q detaches\n"
-	"  pause ID, resume ID   freeze and thaw it (needs a freezer cgroup)\n"
-	"  update --from-file FILE ID   apply linux resources (JSON) to it\n"
-	"  update LIMITS ID      apply --memory, --cpus, ... (as for exec) to it\n"
-	"  run [--runtime NAME] [-b BUNDLE] [LIMITS] ID\n"
-	"                        create, start and wait in the foreground\n"
-	"\n"
-	"LIMITS: --apply-cgroups FILE, --cpus, --memory, --pids-limit... as for\n"
-	"'ochre exec' (see its --help), over the bundle's linux.resources.\n"
-	"\n"
-	"Each subcommand has --help.\n";
+static const char oci_usage[] = "Usage: ochre oci SUBCOMMAND [OPTIONS] ...\n"
+				"\n"
+				"OCI runtime operations on a bundle you prepared (a directory with config.json\n"
+				"and its rootfs), for any user. The runtime is crun or runc, as for exec.\n"
+				"\n"
+				"  create [--runtime NAME] [-b BUNDLE] [--pid-file FILE] [LIMITS] ID\n"
+				"                        create a container, detached under conmon\n"
+				"  start ID              start its process\n"
+				"  state ID              print its OCI state (JSON)\n"
+				"  kill ID [SIGNAL]      send a signal (name or number; default TERM)\n"
+				"  delete [--force] ID   remove it (--force: even if running)\n"
+				"  exec ID CMD...        run CMD in it; exits with CMD's status\n"
+				"  attach ID             connect to its console; Ctrl-P Ctrl-Q detaches\n"
+				"  pause ID, resume ID   freeze and thaw it (needs a freezer cgroup)\n"
+				"  update --from-file FILE ID   apply linux resources (JSON) to it\n"
+				"  update LIMITS ID      apply --memory, --cpus, ... (as for exec) to it\n"
+				"  run [--runtime NAME] [-b BUNDLE] [LIMITS] ID\n"
+				"                        create, start and wait in the foreground\n"
+				"\n"
+				"LIMITS: --apply-cgroups FILE, --cpus, --memory, --pids-limit... as for\n"
+				"'ochre exec' (see its --help), over the bundle's linux.resources.\n"
+				"\n"
+				"Each subcommand has --help.\n";
 
 struct subcommand {
 	const char *name;
@@ -232,8 +231,7 @@ static int oci_limits(const char *what, const struct resource_options *o, const 
 	return 0;
 }
 
-static int parse_create_options(int argc, char **argv, bool allow_pid_file, struct create_options *o,
-				struct error *err)
+static int parse_create_options(int argc, char **argv, bool allow_pid_file, struct create_options *o, struct error *err)
 {
 	o->bundle = ".";
 	for (int i = 1; i < argc; i++) {
@@ -311,8 +309,8 @@ out:
 	return ret;
 }
 
-static int prepare_container(const struct ochre_context *ctx, const struct create_options *o,
-			     struct oci_container *c, struct error *err)
+static int prepare_container(const struct ochre_context *ctx, const struct create_options *o, struct oci_container *c,
+			     struct error *err)
 {
 	json_object *res;
 	if (oci_container_init(c, o->id, err) < 0 || oci_limits("create", &o->limits, ctx, &res, err) < 0)
@@ -373,9 +371,10 @@ static int wait_for_conmon(int fd, pid_t *pid, struct error *err)
 	if (!o || !(json_object_object_get_ex(o, "data", &v) || json_object_object_get_ex(o, "pid", &v)))
 		ret = error_set(err, 0, "conmon failed before reporting the container's pid");
 	else if (json_object_get_int(v) <= 0)
-		ret = error_set(err, 0, "%s", json_object_object_get_ex(o, "message", &msg)
-						      ? json_object_get_string(msg)
-						      : "the runtime could not create the container");
+		ret = error_set(err, 0, "%s",
+				json_object_object_get_ex(o, "message", &msg)
+					? json_object_get_string(msg)
+					: "the runtime could not create the container");
 	else
 		*pid = json_object_get_int(v);
 	json_object_put(o);
@@ -409,9 +408,20 @@ static int oci_create(int argc, char **argv, const struct ochre_context *ctx, st
 	     *conmon_pid = oci_path(&c, "conmon.pid"), *log = oci_path(&c, "log"), *exits = oci_path(&c, "exits"),
 	     *sockets = oci_path(&c, "sockets"), *rt = oci_path(&c, "rt");
 	char *log_arg = xasprintf("k8s-file:%s", log), *root_arg = xasprintf("--root=%s", rt);
-	const char *args[] = { "conmon", "--api-version", "1", "-c", c.id, "-u", c.id, "-n", c.id, "-r", c.runtime,
-			       "--runtime-arg", root_arg, "-b", bundle_d, "-p", pidf, "-P", conmon_pid, "-l", log_arg,
-			       "--exit-dir", exits, "--socket-dir-path", sockets, "--full-attach", "-i", NULL };
+	const char *args[] = { "conmon",   "--api-version",
+			       "1",        "-c",
+			       c.id,       "-u",
+			       c.id,       "-n",
+			       c.id,       "-r",
+			       c.runtime,  "--runtime-arg",
+			       root_arg,   "-b",
+			       bundle_d,   "-p",
+			       pidf,       "-P",
+			       conmon_pid, "-l",
+			       log_arg,    "--exit-dir",
+			       exits,      "--socket-dir-path",
+			       sockets,    "--full-attach",
+			       "-i",       NULL };
 	int ret = -1;
 	int sync[2];
 	if (mkdir(exits, 0700) < 0 || mkdir(sockets, 0700) < 0 || pipe2(sync, O_CLOEXEC) < 0) {
@@ -575,7 +585,7 @@ static int oci_state(int argc, char **argv, const struct ochre_context *ctx, str
 		/* The user's bundle, not the private copy the runtime was given. */
 		json_object_object_add(state, "bundle", json_object_new_string(c.bundle));
 		printf("%s\n", json_object_to_json_string_ext(state, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
-								     JSON_C_TO_STRING_NOSLASHESCAPE));
+									     JSON_C_TO_STRING_NOSLASHESCAPE));
 		json_object_put(state);
 	}
 	free(out);
@@ -589,7 +599,7 @@ static int parse_signal(const char *s)
 		const char *name;
 		int sig;
 	} names[] = {
-		{ "HUP", SIGHUP }, { "INT", SIGINT }, { "QUIT", SIGQUIT }, { "KILL", SIGKILL },
+		{ "HUP", SIGHUP },   { "INT", SIGINT },   { "QUIT", SIGQUIT }, { "KILL", SIGKILL },
 		{ "USR1", SIGUSR1 }, { "USR2", SIGUSR2 }, { "TERM", SIGTERM }, { "CONT", SIGCONT },
 		{ "STOP", SIGSTOP }, { "TSTP", SIGTSTP }, { "ALRM", SIGALRM }, { "WINCH", SIGWINCH },
 		{ "PIPE", SIGPIPE }, { "ABRT", SIGABRT },
@@ -750,8 +760,9 @@ static int oci_update(int argc, char **argv, const struct ochre_context *ctx, st
 			ret = error_set(err, 0, "oci update: expected --from-file FILE ID, or limit flags and ID");
 	}
 	if (ret == 0 && (!id || (!file && !limits.given) || (file && limits.given)))
-		ret = error_set(err, 0, "oci update: expected --from-file FILE ID, or limit flags (--memory, --cpus, "
-					"...) and ID");
+		ret = error_set(err, 0,
+				"oci update: expected --from-file FILE ID, or limit flags (--memory, --cpus, "
+				"...) and ID");
 	json_object *res = NULL;
 	if (ret == 0 && file && !(res = json_object_from_file(file)))
 		ret = error_set(err, 0, "oci update: %s is not a readable JSON file", file);
@@ -821,7 +832,8 @@ static const struct subcommand subcommands[] = {
 	{ "resume", "resume ID", "Thaw a paused container.\n", oci_resume },
 	{ "update", "update --from-file FILE ID | update LIMITS ID",
 	  "Apply the linux resources in FILE (JSON, as in config.json's linux.resources), or\n"
-	  "the limit flags of 'ochre exec' (--apply-cgroups FILE, --cpus, --memory, ...).\n", oci_update },
+	  "the limit flags of 'ochre exec' (--apply-cgroups FILE, --cpus, --memory, ...).\n",
+	  oci_update },
 	{ "run", "run [--runtime NAME] [-b BUNDLE] [LIMITS] ID",
 	  "Create, start and wait for container ID in the foreground: signals reach it,\n"
 	  "its exit status is ochre's, and nothing of it remains afterwards.\n",

@@ -73,7 +73,8 @@ static char *read_stdin_secret(struct error *err)
 	char buf[SECRET_MAX];
 	size_t len = 0;
 	ssize_t n;
-	while (len < sizeof buf - 1 && ((n = read(0, buf + len, sizeof buf - 1 - len)) > 0 || (n < 0 && errno == EINTR)))
+	while (len < sizeof buf - 1 &&
+	       ((n = read(0, buf + len, sizeof buf - 1 - len)) > 0 || (n < 0 && errno == EINTR)))
 		if (n > 0)
 			len += (size_t)n;
 	buf[len] = '\0';
@@ -150,7 +151,8 @@ int cmd_registry(struct ochre_context *ctx, int argc, char **argv, struct error 
 	if (!registry_host_is_valid(registry))
 		return error_set(err, 0, "%s: '%s' is not a registry host[:port]", what, registry);
 	for (size_t i = 0; i < ctx->cfg.insecure_registries.n; i++)
-		if (strcmp(registry_normalize_host(ctx->cfg.insecure_registries.v[i]), registry_normalize_host(registry)) == 0)
+		if (strcmp(registry_normalize_host(ctx->cfg.insecure_registries.v[i]),
+			   registry_normalize_host(registry)) == 0)
 			no_https = true;
 
 	char *args[12] = { ctx->importer_path, "--log-level", (char *)log_level_name(log_level_current),

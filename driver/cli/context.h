@@ -11,7 +11,7 @@ struct ochre_context {
 	const char *config_path;
 	char *starter_path;  /* absolute, next to our own install location */
 	char *importer_path; /* ochre-import, beside the starter */
-	char **argv;        /* ochre's own command line, NULL-terminated */
+	char **argv;         /* ochre's own command line, NULL-terminated */
 	bool starter_setuid; /* ochre-starter is installed setuid root */
 };
 

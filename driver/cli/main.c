@@ -5,7 +5,6 @@
  * (bundle, config.json) and hands it to ochre-starter. */
 #define _GNU_SOURCE
 #include "../../common/config.h"
-#include <stdbool.h>
 #include "../../common/log.h"
 #include "../util/error.h"
 #include "../util/xalloc.h"
@@ -14,6 +13,7 @@
 #include "cmd_oci.h"
 #include "cmd_registry.h"
 #include "context.h"
+#include <stdbool.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -35,35 +35,35 @@
 #endif
 #define OCHRE_CONFIG_PATH OCHRE_SYSCONFDIR "/ochre/ochre.conf"
 
-static const char usage[] =
-	"Usage: ochre [GLOBAL OPTIONS] COMMAND [ARGS...]\n"
-	"\n"
-	"Run OCI container images on HPC systems, as yourself.\n"
-	"\n"
-	"Commands:\n"
-	"  exec IMAGE CMD...    run a command in a new container (ochre exec --help)\n"
-	"  run IMAGE [ARGS...]  run the image's Entrypoint/Cmd in a new container\n"
-	"  shell IMAGE          run /bin/sh in a new container\n"
-	"  pull IMAGE           verify and unpack an image into your cache\n"
-	"  cache list|clean     show or remove the images unpacked in your cache\n"
-	"  registry login|logout  store or forget credentials for docker:// registries\n"
-	"  oci SUBCOMMAND       OCI runtime operations on a bundle (ochre oci --help)\n"
-	"\n"
-	"Global options:\n"
-	"  -d, --debug          show every command run, every mount, the starter request\n"
-	"  -q, --quiet          show only errors\n"
-	"  -c, --config FILE    read FILE instead of " OCHRE_CONFIG_PATH "\n"
-	"                       (for root, or where ochre-starter is not setuid)\n"
-	"  -V, --version        print the version\n"
-	"  -h, --help           show this help\n";
+static const char usage[] = "Usage: ochre [GLOBAL OPTIONS] COMMAND [ARGS...]\n"
+			    "\n"
+			    "Run OCI container images on HPC systems, as yourself.\n"
+			    "\n"
+			    "Commands:\n"
+			    "  exec IMAGE CMD...    run a command in a new container (ochre exec --help)\n"
+			    "  run IMAGE [ARGS...]  run the image's Entrypoint/Cmd in a new container\n"
+			    "  shell IMAGE          run /bin/sh in a new container\n"
+			    "  pull IMAGE           verify and unpack an image into your cache\n"
+			    "  cache list|clean     show or remove the images unpacked in your cache\n"
+			    "  registry login|logout  store or forget credentials for docker:// registries\n"
+			    "  oci SUBCOMMAND       OCI runtime operations on a bundle (ochre oci --help)\n"
+			    "\n"
+			    "Global options:\n"
+			    "  -d, --debug          show every command run, every mount, the starter request\n"
+			    "  -q, --quiet          show only errors\n"
+			    "  -c, --config FILE    read FILE instead of " OCHRE_CONFIG_PATH "\n"
+			    "                       (for root, or where ochre-starter is not setuid)\n"
+			    "  -V, --version        print the version\n"
+			    "  -h, --help           show this help\n";
 
 /* Both programs fail closed on elevated privilege; the driver has no
  * business holding any. AT_SECURE covers setuid, setgid and file caps. */
 static int refuse_elevated_privileges(struct error *err)
 {
 	if (getauxval(AT_SECURE) || getuid() != geteuid() || getgid() != getegid())
-		return error_set(err, 0, "refusing to run with elevated privileges "
-					 "(setuid, setgid or file capabilities)");
+		return error_set(err, 0,
+				 "refusing to run with elevated privileges "
+				 "(setuid, setgid or file capabilities)");
 	return 0;
 }
 
@@ -105,8 +105,7 @@ static int load_config(struct ochre_context *ctx, bool explicit_path, struct err
 	if (n < 0)
 		ret = error_set(err, saved, "config '%s'", ctx->config_path);
 	else if (len == CONFIG_MAX_BYTES)
-		ret = error_set(err, 0, "config '%s' is larger than %d bytes", ctx->config_path,
-				CONFIG_MAX_BYTES);
+		ret = error_set(err, 0, "config '%s' is larger than %d bytes", ctx->config_path, CONFIG_MAX_BYTES);
 	else if ((text[len] = '\0', config_parse(ctx->config_path, text, len, &ctx->cfg, msg, sizeof msg)) < 0)
 		ret = error_set(err, 0, "%s", msg);
 	else
@@ -128,12 +127,9 @@ static int check_config_override(const struct ochre_context *ctx, struct error *
 static int run(int argc, char **argv, struct error *err)
 {
 	static const struct option longopts[] = {
-		{ "debug", no_argument, NULL, 'd' },
-		{ "quiet", no_argument, NULL, 'q' },
-		{ "config", required_argument, NULL, 'c' },
-		{ "version", no_argument, NULL, 'V' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
+		{ "debug", no_argument, NULL, 'd' },        { "quiet", no_argument, NULL, 'q' },
+		{ "config", required_argument, NULL, 'c' }, { "version", no_argument, NULL, 'V' },
+		{ "help", no_argument, NULL, 'h' },         { NULL, 0, NULL, 0 },
 	};
 	struct ochre_context ctx = { .config_path = OCHRE_CONFIG_PATH, .argv = argv };
 	bool explicit_config = false;
@@ -174,8 +170,9 @@ static int run(int argc, char **argv, struct error *err)
 		return error_set(err, 0, "missing command (see 'ochre --help')");
 
 	const char *command = argv[optind];
-	static const char *const launchers[] = { [LAUNCH_EXEC] = "exec", [LAUNCH_RUN] = "run",
-						 [LAUNCH_SHELL] = "shell" };
+	static const char *const launchers[] = {
+		[LAUNCH_EXEC] = "exec", [LAUNCH_RUN] = "run", [LAUNCH_SHELL] = "shell"
+	};
 	int launch = -1;
 	for (int i = 0; i < 3; i++)
 		if (strcmp(command, launchers[i]) == 0)

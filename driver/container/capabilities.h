@@ -20,11 +20,11 @@ struct cap_sets {
 };
 
 struct cap_request {
-	bool as_root;   /* uid 0 in the container (root caller or --fakeroot) */
+	bool as_root; /* uid 0 in the container (root caller or --fakeroot) */
 	bool keep_privs;
 	bool no_privs;
 	const struct strv *add, *drop; /* comma lists of names */
-	uint64_t limit; /* what the runtime can grant: root's own bounding set
+	uint64_t limit;                /* what the runtime can grant: root's own bounding set
 			 * on the host; every capability in a user namespace */
 };
 

@@ -34,14 +34,20 @@ struct table_spec {
 };
 
 static const struct key_spec memory_keys[] = {
-	{ "limit", V_INT },           { "reservation", V_INT },      { "swap", V_INT },
-	{ "kernel", V_INT },          { "kernelTCP", V_INT },        { "swappiness", V_UINT },
-	{ "disableOOMKiller", V_BOOL }, { "useHierarchy", V_BOOL }, { NULL, V_INT },
+	{ "limit", V_INT },
+	{ "reservation", V_INT },
+	{ "swap", V_INT },
+	{ "kernel", V_INT },
+	{ "kernelTCP", V_INT },
+	{ "swappiness", V_UINT },
+	{ "disableOOMKiller", V_BOOL },
+	{ "useHierarchy", V_BOOL },
+	{ NULL, V_INT },
 };
 static const struct key_spec cpu_keys[] = {
-	{ "shares", V_UINT },         { "quota", V_INT },          { "burst", V_UINT },
-	{ "period", V_UINT },         { "realtimeRuntime", V_INT }, { "realtimePeriod", V_UINT },
-	{ "cpus", V_STRING },         { "mems", V_STRING },        { "idle", V_INT },
+	{ "shares", V_UINT }, { "quota", V_INT },           { "burst", V_UINT },
+	{ "period", V_UINT }, { "realtimeRuntime", V_INT }, { "realtimePeriod", V_UINT },
+	{ "cpus", V_STRING }, { "mems", V_STRING },         { "idle", V_INT },
 	{ NULL, V_INT },
 };
 static const struct key_spec pids_keys[] = { { "limit", V_INT }, { NULL, V_INT } };
@@ -49,8 +55,9 @@ static const struct key_spec blockio_keys[] = { { "weight", V_WEIGHT }, { "leafW
 static const struct key_spec weight_device_keys[] = {
 	{ "major", V_INT }, { "minor", V_INT }, { "weight", V_WEIGHT }, { "leafWeight", V_WEIGHT }, { NULL, V_INT },
 };
-static const struct key_spec throttle_keys[] = { { "major", V_INT }, { "minor", V_INT }, { "rate", V_UINT },
-						 { NULL, V_INT } };
+static const struct key_spec throttle_keys[] = {
+	{ "major", V_INT }, { "minor", V_INT }, { "rate", V_UINT }, { NULL, V_INT }
+};
 
 static const struct table_spec tables[] = {
 	{ "memory", false, memory_keys },
@@ -75,8 +82,7 @@ struct parser {
 	bool defined[N_TABLES];         /* [path] seen (a plain table may be defined once) */
 };
 
-__attribute__((format(printf, 2, 3)))
-static int fail(struct parser *p, const char *fmt, ...)
+__attribute__((format(printf, 2, 3))) static int fail(struct parser *p, const char *fmt, ...)
 {
 	char msg[1024];
 	va_list ap;
@@ -152,7 +158,8 @@ static int parse_header(struct parser *p, const char *s)
 	if (i == N_TABLES)
 		return fail(p, "unknown table '%s' (ochre applies memory, cpu, pids and blockIO limits)", path);
 	if (tables[i].array != array)
-		return fail(p, "'%s' is %s", path, tables[i].array ? "an array of tables: write [[" : "a table: write [");
+		return fail(p, "'%s' is %s", path,
+			    tables[i].array ? "an array of tables: write [[" : "a table: write [");
 	p->table = &tables[i];
 	if (!array) {
 		if (p->defined[i])
@@ -248,7 +255,8 @@ static int parse_value(struct parser *p, const struct key_spec *k, const char **
 	const char *s = *sp;
 	if (*s == '"' || *s == '\'') {
 		if (k->type != V_STRING)
-			return fail(p, "'%s' takes %s, not a string", k->name, k->type == V_BOOL ? "true or false" : "an integer");
+			return fail(p, "'%s' takes %s, not a string", k->name,
+				    k->type == V_BOOL ? "true or false" : "an integer");
 		char *buf = malloc(MAX_STRING);
 		if (!buf)
 			return fail(p, "out of memory");
@@ -260,7 +268,8 @@ static int parse_value(struct parser *p, const struct key_spec *k, const char **
 	}
 	if (strncmp(s, "true", 4) == 0 || strncmp(s, "false", 5) == 0) {
 		if (k->type != V_BOOL)
-			return fail(p, "'%s' takes %s, not a boolean", k->name, k->type == V_STRING ? "a string" : "an integer");
+			return fail(p, "'%s' takes %s, not a boolean", k->name,
+				    k->type == V_STRING ? "a string" : "an integer");
 		bool v = s[0] == 't';
 		*sp = s + (v ? 4 : 5);
 		*out = json_object_new_boolean(v);
@@ -272,7 +281,8 @@ static int parse_value(struct parser *p, const struct key_spec *k, const char **
 	if (parse_integer(p, sp, &v) < 0)
 		return -1;
 	switch (k->type) {
-	case V_INT: break;
+	case V_INT:
+		break;
 	case V_UINT:
 		if (v < 0)
 			return fail(p, "'%s' cannot be negative", k->name);
@@ -281,9 +291,12 @@ static int parse_value(struct parser *p, const struct key_spec *k, const char **
 		if (v < 10 || v > 1000)
 			return fail(p, "'%s' must be between 10 and 1000", k->name);
 		break;
-	case V_STRING: return fail(p, "'%s' takes a string", k->name);
-	case V_BOOL: return fail(p, "'%s' takes true or false", k->name);
-	default: return fail(p, "internal error: type %d", (int)k->type);
+	case V_STRING:
+		return fail(p, "'%s' takes a string", k->name);
+	case V_BOOL:
+		return fail(p, "'%s' takes true or false", k->name);
+	default:
+		return fail(p, "internal error: type %d", (int)k->type);
 	}
 	*out = json_object_new_int64(v);
 	return 0;
@@ -346,9 +359,11 @@ static int check_devices(struct parser *p, json_object *root)
 			continue;
 		for (size_t i = 0; i < json_object_array_length(val); i++) {
 			json_object *d = json_object_array_get_idx(val, i);
-			if (!json_object_object_get_ex(d, "major", NULL) || !json_object_object_get_ex(d, "minor", NULL)) {
+			if (!json_object_object_get_ex(d, "major", NULL) ||
+			    !json_object_object_get_ex(d, "minor", NULL)) {
 				p->lineno = 0;
-				return error_set(p->err, 0, "%s: every [[blockIO.%s]] needs major and minor", p->name, key);
+				return error_set(p->err, 0, "%s: every [[blockIO.%s]] needs major and minor", p->name,
+						 key);
 			}
 		}
 	}

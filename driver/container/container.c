@@ -5,8 +5,8 @@
 #include "../util/xalloc.h"
 #include "binds.h"
 #include "etc_files.h"
-#include "mpi.h"
 #include "mountpoints.h"
+#include "mpi.h"
 
 #include <errno.h>
 #include <pwd.h>
@@ -33,8 +33,8 @@ static void add_system_mounts(struct container *c, unsigned no_mount, bool host_
 			mount_list_add(m, "/proc", "none", "/proc",
 				       (const char *[]){ "rbind", "nosuid", "noexec", "nodev", NULL }, false);
 		else
-			mount_list_add(m, "/proc", "proc", "proc", (const char *[]){ "nosuid", "noexec", "nodev", NULL },
-				       false);
+			mount_list_add(m, "/proc", "proc", "proc",
+				       (const char *[]){ "nosuid", "noexec", "nodev", NULL }, false);
 	}
 	if (host_dev) {
 		mount_list_bind_devices(m, "/dev", "/dev", false, false);
@@ -44,12 +44,12 @@ static void add_system_mounts(struct container *c, unsigned no_mount, bool host_
 			       (const char *[]){ "nosuid", "strictatime", "mode=755", "size=65536k", NULL }, false);
 	}
 	/* gid=5 (tty) exists only when the host's group 5 is mapped, as root. */
-	mount_list_add(m, "/dev/pts", "devpts", "devpts",
-		       c->rootless ? (const char *[]){ "nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620",
-						       NULL }
-				   : (const char *[]){ "nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620",
-						       "gid=5", NULL },
-		       false);
+	mount_list_add(
+		m, "/dev/pts", "devpts", "devpts",
+		c->rootless ? (const char *[]){ "nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620", NULL }
+			    : (const char *[]){ "nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620",
+						"gid=5", NULL },
+		false);
 	mount_list_add(m, "/dev/shm", "tmpfs", "shm",
 		       (const char *[]){ "nosuid", "noexec", "nodev", "mode=1777", "size=65536k", NULL }, false);
 	mount_list_add(m, "/dev/mqueue", "mqueue", "mqueue", (const char *[]){ "nosuid", "noexec", "nodev", NULL },
@@ -146,9 +146,9 @@ static bool visible_as_on_host(const struct mount_list *m, const char *path)
  * (binding the host's /usr over the image's would break the image). */
 static char *add_cwd(struct container *c, const struct launch_options *o)
 {
-	static const char *const system_dirs[] = { "/bin", "/boot", "/dev", "/etc", "/lib", "/lib32", "/lib64",
-						   "/libx32", "/opt", "/proc", "/run", "/sbin", "/srv", "/sys",
-						   "/usr", "/var" };
+	static const char *const system_dirs[] = { "/bin",   "/boot",   "/dev", "/etc",  "/lib", "/lib32",
+						   "/lib64", "/libx32", "/opt", "/proc", "/run", "/sbin",
+						   "/srv",   "/sys",    "/usr", "/var" };
 	char *cwd = getcwd(NULL, 0);
 	if (!cwd)
 		return NULL;
@@ -178,8 +178,10 @@ static int add_bind_checked(struct container *c, const struct ochre_config *cfg,
 		return 0;
 	}
 	if (user && c->rootless && !device_path_listed(b->src, cfg->device_paths.v, cfg->device_paths.n))
-		return error_set(err, 0, "%s: '%s' is a device the administrator does not let users bind "
-					 "(see 'allow device path' in the config)", flag, b->src);
+		return error_set(err, 0,
+				 "%s: '%s' is a device the administrator does not let users bind "
+				 "(see 'allow device path' in the config)",
+				 flag, b->src);
 	mount_list_bind_devices(&c->mounts, b->src, b->dst, b->ro, user);
 	devices_allow_host_path(c, b->src);
 	return 0;
@@ -276,8 +278,9 @@ static int add_overlays(struct container *c, const struct launch_options *o, con
 			struct error *err)
 {
 	if (o->overlays.n && !cfg->allow_user_overlay && c->rootless)
-		return error_set(err, 0, "--overlay: the administrator disabled user overlays "
-					 "('allow user overlay = no')");
+		return error_set(err, 0,
+				 "--overlay: the administrator disabled user overlays "
+				 "('allow user overlay = no')");
 	for (size_t i = 0; i < o->overlays.n; i++) {
 		char *spec = xstrdup(o->overlays.v[i]);
 		size_t len = strlen(spec);
@@ -335,9 +338,11 @@ static int check_host_dev_binds(const struct container *c, struct error *err)
 		const struct mount_entry *e = &c->mounts.v[i];
 		struct stat st;
 		if (strcmp(e->type, "none") == 0 && strncmp(e->dest, "/dev/", 5) == 0 && lstat(e->dest, &st) < 0)
-			return error_set(err, 0, "'%s' is not on the host's /dev, which --no-compat binds "
-						 "(the config's 'mount dev = yes'): bind it elsewhere, or leave out "
-						 "--no-compat", e->dest);
+			return error_set(err, 0,
+					 "'%s' is not on the host's /dev, which --no-compat binds "
+					 "(the config's 'mount dev = yes'): bind it elsewhere, or leave out "
+					 "--no-compat",
+					 e->dest);
 	}
 	return 0;
 }
@@ -367,8 +372,7 @@ static int host_umask(void)
 }
 
 int container_prepare(const struct launch_options *o, const struct ochre_config *cfg, enum launch_mode mode,
-		      const struct image *img, const struct device_host *host, struct container *c,
-		      struct error *err)
+		      const struct image *img, const struct device_host *host, struct container *c, struct error *err)
 {
 	memset(c, 0, sizeof *c);
 	c->rootless = getuid() != 0;

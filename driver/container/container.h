@@ -9,9 +9,9 @@
 
 #include "../../common/config.h"
 #include "../../common/request.h"
+#include "../devices/cdi.h"
 #include "../launch/image.h"
 #include "../launch/session.h"
-#include "../devices/cdi.h"
 #include "../util/error.h"
 #include "capabilities.h"
 #include "devices.h"
@@ -27,14 +27,14 @@ struct container {
 	struct mount_list mounts;
 	struct cap_sets caps;
 	struct security_opts security;
-	char *home;         /* the home directory in the container */
-	bool rootless;      /* the caller is not root */
-	bool fakeroot;      /* uid 0 in the container's user namespace */
+	char *home;    /* the home directory in the container */
+	bool rootless; /* the caller is not root */
+	bool fakeroot; /* uid 0 in the container's user namespace */
 	bool readonly_root;
-	bool host_dev;      /* /dev is the host's, bound (--no-compat, 'mount dev = yes') */
+	bool host_dev; /* /dev is the host's, bound (--no-compat, 'mount dev = yes') */
 	int umask;
-	bool keep_groups;   /* --no-setgroups */
-	bool net;           /* a network namespace (loopback only) */
+	bool keep_groups; /* --no-setgroups */
+	bool net;         /* a network namespace (loopback only) */
 	const char *hostname;
 	bool no_pid;
 	const char *dns;
@@ -55,8 +55,7 @@ struct container {
 };
 
 int container_prepare(const struct launch_options *o, const struct ochre_config *cfg, enum launch_mode mode,
-		      const struct image *img, const struct device_host *host, struct container *c,
-		      struct error *err);
+		      const struct image *img, const struct device_host *host, struct container *c, struct error *err);
 
 /* In the new session dir: the /etc files and the mount point layer. */
 int container_finish(struct container *c, const struct session *s, struct error *err);

@@ -17,8 +17,8 @@
 extern char **environ;
 
 static const char *const host_passed[] = {
-	"TERM", "http_proxy", "https_proxy", "ftp_proxy", "no_proxy", "all_proxy",
-	"HTTP_PROXY", "HTTPS_PROXY", "FTP_PROXY", "NO_PROXY", "ALL_PROXY",
+	"TERM",       "http_proxy",  "https_proxy", "ftp_proxy", "no_proxy",  "all_proxy",
+	"HTTP_PROXY", "HTTPS_PROXY", "FTP_PROXY",   "NO_PROXY",  "ALL_PROXY",
 };
 static const char *const host_prefixes[] = { "SINGULARITYENV_", "APPTAINERENV_", "OCHREENV_" };
 
@@ -78,8 +78,8 @@ static void env_set(struct env *e, const char *name, size_t len, const char *val
  * passes on by prefix. The image's Env, applied next, overrides the rest. */
 static void pass_host_environment(struct env *e)
 {
-	static const char *const kept_out[] = { "PATH", "HOME", "LD_LIBRARY_PATH", "LD_PRELOAD", "PWD", "OLDPWD",
-						"SHLVL", "_" };
+	static const char *const kept_out[] = { "PATH", "HOME",   "LD_LIBRARY_PATH", "LD_PRELOAD",
+						"PWD",  "OLDPWD", "SHLVL",           "_" };
 	for (char **h = environ; *h; h++) {
 		size_t len = strcspn(*h, "=");
 		bool skip = (*h)[len] != '=';
@@ -229,8 +229,9 @@ int environment_build(json_object *image_env, const struct env_options *o, const
 			if (v)
 				env_set(&e, host_passed[i], strlen(host_passed[i]), v, "host");
 		}
-	for (size_t i = 0; image_env && json_object_is_type(image_env, json_type_array) &&
-			   i < json_object_array_length(image_env); i++) {
+	for (size_t i = 0;
+	     image_env && json_object_is_type(image_env, json_type_array) && i < json_object_array_length(image_env);
+	     i++) {
 		const char *pair = json_object_get_string(json_object_array_get_idx(image_env, i));
 		if (pair)
 			env_set_pair(&e, pair, "image Env");
@@ -261,9 +262,9 @@ int environment_build(json_object *image_env, const struct env_options *o, const
 		apply_env_arg(&e, o->env_args[i]);
 
 	const char *path = env_get(&e, "PATH");
-	char *final_path = xasprintf("%s%s%s%s%s", e.prepend_path ? e.prepend_path : "", e.prepend_path ? ":" : "",
-				     path ? path : DEFAULT_PATH, e.append_path ? ":" : "",
-				     e.append_path ? e.append_path : "");
+	char *final_path =
+		xasprintf("%s%s%s%s%s", e.prepend_path ? e.prepend_path : "", e.prepend_path ? ":" : "",
+			  path ? path : DEFAULT_PATH, e.append_path ? ":" : "", e.append_path ? e.append_path : "");
 	env_set(&e, "PATH", 4, final_path, "PATH");
 	free(final_path);
 	free(e.append_path);

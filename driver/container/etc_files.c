@@ -35,8 +35,8 @@ int etc_dns_validate(const char *dns, struct error *err)
 }
 
 /* Write text to SESSION/etc/NAME (0644) and bind it on /etc/NAME. */
-static int put_file(const char *session, const char *name, const char *text, size_t len,
-		    struct mount_list *mounts, struct error *err)
+static int put_file(const char *session, const char *name, const char *text, size_t len, struct mount_list *mounts,
+		    struct error *err)
 {
 	char *path = xasprintf("%s/etc/%s", session, name);
 	int ret = 0;
@@ -144,8 +144,8 @@ static bool group_listed(const char *line, const void *data)
 
 /* The image's groups, but the caller's own groups as the host names them,
  * each listing the caller as a member. */
-static int make_group(const char *session, const struct etc_request *r, const char *user,
-		      struct mount_list *mounts, struct error *err)
+static int make_group(const char *session, const struct etc_request *r, const char *user, struct mount_list *mounts,
+		      struct error *err)
 {
 	struct groups g;
 	g.ids[0] = r->gid;
@@ -199,8 +199,7 @@ static int make_resolv_conf(const char *session, const struct etc_request *r, st
 	return ret;
 }
 
-static int make_hosts(const char *session, const struct etc_request *r, struct mount_list *mounts,
-		      struct error *err)
+static int make_hosts(const char *session, const struct etc_request *r, struct mount_list *mounts, struct error *err)
 {
 	char *host = NULL;
 	struct error ignored = { .msg = "" };
@@ -222,8 +221,7 @@ static int make_hosts(const char *session, const struct etc_request *r, struct m
 	return ret;
 }
 
-int etc_files_make(const char *session, const struct etc_request *r, struct mount_list *mounts,
-		   struct error *err)
+int etc_files_make(const char *session, const struct etc_request *r, struct mount_list *mounts, struct error *err)
 {
 	char *dir = xasprintf("%s/etc", session);
 	int ret = mkdir(dir, 0755);

@@ -12,8 +12,8 @@
 #include <sys/types.h>
 
 struct etc_request {
-	const char *rootfs;   /* the image's, for its own passwd and group */
-	uid_t uid;            /* the container process's */
+	const char *rootfs; /* the image's, for its own passwd and group */
+	uid_t uid;          /* the container process's */
 	gid_t gid;
 	const char *home;     /* the home directory in the container */
 	bool identity;        /* write passwd and group (not for root) */
@@ -25,7 +25,6 @@ struct etc_request {
 int etc_dns_validate(const char *dns, struct error *err);
 
 /* Write SESSION/etc/... and add their binds to mounts. */
-int etc_files_make(const char *session, const struct etc_request *r, struct mount_list *mounts,
-		   struct error *err);
+int etc_files_make(const char *session, const struct etc_request *r, struct mount_list *mounts, struct error *err);
 
 #endif

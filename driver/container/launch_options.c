@@ -8,123 +8,121 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define IMAGE_HELP \
-	"IMAGE:\n" \
-	"  oci:DIR[:TAG]              an OCI image layout (skopeo, umoci, buildah)\n" \
-	"  oci-archive:FILE[:TAG]     a tar of an OCI image layout\n" \
-	"  docker-archive:FILE[:REF]  a 'docker save' tarball\n" \
-	"  docker://[REGISTRY/]REPO[:TAG|@DIGEST]  an image in a registry (Docker Hub\n" \
+#define IMAGE_HELP                                                                           \
+	"IMAGE:\n"                                                                           \
+	"  oci:DIR[:TAG]              an OCI image layout (skopeo, umoci, buildah)\n"        \
+	"  oci-archive:FILE[:TAG]     a tar of an OCI image layout\n"                        \
+	"  docker-archive:FILE[:REF]  a 'docker save' tarball\n"                             \
+	"  docker://[REGISTRY/]REPO[:TAG|@DIGEST]  an image in a registry (Docker Hub\n"     \
 	"                             when REGISTRY is left out); see 'ochre pull --help'\n" \
-	"  DIR                        an OCI layout (DIR/oci-layout exists), or else a\n" \
-	"                             root filesystem directory, used as it is\n" \
-	"An OCI image is verified and unpacked into your cache once (progress shows\n" \
+	"  DIR                        an OCI layout (DIR/oci-layout exists), or else a\n"    \
+	"                             root filesystem directory, used as it is\n"            \
+	"An OCI image is verified and unpacked into your cache once (progress shows\n"       \
 	"on a terminal); later launches use the cached copy.\n\n"
 
-#define OPTIONS_HELP \
-	"Options:\n" \
-	"  --runtime NAME          OCI runtime: crun or runc (default: the config's\n" \
-	"                          'runtime' order, crun then runc)\n" \
-	" Images:\n" \
-	"  --platform OS/ARCH[/VARIANT]  the image to pick from a multi-platform index\n" \
-	"                          (default: the host's, e.g. linux/amd64)\n" \
-	"  --authfile FILE         docker://: registry credentials from FILE (auth.json)\n" \
-	"  --no-https              docker://: plain HTTP, no TLS (a local registry)\n" \
+#define OPTIONS_HELP                                                                          \
+	"Options:\n"                                                                          \
+	"  --runtime NAME          OCI runtime: crun or runc (default: the config's\n"        \
+	"                          'runtime' order, crun then runc)\n"                        \
+	" Images:\n"                                                                          \
+	"  --platform OS/ARCH[/VARIANT]  the image to pick from a multi-platform index\n"     \
+	"                          (default: the host's, e.g. linux/amd64)\n"                 \
+	"  --authfile FILE         docker://: registry credentials from FILE (auth.json)\n"   \
+	"  --no-https              docker://: plain HTTP, no TLS (a local registry)\n"        \
 	"  --no-pull               docker://: use the cached image, never ask the registry\n" \
-	" Environment:\n" \
-	"  -e, --env K=V[,K=V]     set variables in the container (repeatable)\n" \
-	"  --env-file FILE         set variables from FILE (NAME=value; $X expands)\n" \
-	"  --cleanenv              pass not even TERM and the proxy variables\n" \
-	" Files and mounts:\n" \
-	"  -B, --bind SRC[:DST[:ro|rw]][,...]\n" \
-	"                          bind a host path (DST defaults to SRC; repeatable)\n" \
-	"  --mount type=bind,source=SRC,destination=DST[,ro]\n" \
-	"                          the same, in docker's syntax (repeatable)\n" \
-	"  -H, --home SRC[:DST]    bind SRC as the home directory (at DST, default SRC)\n" \
-	"  --no-home               no home directory mount\n" \
-	"  --pwd, --cwd DIR        working directory in the container\n" \
-	"  -W, --workdir DIR       keep /tmp and /var/tmp in DIR/tmp and DIR/var_tmp\n" \
-	"  -S, --scratch DIR[,...] an empty writable DIR in the container: a tmpfs, or\n" \
-	"                          under the workdir with -W (repeatable)\n" \
-	"  --no-mount NAME[,...]   skip a default mount: proc, sys, tmp, home, cwd,\n" \
-	"                          bind-paths (dev and devpts cannot be skipped)\n" \
-	"  --writable-tmpfs        writable root whose changes vanish at exit (the\n" \
-	"                          default; with --no-compat the root is read-only)\n" \
-	"  -o, --overlay DIR[:ro]  stack DIR on the image: writable and persistent\n" \
-	"                          (one, yours, holding upper/ and work/), or read-only\n" \
-	"                          with :ro (several; the first given is top-most)\n" \
-	"  --dns IP[,IP]           nameservers for the container's /etc/resolv.conf\n" \
-	"  --no-compat             SingularityCE's native behaviour: bind $HOME, /tmp,\n" \
-	"                          /var/tmp, the current directory (the cwd), the\n" \
-	"                          host's /dev (the config's 'mount dev') and the\n" \
-	"                          admin's 'bind path's; pass the host environment;\n" \
-	"                          read-only root; keep your umask\n" \
-	"  --no-umask              with --no-compat: umask 0022, not yours\n" \
-	"  --no-mpi                in a Slurm step or MPI launch, do not pass the\n" \
-	"                          launch's variables, PMIx directory and /dev/shm\n" \
-	" Namespaces and identity:\n" \
-	"  --hostname NAME         the container's hostname\n" \
-	"  --net                   a network namespace of its own ...\n" \
-	"  --network none          ... with only a loopback interface\n" \
-	"  --no-pid                no pid namespace of its own (not pid 1)\n" \
-	"  -f, --fakeroot          be root in the container (your /etc/subuid and\n" \
-	"                          /etc/subgid ranges are mapped when you have them)\n" \
-	"  --no-setgroups          keep your supplementary groups (crun only)\n" \
-	"  --userns                user-namespace mode even where ochre-starter is\n" \
-	"                          installed setuid root\n" \
-	" Privileges:\n" \
-	"  --add-caps CAP[,CAP]    add capabilities (CAP_X or x)\n" \
-	"  --drop-caps CAP[,CAP]   drop capabilities\n" \
-	"  --keep-privs            root (or --fakeroot) keeps every capability\n" \
-	"  --no-privs              no capabilities at all, even for root\n" \
-	"  --security TYPE:VALUE   selinux:LABEL or apparmor:PROFILE (where the host\n" \
-	"                          enables it)\n" \
-	RESOURCE_HELP \
-	" Devices and GPUs:\n" \
-	"  --device VENDOR/CLASS=NAME[,...]\n" \
-	"                          a CDI device (e.g. nvidia.com/gpu=0; NAME 'all' for\n" \
-	"                          every device of that kind; repeatable)\n" \
-	"  --cdi-dirs DIR[,DIR]    where CDI specs are (default: /etc/cdi,/var/run/cdi;\n" \
-	"                          in setuid mode only root-owned, not group/other-\n" \
-	"                          writable ones are read)\n" \
-	"  --nv                    NVIDIA GPUs: the driver's libraries (the config's\n" \
-	"                          nvliblist.conf) in /.singularity.d/libs, on\n" \
-	"                          LD_LIBRARY_PATH; its tools in /usr/bin; /dev/nvidia*;\n" \
+	" Environment:\n"                                                                     \
+	"  -e, --env K=V[,K=V]     set variables in the container (repeatable)\n"             \
+	"  --env-file FILE         set variables from FILE (NAME=value; $X expands)\n"        \
+	"  --cleanenv              pass not even TERM and the proxy variables\n"              \
+	" Files and mounts:\n"                                                                \
+	"  -B, --bind SRC[:DST[:ro|rw]][,...]\n"                                              \
+	"                          bind a host path (DST defaults to SRC; repeatable)\n"      \
+	"  --mount type=bind,source=SRC,destination=DST[,ro]\n"                               \
+	"                          the same, in docker's syntax (repeatable)\n"               \
+	"  -H, --home SRC[:DST]    bind SRC as the home directory (at DST, default SRC)\n"    \
+	"  --no-home               no home directory mount\n"                                 \
+	"  --pwd, --cwd DIR        working directory in the container\n"                      \
+	"  -W, --workdir DIR       keep /tmp and /var/tmp in DIR/tmp and DIR/var_tmp\n"       \
+	"  -S, --scratch DIR[,...] an empty writable DIR in the container: a tmpfs, or\n"     \
+	"                          under the workdir with -W (repeatable)\n"                  \
+	"  --no-mount NAME[,...]   skip a default mount: proc, sys, tmp, home, cwd,\n"        \
+	"                          bind-paths (dev and devpts cannot be skipped)\n"           \
+	"  --writable-tmpfs        writable root whose changes vanish at exit (the\n"         \
+	"                          default; with --no-compat the root is read-only)\n"        \
+	"  -o, --overlay DIR[:ro]  stack DIR on the image: writable and persistent\n"         \
+	"                          (one, yours, holding upper/ and work/), or read-only\n"    \
+	"                          with :ro (several; the first given is top-most)\n"         \
+	"  --dns IP[,IP]           nameservers for the container's /etc/resolv.conf\n"        \
+	"  --no-compat             SingularityCE's native behaviour: bind $HOME, /tmp,\n"     \
+	"                          /var/tmp, the current directory (the cwd), the\n"          \
+	"                          host's /dev (the config's 'mount dev') and the\n"          \
+	"                          admin's 'bind path's; pass the host environment;\n"        \
+	"                          read-only root; keep your umask\n"                         \
+	"  --no-umask              with --no-compat: umask 0022, not yours\n"                 \
+	"  --no-mpi                in a Slurm step or MPI launch, do not pass the\n"          \
+	"                          launch's variables, PMIx directory and /dev/shm\n"         \
+	" Namespaces and identity:\n"                                                         \
+	"  --hostname NAME         the container's hostname\n"                                \
+	"  --net                   a network namespace of its own ...\n"                      \
+	"  --network none          ... with only a loopback interface\n"                      \
+	"  --no-pid                no pid namespace of its own (not pid 1)\n"                 \
+	"  -f, --fakeroot          be root in the container (your /etc/subuid and\n"          \
+	"                          /etc/subgid ranges are mapped when you have them)\n"       \
+	"  --no-setgroups          keep your supplementary groups (crun only)\n"              \
+	"  --userns                user-namespace mode even where ochre-starter is\n"         \
+	"                          installed setuid root\n"                                   \
+	" Privileges:\n"                                                                      \
+	"  --add-caps CAP[,CAP]    add capabilities (CAP_X or x)\n"                           \
+	"  --drop-caps CAP[,CAP]   drop capabilities\n"                                       \
+	"  --keep-privs            root (or --fakeroot) keeps every capability\n"             \
+	"  --no-privs              no capabilities at all, even for root\n"                   \
+	"  --security TYPE:VALUE   selinux:LABEL or apparmor:PROFILE (where the host\n"       \
+	"                          enables it)\n" RESOURCE_HELP " Devices and GPUs:\n"        \
+	"  --device VENDOR/CLASS=NAME[,...]\n"                                                \
+	"                          a CDI device (e.g. nvidia.com/gpu=0; NAME 'all' for\n"     \
+	"                          every device of that kind; repeatable)\n"                  \
+	"  --cdi-dirs DIR[,DIR]    where CDI specs are (default: /etc/cdi,/var/run/cdi;\n"    \
+	"                          in setuid mode only root-owned, not group/other-\n"        \
+	"                          writable ones are read)\n"                                 \
+	"  --nv                    NVIDIA GPUs: the driver's libraries (the config's\n"       \
+	"                          nvliblist.conf) in /.singularity.d/libs, on\n"             \
+	"                          LD_LIBRARY_PATH; its tools in /usr/bin; /dev/nvidia*;\n"   \
 	"                          NVIDIA_VISIBLE_DEVICES and CUDA_VISIBLE_DEVICES passed.\n" \
-	"                          Without a driver: a warning, and the container runs\n" \
-	"  --nvccli                the same through the host's nvidia-container-cli\n" \
-	"  --rocm                  AMD GPUs: rocmliblist.conf, /dev/kfd, /dev/dri\n" \
-	"  A -B/--mount of a device node, or of a directory of them under /dev\n" \
-	"  (/dev/infiniband, /dev/dri), is usable: the host's permissions decide.\n" \
+	"                          Without a driver: a warning, and the container runs\n"     \
+	"  --nvccli                the same through the host's nvidia-container-cli\n"        \
+	"  --rocm                  AMD GPUs: rocmliblist.conf, /dev/kfd, /dev/dri\n"          \
+	"  A -B/--mount of a device node, or of a directory of them under /dev\n"             \
+	"  (/dev/infiniband, /dev/dri), is usable: the host's permissions decide.\n"          \
 	"  -h, --help              show this help\n\n"
 
-#define ENV_HELP \
-	"Environment: the host's is not passed (except with --no-compat), but TERM\n" \
+#define ENV_HELP                                                                        \
+	"Environment: the host's is not passed (except with --no-compat), but TERM\n"   \
 	"and the proxy variables are. Lowest precedence first: the image's Env, then\n" \
 	"OCHREENV_NAME=value (also SINGULARITYENV_ and APPTAINERENV_) from the host,\n" \
-	"then --env-file, then --env. APPEND_PATH / PREPEND_PATH (e.g.\n" \
-	"OCHREENV_APPEND_PATH=/opt/bin) extend PATH. Names that are not shell\n" \
+	"then --env-file, then --env. APPEND_PATH / PREPEND_PATH (e.g.\n"               \
+	"OCHREENV_APPEND_PATH=/opt/bin) extend PATH. Names that are not shell\n"        \
 	"identifiers are dropped with a warning.\n"
 
-#define CONTAINER_HELP \
+#define CONTAINER_HELP                                                                 \
 	"The container (SingularityCE's OCI-mode defaults) gets its own pid, mount,\n" \
-	"ipc and uts namespaces; /proc; /sys; a fresh /dev; private tmpfs /tmp and\n" \
-	"/var/tmp; a tmpfs home at your home's path (its working directory, unless\n" \
+	"ipc and uts namespaces; /proc; /sys; a fresh /dev; private tmpfs /tmp and\n"  \
+	"/var/tmp; a tmpfs home at your home's path (its working directory, unless\n"  \
 	"the image sets WorkingDir); /etc/passwd and /etc/group with your entry and\n" \
-	"groups; the host's /etc/resolv.conf and /etc/hosts; a writable root whose\n" \
-	"changes vanish when it exits. It runs as you (root stays root, and only\n" \
-	"root takes on the image's User). Its exit status is ochre's; ochre's own\n" \
+	"groups; the host's /etc/resolv.conf and /etc/hosts; a writable root whose\n"  \
+	"changes vanish when it exits. It runs as you (root stays root, and only\n"    \
+	"root takes on the image's User). Its exit status is ochre's; ochre's own\n"   \
 	"errors exit 255.\n\n"
 
 static const char *const usages[] = {
-	[LAUNCH_EXEC] = "Usage: ochre exec [OPTIONS] IMAGE COMMAND [ARGS...]\n\n"
-			"Run COMMAND in a new container made from IMAGE.\n" CONTAINER_HELP IMAGE_HELP
-				OPTIONS_HELP ENV_HELP,
+	[LAUNCH_EXEC] =
+		"Usage: ochre exec [OPTIONS] IMAGE COMMAND [ARGS...]\n\n"
+		"Run COMMAND in a new container made from IMAGE.\n" CONTAINER_HELP IMAGE_HELP OPTIONS_HELP ENV_HELP,
 	[LAUNCH_RUN] = "Usage: ochre run [OPTIONS] IMAGE [ARGS...]\n\n"
-		       "Run the image's Entrypoint with ARGS, or with its Cmd when no ARGS are given.\n"
-		       CONTAINER_HELP IMAGE_HELP OPTIONS_HELP ENV_HELP,
-	[LAUNCH_SHELL] = "Usage: ochre shell [OPTIONS] IMAGE\n\n"
-			 "Run /bin/sh in a new container made from IMAGE.\n" CONTAINER_HELP IMAGE_HELP
-				 OPTIONS_HELP ENV_HELP,
+		       "Run the image's Entrypoint with ARGS, or with its Cmd when no ARGS are given.\n" CONTAINER_HELP
+			       IMAGE_HELP OPTIONS_HELP ENV_HELP,
+	[LAUNCH_SHELL] =
+		"Usage: ochre shell [OPTIONS] IMAGE\n\n"
+		"Run /bin/sh in a new container made from IMAGE.\n" CONTAINER_HELP IMAGE_HELP OPTIONS_HELP ENV_HELP,
 };
 
 static const char *const mode_names[] = {
@@ -153,7 +151,7 @@ static int parse_no_mount(const char *arg, unsigned *bits, struct error *err)
 		const char *name;
 		unsigned bit;
 	} names[] = {
-		{ "proc", NO_MOUNT_PROC }, { "sys", NO_MOUNT_SYS },   { "tmp", NO_MOUNT_TMP },
+		{ "proc", NO_MOUNT_PROC }, { "sys", NO_MOUNT_SYS }, { "tmp", NO_MOUNT_TMP },
 		{ "home", NO_MOUNT_HOME }, { "cwd", NO_MOUNT_CWD }, { "bind-paths", NO_MOUNT_BIND_PATHS },
 	};
 	char *copy = xstrdup(arg);
@@ -166,21 +164,49 @@ static int parse_no_mount(const char *arg, unsigned *bits, struct error *err)
 		if (i < sizeof names / sizeof names[0])
 			*bits |= names[i].bit;
 		else if (strcmp(n, "dev") == 0 || strcmp(n, "devpts") == 0)
-			ret = error_set(err, 0, "--no-mount %s: /dev and /dev/pts cannot be disabled "
-						"(the OCI runtime needs them)", n);
+			ret = error_set(err, 0,
+					"--no-mount %s: /dev and /dev/pts cannot be disabled "
+					"(the OCI runtime needs them)",
+					n);
 		else
-			ret = error_set(err, 0, "--no-mount: unknown mount '%s' (known: proc, sys, tmp, home, "
-						"cwd, bind-paths)", n);
+			ret = error_set(err, 0,
+					"--no-mount: unknown mount '%s' (known: proc, sys, tmp, home, "
+					"cwd, bind-paths)",
+					n);
 	}
 	free(copy);
 	return ret;
 }
 
 enum {
-	OPT_RUNTIME = 256, OPT_ENV_FILE, OPT_CLEANENV, OPT_HOSTNAME, OPT_NO_PID, OPT_PWD, OPT_MOUNT,
-	OPT_NO_HOME, OPT_NO_MOUNT, OPT_NET, OPT_NETWORK, OPT_NO_SETGROUPS, OPT_ADD_CAPS, OPT_DROP_CAPS,
-	OPT_KEEP_PRIVS, OPT_NO_PRIVS, OPT_WRITABLE_TMPFS, OPT_SECURITY, OPT_DNS, OPT_NO_COMPAT, OPT_NO_UMASK,
-	OPT_USERNS, OPT_DEVICE, OPT_CDI_DIRS, OPT_NV, OPT_NVCCLI, OPT_ROCM, OPT_NO_MPI,
+	OPT_RUNTIME = 256,
+	OPT_ENV_FILE,
+	OPT_CLEANENV,
+	OPT_HOSTNAME,
+	OPT_NO_PID,
+	OPT_PWD,
+	OPT_MOUNT,
+	OPT_NO_HOME,
+	OPT_NO_MOUNT,
+	OPT_NET,
+	OPT_NETWORK,
+	OPT_NO_SETGROUPS,
+	OPT_ADD_CAPS,
+	OPT_DROP_CAPS,
+	OPT_KEEP_PRIVS,
+	OPT_NO_PRIVS,
+	OPT_WRITABLE_TMPFS,
+	OPT_SECURITY,
+	OPT_DNS,
+	OPT_NO_COMPAT,
+	OPT_NO_UMASK,
+	OPT_USERNS,
+	OPT_DEVICE,
+	OPT_CDI_DIRS,
+	OPT_NV,
+	OPT_NVCCLI,
+	OPT_ROCM,
+	OPT_NO_MPI,
 };
 
 static const struct option longopts[] = {
@@ -230,54 +256,119 @@ static const struct option longopts[] = {
 static int take_option(const char *name, int c, struct launch_options *o, struct error *err)
 {
 	switch (c) {
-	case OPT_RUNTIME: o->runtime = optarg; break;
-	case 'e': o->env.env_args[o->env.n_env_args++] = optarg; break;
-	case OPT_ENV_FILE: o->env.env_file = optarg; break;
-	case OPT_CLEANENV: o->env.cleanenv = true; break;
+	case OPT_RUNTIME:
+		o->runtime = optarg;
+		break;
+	case 'e':
+		o->env.env_args[o->env.n_env_args++] = optarg;
+		break;
+	case OPT_ENV_FILE:
+		o->env.env_file = optarg;
+		break;
+	case OPT_CLEANENV:
+		o->env.cleanenv = true;
+		break;
 	case OPT_HOSTNAME:
 		if (!hostname_is_valid(optarg))
 			return error_set(err, 0, "%s: invalid hostname '%s'", name, optarg);
 		o->hostname = optarg;
 		break;
-	case OPT_NO_PID: o->no_pid = true; break;
+	case OPT_NO_PID:
+		o->no_pid = true;
+		break;
 	case OPT_PWD:
 		if (optarg[0] != '/')
 			return error_set(err, 0, "%s: --pwd needs an absolute path, not '%s'", name, optarg);
 		o->cwd = optarg;
 		break;
-	case 'B': strv_add(&o->binds, xstrdup(optarg)); break;
-	case OPT_MOUNT: strv_add(&o->mounts, xstrdup(optarg)); break;
-	case 'H': o->home = optarg; break;
-	case OPT_NO_HOME: o->no_home = true; break;
-	case 'W': o->workdir = optarg; break;
-	case 'S': strv_add(&o->scratch, xstrdup(optarg)); break;
-	case OPT_NO_MOUNT: return parse_no_mount(optarg, &o->no_mount, err);
-	case OPT_NET: o->net = true; break;
+	case 'B':
+		strv_add(&o->binds, xstrdup(optarg));
+		break;
+	case OPT_MOUNT:
+		strv_add(&o->mounts, xstrdup(optarg));
+		break;
+	case 'H':
+		o->home = optarg;
+		break;
+	case OPT_NO_HOME:
+		o->no_home = true;
+		break;
+	case 'W':
+		o->workdir = optarg;
+		break;
+	case 'S':
+		strv_add(&o->scratch, xstrdup(optarg));
+		break;
+	case OPT_NO_MOUNT:
+		return parse_no_mount(optarg, &o->no_mount, err);
+	case OPT_NET:
+		o->net = true;
+		break;
 	case OPT_NETWORK:
 		if (strcmp(optarg, "none") != 0)
-			return error_set(err, 0, "%s: --network %s is not supported: only 'none' (a loopback "
-						 "interface only) is", name, optarg);
+			return error_set(err, 0,
+					 "%s: --network %s is not supported: only 'none' (a loopback "
+					 "interface only) is",
+					 name, optarg);
 		o->network = optarg;
 		break;
-	case 'f': o->fakeroot = true; break;
-	case OPT_NO_SETGROUPS: o->no_setgroups = true; break;
-	case OPT_ADD_CAPS: strv_add(&o->add_caps, xstrdup(optarg)); break;
-	case OPT_DROP_CAPS: strv_add(&o->drop_caps, xstrdup(optarg)); break;
-	case OPT_KEEP_PRIVS: o->keep_privs = true; break;
-	case OPT_NO_PRIVS: o->no_privs = true; break;
-	case OPT_WRITABLE_TMPFS: o->writable_tmpfs = true; break;
-	case 'o': strv_add(&o->overlays, xstrdup(optarg)); break;
-	case OPT_SECURITY: strv_add(&o->security, xstrdup(optarg)); break;
-	case OPT_DNS: o->dns = optarg; break;
-	case OPT_NO_COMPAT: o->no_compat = true; break;
-	case OPT_NO_UMASK: o->no_umask = true; break;
-	case OPT_USERNS: o->userns = true; break;
-	case OPT_DEVICE: strv_add(&o->devices.cdi, xstrdup(optarg)); break;
-	case OPT_CDI_DIRS: strv_add(&o->devices.cdi_dirs, xstrdup(optarg)); break;
-	case OPT_NV: o->devices.nv = true; break;
-	case OPT_NVCCLI: o->devices.nvccli = true; break;
-	case OPT_ROCM: o->devices.rocm = true; break;
-	case OPT_NO_MPI: o->no_mpi = true; break;
+	case 'f':
+		o->fakeroot = true;
+		break;
+	case OPT_NO_SETGROUPS:
+		o->no_setgroups = true;
+		break;
+	case OPT_ADD_CAPS:
+		strv_add(&o->add_caps, xstrdup(optarg));
+		break;
+	case OPT_DROP_CAPS:
+		strv_add(&o->drop_caps, xstrdup(optarg));
+		break;
+	case OPT_KEEP_PRIVS:
+		o->keep_privs = true;
+		break;
+	case OPT_NO_PRIVS:
+		o->no_privs = true;
+		break;
+	case OPT_WRITABLE_TMPFS:
+		o->writable_tmpfs = true;
+		break;
+	case 'o':
+		strv_add(&o->overlays, xstrdup(optarg));
+		break;
+	case OPT_SECURITY:
+		strv_add(&o->security, xstrdup(optarg));
+		break;
+	case OPT_DNS:
+		o->dns = optarg;
+		break;
+	case OPT_NO_COMPAT:
+		o->no_compat = true;
+		break;
+	case OPT_NO_UMASK:
+		o->no_umask = true;
+		break;
+	case OPT_USERNS:
+		o->userns = true;
+		break;
+	case OPT_DEVICE:
+		strv_add(&o->devices.cdi, xstrdup(optarg));
+		break;
+	case OPT_CDI_DIRS:
+		strv_add(&o->devices.cdi_dirs, xstrdup(optarg));
+		break;
+	case OPT_NV:
+		o->devices.nv = true;
+		break;
+	case OPT_NVCCLI:
+		o->devices.nvccli = true;
+		break;
+	case OPT_ROCM:
+		o->devices.rocm = true;
+		break;
+	case OPT_NO_MPI:
+		o->no_mpi = true;
+		break;
 	default: {
 		int taken = resource_option(c, optarg, name, &o->limits, err);
 		if (taken == 0)
@@ -288,8 +379,7 @@ static int take_option(const char *name, int c, struct launch_options *o, struct
 	return 0;
 }
 
-int launch_options_parse(enum launch_mode mode, int argc, char **argv, struct launch_options *o,
-			 struct error *err)
+int launch_options_parse(enum launch_mode mode, int argc, char **argv, struct launch_options *o, struct error *err)
 {
 	const char *name = mode_names[mode];
 	/* '+': stop at IMAGE so the command's own options stay its own. */

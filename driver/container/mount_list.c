@@ -81,8 +81,7 @@ static bool wants_recursive_flags(const char *source)
 	return S_ISDIR(st.st_mode) && kernel_sets_recursive_flags();
 }
 
-static void add_bind(struct mount_list *l, const char *source, const char *dest, bool ro, bool user,
-		     bool devices)
+static void add_bind(struct mount_list *l, const char *source, const char *dest, bool ro, bool user, bool devices)
 {
 	const char *opts[8];
 	size_t n = 0;

@@ -75,7 +75,9 @@ static long first_missing(const char *const *layers, size_t n_layers, const char
 			}
 			link |= S_ISLNK(st.st_mode);
 			found = true;
-			int next = S_ISDIR(st.st_mode) ? openat(fds[i], c, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC) : -1;
+			int next = S_ISDIR(st.st_mode)
+					   ? openat(fds[i], c, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+					   : -1;
 			close(fds[i]);
 			fds[i] = next;
 		}
@@ -94,8 +96,8 @@ static long first_missing(const char *const *layers, size_t n_layers, const char
  * on the way (those the image has too, to hold the new ones; the layer is
  * the bottom one, so the image's own attributes show, not these), then the
  * mount point, a file for a bind of a file. */
-static int make_one(int layer_fd, const char *const *layers, size_t n_layers, const struct mount_entry *m,
-		    bool *used, struct error *err)
+static int make_one(int layer_fd, const char *const *layers, size_t n_layers, const struct mount_entry *m, bool *used,
+		    struct error *err)
 {
 	if (first_missing(layers, n_layers, m->dest + 1) < 0)
 		return 0;

@@ -14,7 +14,6 @@
 #include <string.h>
 #include <unistd.h>
 
-
 static json_object *config_field(json_object *image_config, const char *key)
 {
 	json_object *cfg, *v;

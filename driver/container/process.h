@@ -30,8 +30,7 @@ struct process {
  * rootfs: where to resolve a User name (etc/passwd, etc/group). env: the
  * environment options; home: the container's home directory (HOME). */
 int process_from_image(json_object *image_config, enum launch_mode mode, char **user_args, const char *rootfs,
-		       const struct env_options *env, const char *home, struct process *p,
-		       struct error *err);
+		       const struct env_options *env, const char *home, struct process *p, struct error *err);
 void process_free(struct process *p);
 
 /* "name[:group]" or "uid[:gid]" against ROOTFS/etc/passwd and etc/group. */

@@ -34,19 +34,44 @@ int resource_option(int c, const char *arg, const char *cmd, struct resource_opt
 	(void)cmd;
 	(void)err;
 	switch (c) {
-	case RESOURCE_OPT_APPLY_CGROUPS: o->cgroups_file = arg; break;
-	case RESOURCE_OPT_CPUS: o->cpus = arg; break;
-	case RESOURCE_OPT_CPU_SHARES: o->cpu_shares = arg; break;
-	case RESOURCE_OPT_CPUSET_CPUS: o->cpuset_cpus = arg; break;
-	case RESOURCE_OPT_CPUSET_MEMS: o->cpuset_mems = arg; break;
-	case RESOURCE_OPT_MEMORY: o->memory = arg; break;
-	case RESOURCE_OPT_MEMORY_RESERVATION: o->memory_reservation = arg; break;
-	case RESOURCE_OPT_MEMORY_SWAP: o->memory_swap = arg; break;
-	case RESOURCE_OPT_OOM_KILL_DISABLE: o->oom_kill_disable = true; break;
-	case RESOURCE_OPT_PIDS_LIMIT: o->pids_limit = arg; break;
-	case RESOURCE_OPT_BLKIO_WEIGHT: o->blkio_weight = arg; break;
-	case RESOURCE_OPT_BLKIO_WEIGHT_DEVICE: strv_add(&o->blkio_weight_device, xstrdup(arg)); break;
-	default: return 0;
+	case RESOURCE_OPT_APPLY_CGROUPS:
+		o->cgroups_file = arg;
+		break;
+	case RESOURCE_OPT_CPUS:
+		o->cpus = arg;
+		break;
+	case RESOURCE_OPT_CPU_SHARES:
+		o->cpu_shares = arg;
+		break;
+	case RESOURCE_OPT_CPUSET_CPUS:
+		o->cpuset_cpus = arg;
+		break;
+	case RESOURCE_OPT_CPUSET_MEMS:
+		o->cpuset_mems = arg;
+		break;
+	case RESOURCE_OPT_MEMORY:
+		o->memory = arg;
+		break;
+	case RESOURCE_OPT_MEMORY_RESERVATION:
+		o->memory_reservation = arg;
+		break;
+	case RESOURCE_OPT_MEMORY_SWAP:
+		o->memory_swap = arg;
+		break;
+	case RESOURCE_OPT_OOM_KILL_DISABLE:
+		o->oom_kill_disable = true;
+		break;
+	case RESOURCE_OPT_PIDS_LIMIT:
+		o->pids_limit = arg;
+		break;
+	case RESOURCE_OPT_BLKIO_WEIGHT:
+		o->blkio_weight = arg;
+		break;
+	case RESOURCE_OPT_BLKIO_WEIGHT_DEVICE:
+		strv_add(&o->blkio_weight_device, xstrdup(arg));
+		break;
+	default:
+		return 0;
 	}
 	o->given = true;
 	return 1;
@@ -208,7 +233,8 @@ static int take_flags(json_object *res, const struct resource_options *o, struct
 		return -1;
 	if (o->cpu_shares) {
 		if (parse_int(o->cpu_shares, &v) < 0 || v < 0)
-			return error_set(err, 0, "--cpu-shares %s: a positive weight (1024 is the default)", o->cpu_shares);
+			return error_set(err, 0, "--cpu-shares %s: a positive weight (1024 is the default)",
+					 o->cpu_shares);
 		if (v > 0)
 			set_int(res, "cpu", "shares", v);
 	}
@@ -289,10 +315,12 @@ int resources_check_policy(json_object *res, const struct ochre_config *cfg, uid
 	if (uid == 0)
 		return 0;
 	if (!cfg->allow_user_limits)
-		return error_set(err, 0, "resource limits are for root only here: the administrator set "
-					 "'allow user limits = no' in ochre.conf");
+		return error_set(err, 0,
+				 "resource limits are for root only here: the administrator set "
+				 "'allow user limits = no' in ochre.conf");
 	long long v, period;
-	if (cfg->max_memory && get_int(res, "memory", "limit", &v) && (v <= 0 || (unsigned long long)v > cfg->max_memory))
+	if (cfg->max_memory && get_int(res, "memory", "limit", &v) &&
+	    (v <= 0 || (unsigned long long)v > cfg->max_memory))
 		return error_set(err, 0, "a memory limit of %s is above the administrator's 'max memory' (%llu bytes)",
 				 v <= 0 ? "unlimited" : "that size", cfg->max_memory);
 	if (cfg->max_pids && get_int(res, "pids", "limit", &v) && (v <= 0 || (unsigned long long)v > cfg->max_pids))
@@ -302,7 +330,8 @@ int resources_check_policy(json_object *res, const struct ochre_config *cfg, uid
 		if (!get_int(res, "cpu", "period", &period) || period <= 0)
 			period = CPU_PERIOD_US;
 		if (v <= 0 || (unsigned long long)v * 1000 > (unsigned long long)period * cfg->max_cpus_milli)
-			return error_set(err, 0, "a CPU limit of %.2f CPUs is above the administrator's 'max cpus' (%.2f)",
+			return error_set(err, 0,
+					 "a CPU limit of %.2f CPUs is above the administrator's 'max cpus' (%.2f)",
 					 v <= 0 ? INFINITY : (double)v / (double)period, cfg->max_cpus_milli / 1000.0);
 	}
 	return 0;
@@ -389,8 +418,9 @@ static int enable_controllers(const char *parent, json_object *res, struct error
 		bool have = strstr(padded, word) != NULL;
 		free(padded);
 		if (!have) {
-			ret = error_set(err, 0, "resource limits cannot be applied here: the %s controller is not "
-						"delegated to your cgroup %s (ask the administrator to delegate it)",
+			ret = error_set(err, 0,
+					"resource limits cannot be applied here: the %s controller is not "
+					"delegated to your cgroup %s (ask the administrator to delegate it)",
 					need[i], parent);
 			break;
 		}
@@ -421,12 +451,14 @@ static int plan_for_user(json_object *res, uid_t uid, struct cgroup_plan *plan, 
 {
 	char *own = own_cgroup_v2();
 	if (!own)
-		return error_set(err, 0, "resource limits cannot be applied here: no cgroup v2 entry in /proc/self/cgroup");
+		return error_set(err, 0,
+				 "resource limits cannot be applied here: no cgroup v2 entry in /proc/self/cgroup");
 	char *top = topmost_owned(own, uid);
 	if (!top) {
-		error_set(err, 0, "resource limits cannot be applied here: your cgroup %s is not yours to divide "
-				  "(a batch job's or a login session's cgroup is not delegated to users); run from your "
-				  "systemd user session, e.g. 'systemd-run --user --scope ochre ...'",
+		error_set(err, 0,
+			  "resource limits cannot be applied here: your cgroup %s is not yours to divide "
+			  "(a batch job's or a login session's cgroup is not delegated to users); run from your "
+			  "systemd user session, e.g. 'systemd-run --user --scope ochre ...'",
 			  own);
 		free(own);
 		return -1;
@@ -448,8 +480,10 @@ int cgroup_plan_make(json_object *res, uid_t uid, struct cgroup_plan *plan, stru
 	if (uid == 0)
 		plan->parent = xstrdup("/ochre");
 	else if (!host_is_cgroup_v2())
-		ret = error_set(err, 0, "resource limits cannot be applied here: this host runs cgroup v1 (or a v1/v2 hybrid), where only "
-					"root may create cgroups (a batch job's limits come from the scheduler)");
+		ret = error_set(err, 0,
+				"resource limits cannot be applied here: this host runs cgroup v1 (or a v1/v2 hybrid), "
+				"where only "
+				"root may create cgroups (a batch job's limits come from the scheduler)");
 	else
 		ret = plan_for_user(res, uid, plan, err);
 	if (ret < 0) {
@@ -526,7 +560,6 @@ void resources_merge_into_spec(json_object *res, json_object *spec)
 			json_object_object_add(target, name, json_object_get(val));
 			continue;
 		}
-		json_object_object_foreach(val, key, v)
-			json_object_object_add(sec, key, json_object_get(v));
+		json_object_object_foreach(val, key, v) json_object_object_add(sec, key, json_object_get(v));
 	}
 }

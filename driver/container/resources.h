@@ -25,19 +25,19 @@
 #include <sys/types.h>
 
 struct resource_options {
-	const char *cgroups_file;       /* --apply-cgroups */
-	const char *cpus;               /* --cpus 1.5 */
-	const char *cpu_shares;         /* --cpu-shares */
-	const char *cpuset_cpus;        /* --cpuset-cpus 0-3,5 */
-	const char *cpuset_mems;        /* --cpuset-mems */
-	const char *memory;             /* --memory 512M */
-	const char *memory_reservation; /* --memory-reservation */
-	const char *memory_swap;        /* --memory-swap SIZE|-1 */
-	bool oom_kill_disable;          /* --oom-kill-disable */
-	const char *pids_limit;         /* --pids-limit N|-1 */
-	const char *blkio_weight;       /* --blkio-weight 10..1000 */
+	const char *cgroups_file;        /* --apply-cgroups */
+	const char *cpus;                /* --cpus 1.5 */
+	const char *cpu_shares;          /* --cpu-shares */
+	const char *cpuset_cpus;         /* --cpuset-cpus 0-3,5 */
+	const char *cpuset_mems;         /* --cpuset-mems */
+	const char *memory;              /* --memory 512M */
+	const char *memory_reservation;  /* --memory-reservation */
+	const char *memory_swap;         /* --memory-swap SIZE|-1 */
+	bool oom_kill_disable;           /* --oom-kill-disable */
+	const char *pids_limit;          /* --pids-limit N|-1 */
+	const char *blkio_weight;        /* --blkio-weight 10..1000 */
 	struct strv blkio_weight_device; /* --blkio-weight-device DEV:WEIGHT */
-	bool given;                     /* any of them */
+	bool given;                      /* any of them */
 };
 
 enum {
@@ -54,33 +54,35 @@ enum {
 	RESOURCE_OPT_BLKIO_WEIGHT,
 	RESOURCE_OPT_BLKIO_WEIGHT_DEVICE,
 };
-#define RESOURCE_LONGOPTS                                                                     \
-	{ "apply-cgroups", required_argument, NULL, RESOURCE_OPT_APPLY_CGROUPS },             \
-	{ "cpus", required_argument, NULL, RESOURCE_OPT_CPUS },                               \
-	{ "cpu-shares", required_argument, NULL, RESOURCE_OPT_CPU_SHARES },                   \
-	{ "cpuset-cpus", required_argument, NULL, RESOURCE_OPT_CPUSET_CPUS },                 \
-	{ "cpuset-mems", required_argument, NULL, RESOURCE_OPT_CPUSET_MEMS },                 \
-	{ "memory", required_argument, NULL, RESOURCE_OPT_MEMORY },                           \
-	{ "memory-reservation", required_argument, NULL, RESOURCE_OPT_MEMORY_RESERVATION },   \
-	{ "memory-swap", required_argument, NULL, RESOURCE_OPT_MEMORY_SWAP },                 \
-	{ "oom-kill-disable", no_argument, NULL, RESOURCE_OPT_OOM_KILL_DISABLE },             \
-	{ "pids-limit", required_argument, NULL, RESOURCE_OPT_PIDS_LIMIT },                   \
-	{ "blkio-weight", required_argument, NULL, RESOURCE_OPT_BLKIO_WEIGHT },               \
-	{ "blkio-weight-device", required_argument, NULL, RESOURCE_OPT_BLKIO_WEIGHT_DEVICE }
+#define RESOURCE_LONGOPTS                                                                           \
+	{ "apply-cgroups", required_argument, NULL, RESOURCE_OPT_APPLY_CGROUPS },                   \
+		{ "cpus", required_argument, NULL, RESOURCE_OPT_CPUS },                             \
+		{ "cpu-shares", required_argument, NULL, RESOURCE_OPT_CPU_SHARES },                 \
+		{ "cpuset-cpus", required_argument, NULL, RESOURCE_OPT_CPUSET_CPUS },               \
+		{ "cpuset-mems", required_argument, NULL, RESOURCE_OPT_CPUSET_MEMS },               \
+		{ "memory", required_argument, NULL, RESOURCE_OPT_MEMORY },                         \
+		{ "memory-reservation", required_argument, NULL, RESOURCE_OPT_MEMORY_RESERVATION }, \
+		{ "memory-swap", required_argument, NULL, RESOURCE_OPT_MEMORY_SWAP },               \
+		{ "oom-kill-disable", no_argument, NULL, RESOURCE_OPT_OOM_KILL_DISABLE },           \
+		{ "pids-limit", required_argument, NULL, RESOURCE_OPT_PIDS_LIMIT },                 \
+		{ "blkio-weight", required_argument, NULL, RESOURCE_OPT_BLKIO_WEIGHT },             \
+	{                                                                                           \
+		"blkio-weight-device", required_argument, NULL, RESOURCE_OPT_BLKIO_WEIGHT_DEVICE    \
+	}
 
-#define RESOURCE_HELP \
-	" Resource limits (a cgroup for the container; see README 'Resource limits'):\n" \
+#define RESOURCE_HELP                                                                       \
+	" Resource limits (a cgroup for the container; see README 'Resource limits'):\n"    \
 	"  --apply-cgroups FILE    limits from a cgroups TOML file (OCI linux.resources)\n" \
-	"  --cpus N                CPUs' worth of time (e.g. 1.5)\n" \
-	"  --cpu-shares N          relative CPU weight (1024: the default share)\n" \
-	"  --cpuset-cpus LIST      host CPUs it may use (e.g. 0-3,6)\n" \
-	"  --cpuset-mems LIST      host memory nodes it may use\n" \
-	"  --memory SIZE           memory limit (bytes, or with b, k, m, g, t)\n" \
-	"  --memory-reservation SIZE  soft memory limit\n" \
-	"  --memory-swap SIZE      memory + swap limit; -1 for unlimited swap\n" \
-	"  --oom-kill-disable      do not OOM-kill it at the memory limit\n" \
-	"  --pids-limit N          most processes and threads (-1: unlimited)\n" \
-	"  --blkio-weight N        block IO weight, 10..1000 (0: not set)\n" \
+	"  --cpus N                CPUs' worth of time (e.g. 1.5)\n"                        \
+	"  --cpu-shares N          relative CPU weight (1024: the default share)\n"         \
+	"  --cpuset-cpus LIST      host CPUs it may use (e.g. 0-3,6)\n"                     \
+	"  --cpuset-mems LIST      host memory nodes it may use\n"                          \
+	"  --memory SIZE           memory limit (bytes, or with b, k, m, g, t)\n"           \
+	"  --memory-reservation SIZE  soft memory limit\n"                                  \
+	"  --memory-swap SIZE      memory + swap limit; -1 for unlimited swap\n"            \
+	"  --oom-kill-disable      do not OOM-kill it at the memory limit\n"                \
+	"  --pids-limit N          most processes and threads (-1: unlimited)\n"            \
+	"  --blkio-weight N        block IO weight, 10..1000 (0: not set)\n"                \
 	"  --blkio-weight-device DEV:N  block IO weight on device DEV (repeatable)\n"
 
 /* getopt_long's c with its arg: 1 when it was a resource option, now in

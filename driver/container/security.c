@@ -54,8 +54,8 @@ static int take(const char *arg, const char *source, struct security_opts *out, 
 		out->apparmor_profile = xstrdup(value);
 		return 0;
 	}
-	return error_set(err, 0, "%s '%s': unknown type '%.*s' (known: selinux, apparmor)", source, arg,
-			 (int)type_len, arg);
+	return error_set(err, 0, "%s '%s': unknown type '%.*s' (known: selinux, apparmor)", source, arg, (int)type_len,
+			 arg);
 }
 
 int security_resolve(const struct strv *args, const struct ochre_config *cfg, struct security_opts *out,

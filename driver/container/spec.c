@@ -160,11 +160,9 @@ static json_object *linux_section(const struct spec_params *p)
 		json_object_object_add(l, "gidMappings", id_mappings(c->proc.gid, p));
 	}
 	json_object_object_add(l, "maskedPaths",
-			       strings((const char *[]){ "/proc/acpi", "/proc/asound", "/proc/kcore",
-							 "/proc/keys", "/proc/latency_stats",
-							 "/proc/timer_list", "/proc/timer_stats",
-							 "/proc/sched_debug", "/proc/scsi",
-							 "/sys/firmware", NULL }));
+			       strings((const char *[]){ "/proc/acpi", "/proc/asound", "/proc/kcore", "/proc/keys",
+							 "/proc/latency_stats", "/proc/timer_list", "/proc/timer_stats",
+							 "/proc/sched_debug", "/proc/scsi", "/sys/firmware", NULL }));
 	json_object_object_add(l, "readonlyPaths",
 			       strings((const char *[]){ "/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys",
 							 "/proc/sysrq-trigger", NULL }));
@@ -257,8 +255,8 @@ char *spec_generate(const struct spec_params *p)
 	if (p->cgroup)
 		cgroup_plan_apply(p->cgroup, spec);
 
-	char *text = xstrdup(json_object_to_json_string_ext(spec, JSON_C_TO_STRING_PRETTY |
-								    JSON_C_TO_STRING_NOSLASHESCAPE));
+	char *text =
+		xstrdup(json_object_to_json_string_ext(spec, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
 	json_object_put(spec);
 	return text;
 }

@@ -118,8 +118,8 @@ static char *guess_kind(const char *data, size_t len)
 	return p > start ? strndup(start, (size_t)(p - start)) : NULL;
 }
 
-static int read_spec_file(int dirfd, const char *name, const char *path, bool trusted_only, char **data,
-			  size_t *len, struct error *err)
+static int read_spec_file(int dirfd, const char *name, const char *path, bool trusted_only, char **data, size_t *len,
+			  struct error *err)
 {
 	int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NONBLOCK | (trusted_only ? O_NOFOLLOW : 0));
 	if (fd < 0)
@@ -221,7 +221,7 @@ static int load_dir(struct cdi_registry *reg, const char *dir, int priority, boo
 		close(dirfd);
 		return 0;
 	}
-	struct strv names = {0};
+	struct strv names = { 0 };
 	int ret = list_spec_files(dirfd, dir, &names, err);
 	for (size_t i = 0; ret == 0 && i < names.n; i++)
 		load_spec_file(reg, dirfd, dir, names.v[i], priority, trusted_only);
@@ -257,21 +257,23 @@ static void index_devices(struct cdi_registry *reg)
 			struct cdi_registry_entry *old = find_entry(reg, q);
 			if (old && reg->specs[old->spec].priority == spec->priority) {
 				char *kind = xasprintf("%s/%s", spec->vendor, spec->class);
-				note_problem(reg, kind, xasprintf("cdi device '%s' is defined in both '%s' and '%s'", q,
-								 reg->specs[old->spec].origin, spec->origin));
+				note_problem(reg, kind,
+					     xasprintf("cdi device '%s' is defined in both '%s' and '%s'", q,
+						       reg->specs[old->spec].origin, spec->origin));
 				free(kind);
 				if (!in_strv(&reg->conflicts, q))
 					strv_add(&reg->conflicts, xstrdup(q));
 			}
 			if (old) {
 				free(old->qualified);
-				*old = (struct cdi_registry_entry){.qualified = q, .spec = s, .device = d};
+				*old = (struct cdi_registry_entry){ .qualified = q, .spec = s, .device = d };
 				continue;
 			}
 			reg->entries = realloc(reg->entries, (reg->n_entries + 1) * sizeof *reg->entries);
 			if (!reg->entries)
 				abort();
-			reg->entries[reg->n_entries++] = (struct cdi_registry_entry){.qualified = q, .spec = s, .device = d};
+			reg->entries[reg->n_entries++] =
+				(struct cdi_registry_entry){ .qualified = q, .spec = s, .device = d };
 		}
 	}
 }
@@ -304,7 +306,7 @@ void cdi_registry_free(struct cdi_registry *reg)
 
 char *cdi_available_devices(const struct cdi_registry *reg)
 {
-	struct strv names = {0};
+	struct strv names = { 0 };
 	for (size_t i = 0; i < reg->n_entries; i++)
 		if (!in_strv(&reg->conflicts, reg->entries[i].qualified))
 			strv_add(&names, reg->entries[i].qualified);
@@ -327,8 +329,8 @@ static const char *problem_for(const struct cdi_registry *reg, const char *kind,
 {
 	for (size_t i = 0; i < reg->problems.n; i++) {
 		const char *p = reg->problems.v[i];
-		if (qualified && strncmp(p, "cdi device '", 12) == 0 && strncmp(p + 12, qualified, strlen(qualified)) == 0 &&
-		    p[12 + strlen(qualified)] == '\'')
+		if (qualified && strncmp(p, "cdi device '", 12) == 0 &&
+		    strncmp(p + 12, qualified, strlen(qualified)) == 0 && p[12 + strlen(qualified)] == '\'')
 			return p;
 		if (!qualified && strcmp(reg->problem_kinds.v[i], kind) == 0)
 			return p;
@@ -343,8 +345,8 @@ static int unknown_device(const struct cdi_registry *reg, const char *request, c
 		return error_set(err, 0, "cdi device '%s' is unavailable: %s", request, why);
 	char *available = cdi_available_devices(reg);
 	error_set(err, 0, "unknown cdi device '%s' (%s%s%s%s)", request, available[0] ? "available: " : "",
-		  available[0] ? available : "no cdi devices are defined",
-		  reg->problems.n ? "; not used: " : "", reg->problems.n ? reg->problems.v[0] : "");
+		  available[0] ? available : "no cdi devices are defined", reg->problems.n ? "; not used: " : "",
+		  reg->problems.n ? reg->problems.v[0] : "");
 	free(available);
 	return -1;
 }
@@ -428,8 +430,8 @@ static void merge_picked(const struct cdi_registry *reg, struct cdi_registry_ent
 	free(spec_done);
 }
 
-int cdi_resolve(const struct cdi_registry *reg, const char *const *requests, size_t n_requests,
-		struct cdi_edits *out, struct error *err)
+int cdi_resolve(const struct cdi_registry *reg, const char *const *requests, size_t n_requests, struct cdi_edits *out,
+		struct error *err)
 {
 	/* Each device at most once per request item, so this many suffice. */
 	size_t cap = 1;

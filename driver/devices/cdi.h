@@ -33,9 +33,9 @@
 enum cdi_format { CDI_FORMAT_JSON, CDI_FORMAT_YAML };
 
 struct cdi_device_node {
-	char *path;        /* in the container; absolute */
-	char *host_path;   /* on the host; absolute; set to path when omitted */
-	char type;         /* 'c', 'b', 'u', 'p', or 0 when not given */
+	char *path;      /* in the container; absolute */
+	char *host_path; /* on the host; absolute; set to path when omitted */
+	char type;       /* 'c', 'b', 'u', 'p', or 0 when not given */
 	int64_t major, minor;
 	bool has_file_mode, has_uid, has_gid;
 	uint32_t file_mode; /* permission bits (and type bits, if given so) */
@@ -102,8 +102,8 @@ struct cdi_spec {
 /* Parse and validate one spec file's content (data need not be
  * NUL-terminated). origin names the file in errors: "cdi spec 'ORIGIN': ...".
  * On failure spec is left empty (cdi_spec_free is still safe). */
-int cdi_spec_parse(const char *data, size_t len, enum cdi_format format, const char *origin,
-		   struct cdi_spec *spec, struct error *err);
+int cdi_spec_parse(const char *data, size_t len, enum cdi_format format, const char *origin, struct cdi_spec *spec,
+		   struct error *err);
 void cdi_spec_free(struct cdi_spec *spec);
 
 /* The format a spec file name stands for: .json, .yaml or .yml; -1 for
@@ -144,8 +144,8 @@ struct cdi_registry {
  * require_trusted (setuid mode), a directory or file that fails
  * cdi_path_trusted is skipped and noted in problems. Returns -1 only for
  * an error reading a directory that exists. */
-int cdi_registry_load(struct cdi_registry *reg, const char *const *dirs, size_t n_dirs,
-		      bool require_trusted, struct error *err);
+int cdi_registry_load(struct cdi_registry *reg, const char *const *dirs, size_t n_dirs, bool require_trusted,
+		      struct error *err);
 void cdi_registry_free(struct cdi_registry *reg);
 
 /* Merge the edits of the requested devices into out (zeroed by the caller,
@@ -157,8 +157,8 @@ void cdi_registry_free(struct cdi_registry *reg);
  * Errors: a malformed request, an unknown kind or device (the message
  * lists the devices available), a device in conflict, and the load
  * problem of a spec of the requested kind. */
-int cdi_resolve(const struct cdi_registry *reg, const char *const *requests, size_t n_requests,
-		struct cdi_edits *out, struct error *err);
+int cdi_resolve(const struct cdi_registry *reg, const char *const *requests, size_t n_requests, struct cdi_edits *out,
+		struct error *err);
 
 /* Every qualified device name in the registry, sorted, comma-separated
  * (for messages and `--device list`-like output); "" when none. Heap. */

@@ -50,9 +50,9 @@ static void append_mounts(struct cdi_edits *dst, const struct cdi_edits *src)
 	dst->mounts = grow(dst->mounts, dst->n_mounts, src->n_mounts, sizeof *dst->mounts);
 	for (size_t i = 0; i < src->n_mounts; i++) {
 		const struct cdi_mount *m = &src->mounts[i];
-		struct cdi_mount copy = {.host_path = xstrdup(m->host_path),
-					 .container_path = xstrdup(m->container_path),
-					 .type = dup_or_null(m->type)};
+		struct cdi_mount copy = { .host_path = xstrdup(m->host_path),
+					  .container_path = xstrdup(m->container_path),
+					  .type = dup_or_null(m->type) };
 		strv_append_copy(&copy.options, &m->options);
 		dst->mounts[dst->n_mounts++] = copy;
 	}
@@ -63,8 +63,10 @@ static void append_hooks(struct cdi_edits *dst, const struct cdi_edits *src)
 	dst->hooks = grow(dst->hooks, dst->n_hooks, src->n_hooks, sizeof *dst->hooks);
 	for (size_t i = 0; i < src->n_hooks; i++) {
 		const struct cdi_hook *h = &src->hooks[i];
-		struct cdi_hook copy = {.hook_name = xstrdup(h->hook_name), .path = xstrdup(h->path),
-					.has_timeout = h->has_timeout, .timeout = h->timeout};
+		struct cdi_hook copy = { .hook_name = xstrdup(h->hook_name),
+					 .path = xstrdup(h->path),
+					 .has_timeout = h->has_timeout,
+					 .timeout = h->timeout };
 		strv_append_copy(&copy.args, &h->args);
 		strv_append_copy(&copy.env, &h->env);
 		dst->hooks[dst->n_hooks++] = copy;
@@ -75,9 +77,10 @@ static void append_net_devices(struct cdi_edits *dst, const struct cdi_edits *sr
 {
 	dst->net_devices = grow(dst->net_devices, dst->n_net_devices, src->n_net_devices, sizeof *dst->net_devices);
 	for (size_t i = 0; i < src->n_net_devices; i++)
-		dst->net_devices[dst->n_net_devices++] = (struct cdi_net_device){
-			.host_interface_name = xstrdup(src->net_devices[i].host_interface_name),
-			.name = xstrdup(src->net_devices[i].name)};
+		dst->net_devices[dst->n_net_devices++] =
+			(struct cdi_net_device){ .host_interface_name =
+							 xstrdup(src->net_devices[i].host_interface_name),
+						 .name = xstrdup(src->net_devices[i].name) };
 }
 
 static void intel_rdt_free(struct cdi_intel_rdt *r)

@@ -18,8 +18,7 @@
 #include <string.h>
 
 /* The versions understood, oldest first; a spec names one of them. */
-static const char *const cdi_versions[] = {"0.3.0", "0.4.0", "0.5.0", "0.6.0",
-					    "0.7.0", "0.8.0", "1.0.0", "1.1.0"};
+static const char *const cdi_versions[] = { "0.3.0", "0.4.0", "0.5.0", "0.6.0", "0.7.0", "0.8.0", "1.0.0", "1.1.0" };
 enum cdi_version_index { V030, V040, V050, V060, V070, V080, V100, V110, V_COUNT };
 
 struct parse_ctx {
@@ -60,7 +59,8 @@ static json_object *field(json_object *obj, const char *key)
 
 static int only_keys(struct parse_ctx *ctx, json_object *obj, const char *where, const char *const *known)
 {
-	json_object_object_foreach(obj, key, value) {
+	json_object_object_foreach(obj, key, value)
+	{
 		(void)value;
 		const char *const *k = known;
 		while (*k && strcmp(*k, key) != 0)
@@ -74,8 +74,8 @@ static int only_keys(struct parse_ctx *ctx, json_object *obj, const char *where,
 static int want_type(struct parse_ctx *ctx, json_object *v, json_type type, const char *where, const char *key)
 {
 	static const char *const names[] = {
-		[json_type_null] = "null", [json_type_boolean] = "a boolean", [json_type_double] = "a number",
-		[json_type_int] = "an integer", [json_type_object] = "an object", [json_type_array] = "a list",
+		[json_type_null] = "null",       [json_type_boolean] = "a boolean", [json_type_double] = "a number",
+		[json_type_int] = "an integer",  [json_type_object] = "an object",  [json_type_array] = "a list",
 		[json_type_string] = "a string",
 	};
 	if (json_object_is_type(v, type))
@@ -86,8 +86,8 @@ static int want_type(struct parse_ctx *ctx, json_object *v, json_type type, cons
 }
 
 /* An optional string field: *out stays NULL when absent. */
-static int get_string(struct parse_ctx *ctx, json_object *obj, const char *key, const char *where,
-		      bool required, char **out)
+static int get_string(struct parse_ctx *ctx, json_object *obj, const char *key, const char *where, bool required,
+		      char **out)
 {
 	json_object *v = field(obj, key);
 	if (!v)
@@ -102,8 +102,8 @@ static int get_string(struct parse_ctx *ctx, json_object *obj, const char *key, 
 	return 0;
 }
 
-static int get_int(struct parse_ctx *ctx, json_object *obj, const char *key, const char *where,
-		   int64_t min, int64_t max, bool *present, int64_t *out)
+static int get_int(struct parse_ctx *ctx, json_object *obj, const char *key, const char *where, int64_t min,
+		   int64_t max, bool *present, int64_t *out)
 {
 	json_object *v = field(obj, key);
 	*present = v != NULL;
@@ -124,8 +124,8 @@ static int get_int(struct parse_ctx *ctx, json_object *obj, const char *key, con
 }
 
 /* A list of strings; with env_form, each must be NAME=VALUE. */
-static int get_strings(struct parse_ctx *ctx, json_object *obj, const char *key, const char *where,
-		       bool env_form, struct strv *out)
+static int get_strings(struct parse_ctx *ctx, json_object *obj, const char *key, const char *where, bool env_form,
+		       struct strv *out)
 {
 	json_object *v = field(obj, key);
 	if (!v)
@@ -166,7 +166,8 @@ static int check_annotations(struct parse_ctx *ctx, json_object *obj, const char
 		return 0;
 	if (want_type(ctx, v, json_type_object, where, "annotations") < 0)
 		return -1;
-	json_object_object_foreach(v, key, value) {
+	json_object_object_foreach(v, key, value)
+	{
 		if (!json_object_is_type(value, json_type_string))
 			return bad(ctx, where, "annotation '%.100s' must be a string", key);
 	}
@@ -179,8 +180,8 @@ static int check_annotations(struct parse_ctx *ctx, json_object *obj, const char
 
 static int parse_device_node(struct parse_ctx *ctx, json_object *o, const char *where, struct cdi_device_node *n)
 {
-	static const char *const keys[] = {"path", "hostPath", "type", "major", "minor", "fileMode",
-					   "permissions", "uid", "gid", NULL};
+	static const char *const keys[] = { "path",     "hostPath",    "type", "major", "minor",
+					    "fileMode", "permissions", "uid",  "gid",   NULL };
 	char *type = NULL;
 	bool present;
 	int64_t v;
@@ -233,7 +234,7 @@ out:
 
 static int parse_mount(struct parse_ctx *ctx, json_object *o, const char *where, struct cdi_mount *m)
 {
-	static const char *const keys[] = {"hostPath", "containerPath", "type", "options", NULL};
+	static const char *const keys[] = { "hostPath", "containerPath", "type", "options", NULL };
 	if (want_type(ctx, o, json_type_object, where, "mount") < 0 || only_keys(ctx, o, where, keys) < 0 ||
 	    get_string(ctx, o, "hostPath", where, true, &m->host_path) < 0 ||
 	    get_string(ctx, o, "containerPath", where, true, &m->container_path) < 0 ||
@@ -253,9 +254,10 @@ static int parse_mount(struct parse_ctx *ctx, json_object *o, const char *where,
 
 static int parse_hook(struct parse_ctx *ctx, json_object *o, const char *where, struct cdi_hook *h)
 {
-	static const char *const keys[] = {"hookName", "path", "args", "env", "timeout", NULL};
-	static const char *const names[] = {"prestart", "createRuntime", "createContainer",
-					    "startContainer", "poststart", "poststop", NULL};
+	static const char *const keys[] = { "hookName", "path", "args", "env", "timeout", NULL };
+	static const char *const names[] = {
+		"prestart", "createRuntime", "createContainer", "startContainer", "poststart", "poststop", NULL
+	};
 	int64_t timeout = 0;
 	if (want_type(ctx, o, json_type_object, where, "hook") < 0 || only_keys(ctx, o, where, keys) < 0 ||
 	    get_string(ctx, o, "hookName", where, true, &h->hook_name) < 0 ||
@@ -274,7 +276,7 @@ static int parse_hook(struct parse_ctx *ctx, json_object *o, const char *where, 
 
 static int parse_net_device(struct parse_ctx *ctx, json_object *o, const char *where, struct cdi_net_device *d)
 {
-	static const char *const keys[] = {"hostInterfaceName", "name", NULL};
+	static const char *const keys[] = { "hostInterfaceName", "name", NULL };
 	return want_type(ctx, o, json_type_object, where, "net device") < 0 || only_keys(ctx, o, where, keys) < 0 ||
 			       get_string(ctx, o, "hostInterfaceName", where, true, &d->host_interface_name) < 0 ||
 			       get_string(ctx, o, "name", where, true, &d->name) < 0
@@ -297,8 +299,8 @@ static int check_net_devices_unique(struct parse_ctx *ctx, const struct cdi_edit
 
 static int parse_intel_rdt(struct parse_ctx *ctx, json_object *o, const char *where, struct cdi_intel_rdt *r)
 {
-	static const char *const keys[] = {"closID", "l3CacheSchema", "memBwSchema", "schemata",
-					   "enableMonitoring", NULL};
+	static const char *const keys[] = { "closID",   "l3CacheSchema",    "memBwSchema",
+					    "schemata", "enableMonitoring", NULL };
 	if (want_type(ctx, o, json_type_object, where, "intelRdt") < 0 || only_keys(ctx, o, where, keys) < 0 ||
 	    get_string(ctx, o, "closID", where, false, &r->clos_id) < 0 ||
 	    get_string(ctx, o, "l3CacheSchema", where, false, &r->l3_cache_schema) < 0 ||
@@ -340,8 +342,8 @@ static int parse_gids(struct parse_ctx *ctx, json_object *o, const char *where, 
 /* Parse each object of list obj[key] into a new array of size elements. */
 typedef int (*item_parser)(struct parse_ctx *, json_object *, const char *, void *);
 
-static int parse_list(struct parse_ctx *ctx, json_object *obj, const char *key, const char *where,
-		      size_t size, item_parser parse_item, void **items, size_t *n_items)
+static int parse_list(struct parse_ctx *ctx, json_object *obj, const char *key, const char *where, size_t size,
+		      item_parser parse_item, void **items, size_t *n_items)
 {
 	json_object *v = field(obj, key);
 	if (!v)
@@ -402,8 +404,8 @@ static int parse_edit_lists(struct parse_ctx *ctx, json_object *o, const char *w
 
 static int parse_edits(struct parse_ctx *ctx, json_object *o, const char *where, struct cdi_edits *e)
 {
-	static const char *const keys[] = {"env", "deviceNodes", "netDevices", "hooks", "mounts",
-					   "intelRdt", "additionalGids", NULL};
+	static const char *const keys[] = { "env",    "deviceNodes", "netDevices",     "hooks",
+					    "mounts", "intelRdt",    "additionalGids", NULL };
 	if (want_type(ctx, o, json_type_object, where, "containerEdits") < 0 || only_keys(ctx, o, where, keys) < 0 ||
 	    get_strings(ctx, o, "env", where, true, &e->env) < 0 || parse_edit_lists(ctx, o, where, e) < 0 ||
 	    check_net_devices_unique(ctx, e, where) < 0 || parse_gids(ctx, o, where, e) < 0)
@@ -468,7 +470,7 @@ bool cdi_device_name_valid(const char *name)
 
 static int parse_device(struct parse_ctx *ctx, json_object *o, const char *where, struct cdi_device *d)
 {
-	static const char *const keys[] = {"name", "annotations", "containerEdits", NULL};
+	static const char *const keys[] = { "name", "annotations", "containerEdits", NULL };
 	if (want_type(ctx, o, json_type_object, where, "device") < 0 || only_keys(ctx, o, where, keys) < 0 ||
 	    get_string(ctx, o, "name", where, true, &d->name) < 0)
 		return -1;
@@ -557,7 +559,7 @@ static int parse_devices(struct parse_ctx *ctx, json_object *root, struct cdi_sp
 
 static int parse_root(struct parse_ctx *ctx, json_object *root, struct cdi_spec *spec)
 {
-	static const char *const keys[] = {"cdiVersion", "kind", "annotations", "devices", "containerEdits", NULL};
+	static const char *const keys[] = { "cdiVersion", "kind", "annotations", "devices", "containerEdits", NULL };
 	int version;
 	if (!json_object_is_type(root, json_type_object))
 		return bad(ctx, "", "%s", "not a CDI spec (expected a mapping at the top)");
@@ -609,10 +611,10 @@ static json_object *parse_json_text(struct parse_ctx *ctx, const char *data, siz
 	return root;
 }
 
-int cdi_spec_parse(const char *data, size_t len, enum cdi_format format, const char *origin,
-		   struct cdi_spec *spec, struct error *err)
+int cdi_spec_parse(const char *data, size_t len, enum cdi_format format, const char *origin, struct cdi_spec *spec,
+		   struct error *err)
 {
-	struct parse_ctx ctx = {.origin = origin, .err = err, .needed = V030, .needed_for = ""};
+	struct parse_ctx ctx = { .origin = origin, .err = err, .needed = V030, .needed_for = "" };
 	memset(spec, 0, sizeof *spec);
 	json_object *root;
 	if (len > CDI_MAX_SPEC_SIZE)

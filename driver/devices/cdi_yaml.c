@@ -92,9 +92,9 @@ static json_object *scalar_value(const yaml_event_t *ev)
 	bool plain = ev->data.scalar.style == YAML_PLAIN_SCALAR_STYLE;
 	if (!plain || (tag && strcmp(tag, YAML_STR_TAG) == 0) || strlen(text) != len)
 		return json_object_new_string_len(text, (int)len);
-	static const char *const nulls[] = {"", "~", "null", "Null", "NULL", NULL};
-	static const char *const trues[] = {"true", "True", "TRUE", NULL};
-	static const char *const falses[] = {"false", "False", "FALSE", NULL};
+	static const char *const nulls[] = { "", "~", "null", "Null", "NULL", NULL };
+	static const char *const trues[] = { "true", "True", "TRUE", NULL };
+	static const char *const falses[] = { "false", "False", "FALSE", NULL };
 	int64_t i;
 	double d;
 	if (str_in(text, nulls))
@@ -157,7 +157,7 @@ static int open_container(struct yaml_builder *b, const yaml_event_t *ev, json_o
 			return fail(b, ev, "a mapping key must be a scalar");
 		}
 	}
-	b->stack[b->depth++] = (struct yaml_frame){.node = node};
+	b->stack[b->depth++] = (struct yaml_frame){ .node = node };
 	return 0;
 }
 
@@ -207,7 +207,7 @@ static void builder_free(struct yaml_builder *b)
 
 json_object *cdi_yaml_to_json(const char *data, size_t len, char *why, size_t why_len)
 {
-	struct yaml_builder b = {.why = why, .why_len = why_len};
+	struct yaml_builder b = { .why = why, .why_len = why_len };
 	yaml_parser_t parser;
 	why[0] = '\0';
 	if (!yaml_parser_initialize(&parser)) {

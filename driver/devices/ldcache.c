@@ -50,8 +50,9 @@ static int read_entries(const unsigned char *data, size_t len, size_t entries_at
 			ldcache_free(cache);
 			return error_set(err, 0, "ld.so cache: entry %zu points outside the file", i);
 		}
-		cache->entries[cache->n++] = (struct ldcache_entry){
-			.name = xstrdup(name), .path = xstrdup(path), .flags = (int32_t)u32_at(e)};
+		cache->entries[cache->n++] = (struct ldcache_entry){ .name = xstrdup(name),
+								     .path = xstrdup(path),
+								     .flags = (int32_t)u32_at(e) };
 	}
 	return 0;
 }

@@ -42,7 +42,7 @@ static void add_file(struct nvlib_file **files, size_t *n, const char *host_path
 	*files = realloc(*files, (*n + 1) * sizeof **files);
 	if (!*files)
 		abort();
-	(*files)[(*n)++] = (struct nvlib_file){.host_path = xstrdup(host_path), .target = xstrdup(target)};
+	(*files)[(*n)++] = (struct nvlib_file){ .host_path = xstrdup(host_path), .target = xstrdup(target) };
 }
 
 static bool has_target(const struct nvlib_file *files, size_t n, const char *target)
@@ -62,7 +62,8 @@ static void find_library(const char *entry, const struct ldcache *cache, int32_t
 	if (entry[0] == '/') {
 		struct stat st;
 		const char *base = strrchr(entry, '/') + 1;
-		if (stat(entry, &st) == 0 && S_ISREG(st.st_mode) && *base && !has_target(r->libraries, r->n_libraries, base))
+		if (stat(entry, &st) == 0 && S_ISREG(st.st_mode) && *base &&
+		    !has_target(r->libraries, r->n_libraries, base))
 			add_file(&r->libraries, &r->n_libraries, entry, base);
 		return;
 	}
@@ -157,8 +158,8 @@ static void find_vendor_devices(enum nvlib_vendor vendor, const char *root, stru
  * driver is installed. */
 static bool has_driver_library(enum nvlib_vendor vendor, const struct nvlib_result *r)
 {
-	static const char *const nvidia[] = {"libcuda.so", "libnvidia-ml.so", NULL};
-	static const char *const rocm[] = {"libhsa-runtime64.so", "libhsakmt.so", NULL};
+	static const char *const nvidia[] = { "libcuda.so", "libnvidia-ml.so", NULL };
+	static const char *const rocm[] = { "libhsa-runtime64.so", "libhsakmt.so", NULL };
 	const char *const *names = vendor == NVLIB_NVIDIA ? nvidia : rocm;
 	for (size_t i = 0; i < r->n_libraries; i++)
 		for (const char *const *n = names; *n; n++)
@@ -167,11 +168,10 @@ static bool has_driver_library(enum nvlib_vendor vendor, const struct nvlib_resu
 	return false;
 }
 
-int nvlib_find(enum nvlib_vendor vendor, const struct nvlib_options *opt, struct nvlib_result *out,
-	       struct error *err)
+int nvlib_find(enum nvlib_vendor vendor, const struct nvlib_options *opt, struct nvlib_result *out, struct error *err)
 {
 	memset(out, 0, sizeof *out);
-	struct strv entries = {0};
+	struct strv entries = { 0 };
 	struct ldcache cache;
 	if (nvlib_read_list(opt->list_file, &entries, err) < 0)
 		return -1;

@@ -63,8 +63,7 @@ int nvlib_read_list(const char *path, struct strv *entries, struct error *err);
 
 /* Find everything for vendor. Errors: the list file or the ld cache
  * cannot be read. A missing driver is no error (driver_found). */
-int nvlib_find(enum nvlib_vendor vendor, const struct nvlib_options *opt, struct nvlib_result *out,
-	       struct error *err);
+int nvlib_find(enum nvlib_vendor vendor, const struct nvlib_options *opt, struct nvlib_result *out, struct error *err);
 void nvlib_result_free(struct nvlib_result *result);
 
 #endif

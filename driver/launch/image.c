@@ -47,8 +47,7 @@ static int use_cached(const char *entry, struct image *img, struct error *err)
 
 /* The cache key when it can be had cheaply: from an OCI layout's JSON, or
  * from the record of an unchanged archive. NULL: ask the importer. */
-static char *cheap_key(const struct cache *c, const struct image_ref *ref, bool no_pull, struct error *err,
-		       int *failed)
+static char *cheap_key(const struct cache *c, const struct image_ref *ref, bool no_pull, struct error *err, int *failed)
 {
 	*failed = 0;
 	if (ref->kind == IMAGE_DOCKER) {
@@ -78,8 +77,8 @@ static char *run_importer(const char *importer, const char *cache_root, const ch
 {
 	/* Credentials never go on this command line (anyone can read it in
 	 * /proc): the importer finds them in the environment or in files. */
-	char *argv[12] = { (char *)importer, "--log-level", (char *)log_level_name(log_level_current),
-			   "--cache", (char *)cache_root };
+	char *argv[12] = { (char *)importer, "--log-level", (char *)log_level_name(log_level_current), "--cache",
+			   (char *)cache_root };
 	size_t na = 5;
 	if (opts->platform) {
 		argv[na++] = "--platform";
@@ -121,8 +120,7 @@ static bool registry_is_insecure(const struct ochre_config *cfg, const char *tex
 	return found;
 }
 
-int image_pull_option(int c, const char *arg, const char *cmd, struct image_pull_options *o,
-		      struct error *err)
+int image_pull_option(int c, const char *arg, const char *cmd, struct image_pull_options *o, struct error *err)
 {
 	switch (c) {
 	case IMAGE_PULL_OPT_PLATFORM:
@@ -186,9 +184,8 @@ int image_prepare_opts(const struct ochre_config *cfg, const char *importer, con
 		free(img->key);
 		img->key = NULL;
 		if (ref.kind == IMAGE_DOCKER && opts->no_pull) {
-			error_set(err, 0, "%s%s%s is not in the cache, and --no-pull forbids downloading it",
-				  ref.text, opts->platform ? " for platform " : "",
-				  opts->platform ? opts->platform : "");
+			error_set(err, 0, "%s%s%s is not in the cache, and --no-pull forbids downloading it", ref.text,
+				  opts->platform ? " for platform " : "", opts->platform ? opts->platform : "");
 			goto out;
 		}
 		img->key = run_importer(importer, c.root, ref.text, opts,

@@ -35,16 +35,17 @@ enum {
 	IMAGE_PULL_OPT_NO_HTTPS,
 	IMAGE_PULL_OPT_NO_PULL,
 };
-#define IMAGE_PULL_LONGOPTS                                               \
-	{ "platform", required_argument, NULL, IMAGE_PULL_OPT_PLATFORM }, \
-	{ "authfile", required_argument, NULL, IMAGE_PULL_OPT_AUTHFILE }, \
-	{ "no-https", no_argument, NULL, IMAGE_PULL_OPT_NO_HTTPS },       \
-	{ "no-pull", no_argument, NULL, IMAGE_PULL_OPT_NO_PULL }
+#define IMAGE_PULL_LONGOPTS                                                       \
+	{ "platform", required_argument, NULL, IMAGE_PULL_OPT_PLATFORM },         \
+		{ "authfile", required_argument, NULL, IMAGE_PULL_OPT_AUTHFILE }, \
+		{ "no-https", no_argument, NULL, IMAGE_PULL_OPT_NO_HTTPS },       \
+	{                                                                         \
+		"no-pull", no_argument, NULL, IMAGE_PULL_OPT_NO_PULL              \
+	}
 
 /* getopt_long's c with its arg: 1 when it was a pull option, now in o; 0
  * when it was not; -1 with err ("CMD: --platform needs ..."). */
-int image_pull_option(int c, const char *arg, const char *cmd, struct image_pull_options *o,
-		      struct error *err);
+int image_pull_option(int c, const char *arg, const char *cmd, struct image_pull_options *o, struct error *err);
 
 /* importer: the ochre-import binary, run when the image is not cached. */
 int image_prepare(const struct ochre_config *cfg, const char *importer, const char *arg, struct image *img,

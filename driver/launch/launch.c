@@ -11,8 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <sys/random.h>
 #include <sys/prctl.h>
+#include <sys/random.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -85,7 +85,7 @@ static void noreturn_cleanup(char **argv, const char *session_path, int lifeline
 		log_debug("removing session dir %s (as %s)", session_path, doomed);
 	if (doomed && !renamed)
 		remove_session(doomed); /* no other name to hide it under: now */
-	send(3, "d", 1, MSG_NOSIGNAL); /* fails (no reader) after a kill: fine */
+	send(3, "d", 1, MSG_NOSIGNAL);  /* fails (no reader) after a kill: fine */
 	close(3);
 	if (renamed)
 		remove_session(doomed);
@@ -151,8 +151,7 @@ static int random_suffix(char *out, size_t len, struct error *err)
 	return 0;
 }
 
-int session_guard_start(char **argv, const char *base, struct session *s, struct session_guard *g,
-			struct error *err)
+int session_guard_start(char **argv, const char *base, struct session *s, struct session_guard *g, struct error *err)
 {
 	memset(s, 0, sizeof *s);
 	char suffix[7];
@@ -205,8 +204,7 @@ int launch_starter(const char *starter_path, char **argv, struct session_guard *
 		return -1;
 	}
 	req_fd = move_high(req_fd);
-	log_debug("exec %s (request on fd %d, lifeline on fd %d)", starter_path, REQUEST_FD,
-		  REQUEST_LIFELINE_FD);
+	log_debug("exec %s (request on fd %d, lifeline on fd %d)", starter_path, REQUEST_FD, REQUEST_LIFELINE_FD);
 	/* dup2 leaves the new fds without FD_CLOEXEC: exactly 3 and 4 cross. */
 	if (dup2(req_fd, REQUEST_FD) < 0 || dup2(g->lifeline, REQUEST_LIFELINE_FD) < 0) {
 		error_set(err, errno, "set up the starter's fds");
@@ -221,8 +219,7 @@ int launch_starter(const char *starter_path, char **argv, struct session_guard *
 	return -1;
 }
 
-pid_t spawn_starter_enter(const char *starter_path, struct starter_request *req, int sync_fd,
-			  struct error *err)
+pid_t spawn_starter_enter(const char *starter_path, struct starter_request *req, int sync_fd, struct error *err)
 {
 	req->mode = REQUEST_MODE_ENTER;
 	req->sync_fd = sync_fd >= 0 ? REQUEST_SYNC_FD_MIN : -1;

@@ -17,8 +17,7 @@ struct session_guard {
 	int lifeline; /* the starter's end of the socket pair */
 	pid_t cleaner;
 };
-int session_guard_start(char **argv, const char *base, struct session *s, struct session_guard *g,
-			struct error *err);
+int session_guard_start(char **argv, const char *base, struct session *s, struct session_guard *g, struct error *err);
 
 /* Give up before the launch: the cleanup process removes the session. */
 void session_guard_abandon(struct session_guard *g);
@@ -33,7 +32,6 @@ int launch_starter(const char *starter_path, char **argv, struct session_guard *
 /* Mode enter: fork a child that execs the starter with req on fd 3 and,
  * when sync_fd >= 0, that fd as fd 5 (req->sync_fd is set to 5); sync_fd
  * is closed in the caller either way. Returns the child's pid, or -1. */
-pid_t spawn_starter_enter(const char *starter_path, struct starter_request *req, int sync_fd,
-			  struct error *err);
+pid_t spawn_starter_enter(const char *starter_path, struct starter_request *req, int sync_fd, struct error *err);
 
 #endif

@@ -36,8 +36,7 @@ static char *find_runtime(const struct ochre_config *cfg, enum runtime_kind kind
 	return find_system_tool(cfg->runtime_path[kind], runtime_kind_name(kind));
 }
 
-int runtime_resolve(const struct ochre_config *cfg, const char *name, struct runtime *out,
-		    struct error *err)
+int runtime_resolve(const struct ochre_config *cfg, const char *name, struct runtime *out, struct error *err)
 {
 	enum runtime_kind order[CONFIG_MAX_RUNTIMES];
 	size_t n = 0;

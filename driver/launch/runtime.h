@@ -12,8 +12,7 @@ struct runtime {
 /* Pick the OCI runtime: `name` (from --runtime) if given, else the first of
  * the config's search order that exists. Paths come from the config or a
  * fixed list of system directories, never from $PATH. */
-int runtime_resolve(const struct ochre_config *cfg, const char *name, struct runtime *out,
-		    struct error *err);
+int runtime_resolve(const struct ochre_config *cfg, const char *name, struct runtime *out, struct error *err);
 
 /* An executable NAME from the system directories (never $PATH), or the
  * configured path; NULL when none. */

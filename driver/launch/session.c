@@ -64,8 +64,7 @@ static char *fallback_base(const char *squatted, const char *why, struct error *
 	if (!base) {
 		base = xasprintf("%s-XXXXXX", squatted);
 		if (!mkdtemp(base)) {
-			error_set(err, errno, "session base '%s' is %s, and no fallback could be made", squatted,
-				  why);
+			error_set(err, errno, "session base '%s' is %s, and no fallback could be made", squatted, why);
 			free(base);
 			return NULL;
 		}
@@ -103,8 +102,7 @@ static char *private_base(const char *dir, struct error *err)
 static int is_own_dir(const char *path)
 {
 	struct stat st;
-	return path && path[0] == '/' && stat(path, &st) == 0 && S_ISDIR(st.st_mode) &&
-	       st.st_uid == getuid();
+	return path && path[0] == '/' && stat(path, &st) == 0 && S_ISDIR(st.st_mode) && st.st_uid == getuid();
 }
 
 char *user_runtime_dir(struct error *err)

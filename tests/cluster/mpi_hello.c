@@ -13,22 +13,22 @@
 
 int main(int argc, char **argv)
 {
-    int rank, size, name_len;
-    long mine, sum = 0;
-    char host[MPI_MAX_PROCESSOR_NAME];
+	int rank, size, name_len;
+	long mine, sum = 0;
+	char host[MPI_MAX_PROCESSOR_NAME];
 
-    if (MPI_Init(&argc, &argv) != MPI_SUCCESS)
-        return 1;
-    MPI_Comm_rank(MPI_COMM_WORLD, &rank);
-    MPI_Comm_size(MPI_COMM_WORLD, &size);
-    MPI_Get_processor_name(host, &name_len);
-    mine = rank + 1;
-    if (MPI_Allreduce(&mine, &sum, 1, MPI_LONG, MPI_SUM, MPI_COMM_WORLD) != MPI_SUCCESS) {
-        fprintf(stderr, "rank %d: MPI_Allreduce failed\n", rank);
-        MPI_Abort(MPI_COMM_WORLD, 1);
-    }
-    printf("rank %d/%d on %s sum %ld\n", rank, size, host, sum);
-    fflush(stdout);
-    MPI_Finalize();
-    return 0;
+	if (MPI_Init(&argc, &argv) != MPI_SUCCESS)
+		return 1;
+	MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+	MPI_Comm_size(MPI_COMM_WORLD, &size);
+	MPI_Get_processor_name(host, &name_len);
+	mine = rank + 1;
+	if (MPI_Allreduce(&mine, &sum, 1, MPI_LONG, MPI_SUM, MPI_COMM_WORLD) != MPI_SUCCESS) {
+		fprintf(stderr, "rank %d: MPI_Allreduce failed\n", rank);
+		MPI_Abort(MPI_COMM_WORLD, 1);
+	}
+	printf("rank %d/%d on %s sum %ld\n", rank, size, host, sum);
+	fflush(stdout);
+	MPI_Finalize();
+	return 0;
 }

@@ -20,13 +20,12 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-#define CHECK(cond)                                                                \
-	do {                                                                       \
-		if (!(cond)) {                                                     \
-			fprintf(stderr, "fuzz_cdi: check failed at %s:%d: %s\n",    \
-				__FILE__, __LINE__, #cond);                        \
-			abort();                                                   \
-		}                                                                  \
+#define CHECK(cond)                                                                                          \
+	do {                                                                                                 \
+		if (!(cond)) {                                                                               \
+			fprintf(stderr, "fuzz_cdi: check failed at %s:%d: %s\n", __FILE__, __LINE__, #cond); \
+			abort();                                                                             \
+		}                                                                                            \
 	} while (0)
 
 static void check_edits(const struct cdi_edits *e)
@@ -63,7 +62,7 @@ static void fuzz_one(const uint8_t *data, size_t size, enum cdi_format format)
 	CHECK(cdi_vendor_name_valid(spec.vendor) && cdi_class_name_valid(spec.class));
 	CHECK(spec.n_devices > 0 && spec.version != NULL);
 	check_edits(&spec.edits);
-	struct cdi_edits merged = {0};
+	struct cdi_edits merged = { 0 };
 	cdi_edits_append(&merged, &spec.edits);
 	for (size_t i = 0; i < spec.n_devices; i++) {
 		CHECK(cdi_device_name_valid(spec.devices[i].name));

@@ -16,13 +16,12 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-#define CHECK(cond)                                                                     \
-	do {                                                                            \
-		if (!(cond)) {                                                          \
-			fprintf(stderr, "fuzz_cgroups_toml: check failed at %s:%d: %s\n", \
-				__FILE__, __LINE__, #cond);                             \
-			abort();                                                        \
-		}                                                                       \
+#define CHECK(cond)                                                                                                   \
+	do {                                                                                                          \
+		if (!(cond)) {                                                                                        \
+			fprintf(stderr, "fuzz_cgroups_toml: check failed at %s:%d: %s\n", __FILE__, __LINE__, #cond); \
+			abort();                                                                                      \
+		}                                                                                                     \
 	} while (0)
 
 static void check_weight(json_object *o, const char *key)

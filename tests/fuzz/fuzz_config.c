@@ -26,13 +26,12 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-#define CHECK(cond)                                                                \
-	do {                                                                       \
-		if (!(cond)) {                                                     \
-			fprintf(stderr, "fuzz_config: check failed at %s:%d: %s\n", \
-				__FILE__, __LINE__, #cond);                        \
-			abort();                                                   \
-		}                                                                  \
+#define CHECK(cond)                                                                                             \
+	do {                                                                                                    \
+		if (!(cond)) {                                                                                  \
+			fprintf(stderr, "fuzz_config: check failed at %s:%d: %s\n", __FILE__, __LINE__, #cond); \
+			abort();                                                                                \
+		}                                                                                               \
 	} while (0)
 
 #define NAME "fuzz.conf"
@@ -53,11 +52,28 @@ static int ref_parse_size(const char *s, unsigned long long *out)
 	}
 	unsigned shift = 0;
 	switch (*p) {
-	case 'k': case 'K': shift = 10; p++; break;
-	case 'm': case 'M': shift = 20; p++; break;
-	case 'g': case 'G': shift = 30; p++; break;
-	case 't': case 'T': shift = 40; p++; break;
-	default: break;
+	case 'k':
+	case 'K':
+		shift = 10;
+		p++;
+		break;
+	case 'm':
+	case 'M':
+		shift = 20;
+		p++;
+		break;
+	case 'g':
+	case 'G':
+		shift = 30;
+		p++;
+		break;
+	case 't':
+	case 'T':
+		shift = 40;
+		p++;
+		break;
+	default:
+		break;
 	}
 	if (*p != '\0' || v == 0 || v > (~0ULL >> shift))
 		return -1;
@@ -71,8 +87,8 @@ static void fuzz_size(const char *s)
 	int ret = config_parse_size(s, &got);
 	int ref = ref_parse_size(s, &want);
 	if (ret != ref || (ret == 0 && got != want)) {
-		fprintf(stderr, "fuzz_config: config_parse_size('%s') = %d, %llu; expected %d, %llu\n",
-			s, ret, got, ref, want);
+		fprintf(stderr, "fuzz_config: config_parse_size('%s') = %d, %llu; expected %d, %llu\n", s, ret, got,
+			ref, want);
 		abort();
 	}
 	if (ret < 0)
@@ -102,9 +118,10 @@ static void check_list(const struct config_list *l, enum list_form form)
 			char *src = strndup(v, colon ? (size_t)(colon - v) : strlen(v));
 			CHECK(src);
 			if (!path_is_clean_absolute(src) || (colon && !path_is_clean_absolute(colon + 1))) {
-				fprintf(stderr, "fuzz_config: accepted bind path item is not SRC[:DST] with clean "
-					"absolute paths (%zu bytes): '%.200s%s'\n", strlen(v), v,
-					strlen(v) > 200 ? "..." : "");
+				fprintf(stderr,
+					"fuzz_config: accepted bind path item is not SRC[:DST] with clean "
+					"absolute paths (%zu bytes): '%.200s%s'\n",
+					strlen(v), v, strlen(v) > 200 ? "..." : "");
 				abort();
 			}
 			free(src);

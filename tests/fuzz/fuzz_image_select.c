@@ -12,8 +12,8 @@
  *  - a docker-archive key is "sha256:" and 64 hex digits, named by the
  *    chosen entry's Config. */
 #define _GNU_SOURCE
-#include "../../driver/import/unpack/digest.h"
 #include "../../driver/image/image_select.h"
+#include "../../driver/import/unpack/digest.h"
 #include "fuzz_util.h"
 
 #include <stdio.h>

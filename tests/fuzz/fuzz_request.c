@@ -27,13 +27,12 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-#define CHECK(cond)                                                                 \
-	do {                                                                        \
-		if (!(cond)) {                                                      \
-			fprintf(stderr, "fuzz_request: check failed at %s:%d: %s\n", \
-				__FILE__, __LINE__, #cond);                         \
-			abort();                                                    \
-		}                                                                   \
+#define CHECK(cond)                                                                                              \
+	do {                                                                                                     \
+		if (!(cond)) {                                                                                   \
+			fprintf(stderr, "fuzz_request: check failed at %s:%d: %s\n", __FILE__, __LINE__, #cond); \
+			abort();                                                                                 \
+		}                                                                                                \
 	} while (0)
 
 /* The longest line request_format() adds that the input need not have:
@@ -115,8 +114,7 @@ static void check_valid(const struct starter_request *req)
 	CHECK(!req->newuidmap || path_is_clean_absolute(req->newuidmap));
 	CHECK(!req->newgidmap || path_is_clean_absolute(req->newgidmap));
 	CHECK(req->lifeline_fd == -1 || req->lifeline_fd == REQUEST_LIFELINE_FD);
-	CHECK(req->sync_fd == -1 ||
-	      (req->sync_fd >= REQUEST_SYNC_FD_MIN && req->sync_fd <= REQUEST_SYNC_FD_MAX));
+	CHECK(req->sync_fd == -1 || (req->sync_fd >= REQUEST_SYNC_FD_MIN && req->sync_fd <= REQUEST_SYNC_FD_MAX));
 	CHECK(req->tmpfs_size <= REQUEST_MAX_TMPFS_SIZE);
 	CHECK(!req->upper || path_is_clean_absolute(req->upper));
 	CHECK(req->overlay == REQUEST_OVERLAY_AUTO || req->overlay == REQUEST_OVERLAY_KERNEL ||

@@ -13,14 +13,13 @@
  * counter" (a coverage feature the fuzzer reads from this section), so an
  * input that reaches a new bucket is kept and grown further. Call it before
  * the parser modifies the input. */
-__attribute__((section("__libfuzzer_extra_counters"), used))
-static uint8_t fuzz_length_counters[32];
+__attribute__((section("__libfuzzer_extra_counters"), used)) static uint8_t fuzz_length_counters[32];
 
 static inline void fuzz_note_longest_line(const char *data, size_t size)
 {
 	static const size_t bounds[] = {
-		64, 256, 1024, 2048, 3072, 3584, 3840, 3968, 4032, 4064, 4080, 4088, 4092, 4094,
-		4095, 4096, 4097, 4100, 4112, 4160, 4352, 5120, 8192,
+		64,   256,  1024, 2048, 3072, 3584, 3840, 3968, 4032, 4064, 4080, 4088,
+		4092, 4094, 4095, 4096, 4097, 4100, 4112, 4160, 4352, 5120, 8192,
 	};
 	size_t longest = 0;
 	for (const char *p = data, *end = data + size; p < end;) {

@@ -94,8 +94,9 @@ static void fd_message_init(struct fd_message *m)
 	memset(m, 0, sizeof *m);
 	m->data = 'f';
 	m->iov = (struct iovec){ .iov_base = &m->data, .iov_len = 1 };
-	m->msg = (struct msghdr){ .msg_iov = &m->iov, .msg_iovlen = 1, .msg_control = m->u.buf,
-				  .msg_controllen = sizeof m->u.buf };
+	m->msg = (struct msghdr){
+		.msg_iov = &m->iov, .msg_iovlen = 1, .msg_control = m->u.buf, .msg_controllen = sizeof m->u.buf
+	};
 }
 
 static void send_fd(int sock, int fd)

@@ -46,7 +46,7 @@ static void make(void)
 		{ "../../outside/passwd", "root/etc/up" },   /* climbs out: clamped */
 		{ "/../../outside/passwd", "root/etc/up2" }, /* the same, absolute */
 		{ "/usr/lib/os-release", "root/etc/os-release" },
-		{ "../usr", "root/a/usr" },                  /* a directory link */
+		{ "../usr", "root/a/usr" }, /* a directory link */
 		{ "loop2", "root/a/loop1" },
 		{ "loop1", "root/a/loop2" },
 		{ "/nonexistent", "root/a/dangling" },
@@ -92,9 +92,22 @@ int main(void)
 	snprintf(rootpath, sizeof rootpath, "%s/root", top);
 	int root = open(rootpath, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	const char *paths[] = {
-		"etc/real", "etc/rel", "etc/abs", "etc/up", "etc/up2", "etc/os-release", "a/usr/lib/os-release",
-		"a/b/../../etc/real", "../outside/passwd", "a/../../outside/passwd", "a/loop1", "a/dangling",
-		"etc/missing", "/etc/real", "etc//real", "./etc/./real",
+		"etc/real",
+		"etc/rel",
+		"etc/abs",
+		"etc/up",
+		"etc/up2",
+		"etc/os-release",
+		"a/usr/lib/os-release",
+		"a/b/../../etc/real",
+		"../outside/passwd",
+		"a/../../outside/passwd",
+		"a/loop1",
+		"a/dangling",
+		"etc/missing",
+		"/etc/real",
+		"etc//real",
+		"./etc/./real",
 	};
 	const enum beneath_mode modes[] = { BENEATH_IN_ROOT, BENEATH_NO_SYMLINKS };
 	for (size_t m = 0; m < 2; m++) {

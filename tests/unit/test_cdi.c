@@ -60,7 +60,9 @@ static void refused(const char *text, enum cdi_format fmt, const char *expect, c
 
 static void test_versions(void)
 {
-	static const char *const versions[] = {"0.3.0", "0.4.0", "0.5.0", "0.6.0", "0.7.0", "0.8.0", "1.0.0", "1.1.0"};
+	static const char *const versions[] = {
+		"0.3.0", "0.4.0", "0.5.0", "0.6.0", "0.7.0", "0.8.0", "1.0.0", "1.1.0"
+	};
 	for (size_t i = 0; i < sizeof versions / sizeof *versions; i++) {
 		char json[512], yaml[512], name[100];
 		snprintf(json, sizeof json, "{\"cdiVersion\":\"%s\",\"kind\":\"v.com/c\"," DEV "}", versions[i]);
@@ -83,21 +85,23 @@ static void test_versions(void)
 	/* Each field newer than the spec's version. */
 	refused("{\"cdiVersion\":\"0.3.0\",\"kind\":\"v.com/c\",\"devices\":[{\"name\":\"d\",\"containerEdits\":"
 		"{\"mounts\":[{\"hostPath\":\"/a\",\"containerPath\":\"/b\",\"type\":\"bind\"}]}}]}",
-		CDI_FORMAT_JSON, "cdiVersion 0.3.0 is too old for mounts 'type' (needs 0.4.0)", "mount type needs 0.4.0");
+		CDI_FORMAT_JSON, "cdiVersion 0.3.0 is too old for mounts 'type' (needs 0.4.0)",
+		"mount type needs 0.4.0");
 	refused("{\"cdiVersion\":\"0.4.0\",\"kind\":\"v.com/c\",\"devices\":[{\"name\":\"d\",\"containerEdits\":"
 		"{\"deviceNodes\":[{\"path\":\"/dev/x\",\"hostPath\":\"/dev/y\"}]}}]}",
 		CDI_FORMAT_JSON, "needs 0.5.0", "hostPath needs 0.5.0");
 	refused("{\"cdiVersion\":\"0.4.0\",\"kind\":\"v.com/c\",\"devices\":[{\"name\":\"0d\",\"containerEdits\":"
 		"{\"env\":[\"A=1\"]}}]}",
 		CDI_FORMAT_JSON, "a device name starting with a digit (needs 0.5.0)", "a leading digit needs 0.5.0");
-	refused("{\"cdiVersion\":\"0.5.0\",\"kind\":\"v.com/c\",\"annotations\":{\"a\":\"b\"}," DEV "}", CDI_FORMAT_JSON,
-		"annotations (needs 0.6.0)", "annotations need 0.6.0");
+	refused("{\"cdiVersion\":\"0.5.0\",\"kind\":\"v.com/c\",\"annotations\":{\"a\":\"b\"}," DEV "}",
+		CDI_FORMAT_JSON, "annotations (needs 0.6.0)", "annotations need 0.6.0");
 	refused("{\"cdiVersion\":\"0.5.0\",\"kind\":\"v.com/c.x\"," DEV "}", CDI_FORMAT_JSON, "needs 0.6.0",
 		"a dot in the class needs 0.6.0");
 	refused("{\"cdiVersion\":\"0.6.0\",\"kind\":\"v.com/c\",\"containerEdits\":{\"additionalGids\":[5]}," DEV "}",
 		CDI_FORMAT_JSON, "additionalGids (needs 0.7.0)", "additionalGids need 0.7.0");
-	refused("{\"cdiVersion\":\"0.6.0\",\"kind\":\"v.com/c\",\"containerEdits\":{\"intelRdt\":{\"closID\":\"x\"}},"
-		DEV "}", CDI_FORMAT_JSON, "intelRdt (needs 0.7.0)", "intelRdt needs 0.7.0");
+	refused("{\"cdiVersion\":\"0.6.0\",\"kind\":\"v.com/"
+		"c\",\"containerEdits\":{\"intelRdt\":{\"closID\":\"x\"}}," DEV "}",
+		CDI_FORMAT_JSON, "intelRdt (needs 0.7.0)", "intelRdt needs 0.7.0");
 	refused("{\"cdiVersion\":\"1.0.0\",\"kind\":\"v.com/c\",\"containerEdits\":{\"netDevices\":"
 		"[{\"hostInterfaceName\":\"eth1\",\"name\":\"net1\"}]}," DEV "}",
 		CDI_FORMAT_JSON, "netDevices (needs 1.1.0)", "netDevices need 1.1.0");
@@ -170,7 +174,8 @@ static void test_refusals(void)
 		"{\"mounts\":[{\"hostPath\":\"/a\"}]}}]}",
 		CDI_FORMAT_JSON, "'containerPath' is required", "a mount without a container path");
 	refused("{\"cdiVersion\":\"1.1.0\",\"kind\":\"v.com/c\",\"devices\":[{\"name\":\"d\",\"containerEdits\":"
-		"{\"netDevices\":[{\"hostInterfaceName\":\"a\",\"name\":\"x\"},{\"hostInterfaceName\":\"b\",\"name\":\"x\"}]}}]}",
+		"{\"netDevices\":[{\"hostInterfaceName\":\"a\",\"name\":\"x\"},{\"hostInterfaceName\":\"b\",\"name\":"
+		"\"x\"}]}}]}",
 		CDI_FORMAT_JSON, "net device name 'x' listed twice", "a net device name twice");
 	refused("{\"cdiVersion\":\"0.7.0\",\"kind\":\"v.com/c\",\"containerEdits\":{\"additionalGids\":[-1]}," DEV "}",
 		CDI_FORMAT_JSON, "additionalGids must be gids", "a negative gid");
@@ -268,7 +273,7 @@ static void test_names(void)
 static void mkdirs(void)
 {
 	char path[512];
-	static const char *const dirs[] = {"etc", "run", "empty", "bad"};
+	static const char *const dirs[] = { "etc", "run", "empty", "bad" };
 	for (size_t i = 0; i < 4; i++) {
 		snprintf(path, sizeof path, "%s/%s", tmp, dirs[i]);
 		if (mkdir(path, 0755) < 0) {
@@ -281,7 +286,7 @@ static void mkdirs(void)
 static int resolve(const struct cdi_registry *reg, const char *req, struct cdi_edits *out, struct error *err)
 {
 	memset(out, 0, sizeof *out);
-	const char *reqs[] = {req};
+	const char *reqs[] = { req };
 	return cdi_resolve(reg, reqs, 1, out, err);
 }
 
@@ -292,7 +297,8 @@ static void test_registry(void)
 	write_file("etc", "a.json",
 		   SPEC_A("0.6.0", "test.com/dev",
 			  "\"containerEdits\":{\"env\":[\"SPEC=etc\"]},"
-			  "\"devices\":[{\"name\":\"null\",\"containerEdits\":{\"deviceNodes\":[{\"path\":\"/dev/null\"}]}},"
+			  "\"devices\":[{\"name\":\"null\",\"containerEdits\":{\"deviceNodes\":[{\"path\":\"/dev/"
+			  "null\"}]}},"
 			  "{\"name\":\"zero\",\"containerEdits\":{\"env\":[\"DEV=zero-etc\"]}}]"));
 	/* run: overrides test.com/dev=zero, adds a YAML kind */
 	write_file("run", "b.yaml",
@@ -302,19 +308,24 @@ static void test_registry(void)
 		   "cdiVersion: 0.3.0\nkind: other.org/net\ndevices:\n- name: tun\n  containerEdits:\n"
 		   "    deviceNodes: [{path: /dev/net/tun}]\n");
 	/* two specs in one dir defining the same device: a conflict */
-	write_file("run", "d1.json", SPEC_A("0.3.0", "conf.io/x", "\"devices\":[{\"name\":\"dup\",\"containerEdits\":{\"env\":[\"A=1\"]}}]"));
-	write_file("run", "d2.json", SPEC_A("0.3.0", "conf.io/x", "\"devices\":[{\"name\":\"dup\",\"containerEdits\":{\"env\":[\"A=2\"]}},"
-					    "{\"name\":\"ok\",\"containerEdits\":{\"env\":[\"A=3\"]}}]"));
+	write_file("run", "d1.json",
+		   SPEC_A("0.3.0", "conf.io/x",
+			  "\"devices\":[{\"name\":\"dup\",\"containerEdits\":{\"env\":[\"A=1\"]}}]"));
+	write_file("run", "d2.json",
+		   SPEC_A("0.3.0", "conf.io/x",
+			  "\"devices\":[{\"name\":\"dup\",\"containerEdits\":{\"env\":[\"A=2\"]}},"
+			  "{\"name\":\"ok\",\"containerEdits\":{\"env\":[\"A=3\"]}}]"));
 	/* a broken spec and a non-spec file */
-	write_file("run", "e.json", "{\"cdiVersion\":\"0.3.0\",\"kind\":\"broken.io/x\",\"devices\":[{\"name\":\"b\"}]}");
+	write_file("run", "e.json",
+		   "{\"cdiVersion\":\"0.3.0\",\"kind\":\"broken.io/x\",\"devices\":[{\"name\":\"b\"}]}");
 	write_file("run", "notes.txt", "not a spec");
 
 	char etc[300], run[300], missing[300];
 	snprintf(etc, sizeof etc, "%s/etc", tmp);
 	snprintf(run, sizeof run, "%s/run", tmp);
 	snprintf(missing, sizeof missing, "%s/missing", tmp);
-	const char *dirs[] = {etc, run, missing};
-	struct cdi_registry reg = {0};
+	const char *dirs[] = { etc, run, missing };
+	struct cdi_registry reg = { 0 };
 	struct error err = { 0 };
 	CHECK(cdi_registry_load(&reg, dirs, 3, false, &err) == 0, "load two dirs and a missing one");
 	CHECK(reg.n_specs == 5, "five good specs loaded");
@@ -335,7 +346,7 @@ static void test_registry(void)
 	CHECK(out.n_nodes == 1 && out.env.n == 1, "counted once, spec edits once");
 	cdi_edits_free(&out);
 
-	const char *two[] = {"test.com/dev=null", "other.org/net=tun"};
+	const char *two[] = { "test.com/dev=null", "other.org/net=tun" };
 	memset(&out, 0, sizeof out);
 	CHECK(cdi_resolve(&reg, two, 2, &out, &err) == 0 && out.n_nodes == 2, "two requests");
 	if (out.n_nodes == 2) {
@@ -349,7 +360,8 @@ static void test_registry(void)
 	cdi_edits_free(&out);
 
 	CHECK(resolve(&reg, "test.com/dev=nope", &out, &err) == -1 &&
-		      strstr(err.msg, "unknown cdi device 'test.com/dev=nope' (available: conf.io/x=ok, other.org/net=tun"),
+		      strstr(err.msg,
+			     "unknown cdi device 'test.com/dev=nope' (available: conf.io/x=ok, other.org/net=tun"),
 	      "an unknown device lists what is available");
 	printf("#   %s\n", err.msg);
 	CHECK(resolve(&reg, "conf.io/x=dup", &out, &err) == -1 && strstr(err.msg, "is defined in both"),
@@ -376,8 +388,8 @@ static void test_registry(void)
 	cdi_edits_free(&out);
 	cdi_registry_free(&reg);
 
-	struct cdi_edits bad_node = {0};
-	struct cdi_device_node n = {.path = strdup("/x"), .host_path = strdup("/etc/hostname")};
+	struct cdi_edits bad_node = { 0 };
+	struct cdi_device_node n = { .path = strdup("/x"), .host_path = strdup("/etc/hostname") };
 	bad_node.nodes = &n;
 	bad_node.n_nodes = 1;
 	CHECK(cdi_edits_fill_from_host(&bad_node, &err) == -1 && strstr(err.msg, "is not a device node"),
@@ -403,8 +415,8 @@ static void test_trust(void)
 	CHECK(cdi_path_trusted("relative", &err) == -1, "a relative path is not trusted");
 
 	/* In trusted mode such dirs are skipped, with the reason noted. */
-	const char *dirs[] = {dir};
-	struct cdi_registry reg = {0};
+	const char *dirs[] = { dir };
+	struct cdi_registry reg = { 0 };
 	CHECK(cdi_registry_load(&reg, dirs, 1, true, &err) == 0 && reg.n_specs == 0 && reg.problems.n == 1 &&
 		      strstr(reg.problems.v[0], "not trusted"),
 	      "an untrusted dir is skipped in trusted mode");
@@ -420,8 +432,12 @@ static void test_trust(void)
 			snprintf(gfile, sizeof gfile, "%s/g.json", base);
 			FILE *f = fopen(wfile, "w"), *g = fopen(gfile, "w");
 			if (f && g) {
-				fputs(SPEC_A("0.3.0", "t.io/x", "\"devices\":[{\"name\":\"w\",\"containerEdits\":{\"env\":[\"A=1\"]}}]"), f);
-				fputs(SPEC_A("0.3.0", "t.io/x", "\"devices\":[{\"name\":\"g\",\"containerEdits\":{\"env\":[\"A=1\"]}}]"), g);
+				fputs(SPEC_A("0.3.0", "t.io/x",
+					     "\"devices\":[{\"name\":\"w\",\"containerEdits\":{\"env\":[\"A=1\"]}}]"),
+				      f);
+				fputs(SPEC_A("0.3.0", "t.io/x",
+					     "\"devices\":[{\"name\":\"g\",\"containerEdits\":{\"env\":[\"A=1\"]}}]"),
+				      g);
 			}
 			if (f)
 				fclose(f);
@@ -430,10 +446,10 @@ static void test_trust(void)
 			chmod(wfile, 0666);
 			chmod(gfile, 0644);
 			CHECK(cdi_path_trusted(base, &err) == 0, "a root 0755 dir in /run is trusted");
-			const char *d2[] = {base};
+			const char *d2[] = { base };
 			memset(&reg, 0, sizeof reg);
-			CHECK(cdi_registry_load(&reg, d2, 1, true, &err) == 0 && reg.n_specs == 1 && reg.problems.n == 1 &&
-				      strstr(reg.problems.v[0], "w.json': not trusted: ") &&
+			CHECK(cdi_registry_load(&reg, d2, 1, true, &err) == 0 && reg.n_specs == 1 &&
+				      reg.problems.n == 1 && strstr(reg.problems.v[0], "w.json': not trusted: ") &&
 				      strstr(reg.problems.v[0], "writable by group or others"),
 			      "trusted mode: a group/other-writable spec file is skipped");
 			cdi_registry_free(&reg);

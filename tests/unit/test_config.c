@@ -56,8 +56,7 @@ int main(void)
 	CHECK_STR(cfg.cache_dir, "/scratch/ochre", "cache dir");
 	config_free(&cfg);
 
-	CHECK(parse("runtime = runc\n", &cfg, err, sizeof err) == 0 && cfg.n_runtimes == 1,
-	      "a single runtime");
+	CHECK(parse("runtime = runc\n", &cfg, err, sizeof err) == 0 && cfg.n_runtimes == 1, "a single runtime");
 	config_free(&cfg);
 
 	refused("\n\nfoo = bar\n", "config 'test.conf' line 3: unknown directive 'foo'",
@@ -108,7 +107,7 @@ int main(void)
 	CHECK(config_parse_size("4096", &v) == 0 && v == 4096, "size without suffix");
 	CHECK(config_parse_size("2k", &v) == 0 && v == 2048, "size with lower-case suffix");
 	CHECK(config_parse_size("-1", &v) == -1, "negative size refused");
-		/* Resource limit policy. */
+	/* Resource limit policy. */
 	config_init(&cfg);
 	CHECK(cfg.allow_user_limits == 1 && cfg.max_memory == 0 && cfg.max_pids == 0 && cfg.max_cpus_milli == 0,
 	      "limits: users may, no caps by default");

@@ -5,9 +5,9 @@
 #include "../../driver/container/capabilities.h"
 #include "../../driver/container/devices.h"
 #include "../../driver/container/etc_files.h"
-#include "../../driver/util/strv.h"
 #include "../../driver/container/mount_list.h"
 #include "../../driver/container/mountpoints.h"
+#include "../../driver/util/strv.h"
 #include "unit.h"
 
 #include <stdio.h>
@@ -22,7 +22,8 @@ static void test_paths(void)
 	char *p = container_path("-B", "//a/./b//c/", &err);
 	CHECK_STR(p, "/a/b/c", "destination normalised");
 	free(p);
-	CHECK(container_path("-B", "rel/x", &err) == NULL && strstr(err.msg, "absolute"), "relative destination refused");
+	CHECK(container_path("-B", "rel/x", &err) == NULL && strstr(err.msg, "absolute"),
+	      "relative destination refused");
 	CHECK(container_path("-B", "/a/../etc", &err) == NULL && strstr(err.msg, ".."), "'..' refused");
 }
 
@@ -31,7 +32,8 @@ static void test_binds(void)
 	struct error err = { .msg = "" };
 	struct bind_spec b;
 	CHECK(bind_parse("--bind", "/etc:/mnt/e:ro", true, &b, &err) == 0 && strcmp(b.src, "/etc") == 0 &&
-	      strcmp(b.dst, "/mnt/e") == 0 && b.ro, "SRC:DST:ro");
+		      strcmp(b.dst, "/mnt/e") == 0 && b.ro,
+	      "SRC:DST:ro");
 	bind_spec_free(&b);
 	CHECK(bind_parse("--bind", "/etc", true, &b, &err) == 0 && strcmp(b.dst, "/etc") == 0 && !b.ro,
 	      "DST defaults to SRC, rw");
@@ -41,7 +43,8 @@ static void test_binds(void)
 	CHECK(bind_parse("--bind", "/etc:/x:rx", true, &b, &err) < 0, "unknown option refused");
 	CHECK(bind_parse("--home", "/etc:/x:ro", false, &b, &err) < 0, "-H takes no option");
 	CHECK(bind_parse_mount("type=bind,source=/etc,destination=/x,ro", &b, &err) == 0 && b.ro &&
-	      strcmp(b.dst, "/x") == 0, "--mount type=bind,...,ro");
+		      strcmp(b.dst, "/x") == 0,
+	      "--mount type=bind,...,ro");
 	bind_spec_free(&b);
 	CHECK(bind_parse_mount("type=bind,src=/etc,dst=/x,readonly=false", &b, &err) == 0 && !b.ro,
 	      "--mount short names");
@@ -163,7 +166,8 @@ static void test_mountpoints(void)
 	bool used = false;
 	CHECK(mountpoints_make(layer, layers, 1, &mounts, &used, &err) == 0 && used, "mount points made");
 	char cmd[512];
-	snprintf(cmd, sizeof cmd, "cd %s && find . -mindepth 1 -printf '%%p:%%y\\n' | LC_ALL=C sort | tr '\\n' ' '", layer);
+	snprintf(cmd, sizeof cmd, "cd %s && find . -mindepth 1 -printf '%%p:%%y\\n' | LC_ALL=C sort | tr '\\n' ' '",
+		 layer);
 	FILE *f = popen(cmd, "r");
 	size_t n = f ? fread(out, 1, sizeof out - 1, f) : 0;
 	out[n] = '\0';

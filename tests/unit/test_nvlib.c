@@ -22,12 +22,12 @@ struct lib {
 };
 
 static const struct lib libs[] = {
-	{"libcuda.so.1", "/usr/lib/x86_64-linux-gnu/libcuda.so.1", 0x0303},
-	{"libcuda.so.1", "/usr/lib/i386-linux-gnu/libcuda.so.1", 0x0003},
-	{"libcuda.so", "/usr/lib/x86_64-linux-gnu/libcuda.so", 0x0303},
-	{"libnvidia-ml.so.1", "/usr/lib/x86_64-linux-gnu/libnvidia-ml.so.1", 0x0303},
-	{"libnvidia-ml.so.1", "/opt/other/libnvidia-ml.so.1", 0x0303},
-	{"libc.so.6", "/lib/x86_64-linux-gnu/libc.so.6", 0x0303},
+	{ "libcuda.so.1", "/usr/lib/x86_64-linux-gnu/libcuda.so.1", 0x0303 },
+	{ "libcuda.so.1", "/usr/lib/i386-linux-gnu/libcuda.so.1", 0x0003 },
+	{ "libcuda.so", "/usr/lib/x86_64-linux-gnu/libcuda.so", 0x0303 },
+	{ "libnvidia-ml.so.1", "/usr/lib/x86_64-linux-gnu/libnvidia-ml.so.1", 0x0303 },
+	{ "libnvidia-ml.so.1", "/opt/other/libnvidia-ml.so.1", 0x0303 },
+	{ "libc.so.6", "/lib/x86_64-linux-gnu/libc.so.6", 0x0303 },
 };
 #define N_LIBS (sizeof libs / sizeof *libs)
 
@@ -245,12 +245,13 @@ static const struct nvlib_file *find_target(const struct nvlib_file *f, size_t n
 static void test_nvlib(void)
 {
 	char path[1100], cache[512], list[512], bins[512], root[512];
-	struct strv entries = {0};
+	struct strv entries = { 0 };
 	struct error err = { 0 };
 
 	snprintf(list, sizeof list, "%s/nvliblist.conf", tmp);
-	write_text(list, "# comment\n\n  nvidia-smi  \nnvidia-debugdump\r\nlibcuda.so\nlibnvidia-ml.so\n"
-			 "libmissing.so\n#libc.so\n",
+	write_text(list,
+		   "# comment\n\n  nvidia-smi  \nnvidia-debugdump\r\nlibcuda.so\nlibnvidia-ml.so\n"
+		   "libmissing.so\n#libc.so\n",
 		   0644);
 	CHECK(nvlib_read_list(list, &entries, &err) == 0 && entries.n == 5, "list file: five entries");
 	if (entries.n == 5) {
@@ -279,8 +280,9 @@ static void test_nvlib(void)
 	snprintf(path, sizeof path, "%s/root/dev/nvidia-not-a-device", tmp);
 	write_text(path, "", 0644);
 
-	struct nvlib_options opt = {.list_file = list, .ld_cache = cache, .bin_path = bins, .root = root,
-				    .lib_flags = 0x0303};
+	struct nvlib_options opt = {
+		.list_file = list, .ld_cache = cache, .bin_path = bins, .root = root, .lib_flags = 0x0303
+	};
 	struct nvlib_result r;
 	CHECK(nvlib_find(NVLIB_NVIDIA, &opt, &r, &err) == 0, "nvlib_find");
 	CHECK(r.n_libraries == 3, "libraries: libcuda.so.1, libcuda.so, libnvidia-ml.so.1");
@@ -301,8 +303,9 @@ static void test_nvlib(void)
 	nvlib_result_free(&r);
 
 	if (root_user) {
-		static const char *const nodes[] = {"dev/nvidia0", "dev/nvidiactl", "dev/nvidia-uvm",
-						    "dev/nvidia-caps/nvidia-cap1", "dev/kfd", "dev/dri/renderD128"};
+		static const char *const nodes[] = { "dev/nvidia0",    "dev/nvidiactl",
+						     "dev/nvidia-uvm", "dev/nvidia-caps/nvidia-cap1",
+						     "dev/kfd",        "dev/dri/renderD128" };
 		for (size_t i = 0; i < sizeof nodes / sizeof *nodes; i++) {
 			snprintf(path, sizeof path, "%s/%s", root, nodes[i]);
 			if (mknod(path, S_IFCHR | 0600, makedev(1, 3)) < 0)
@@ -341,7 +344,7 @@ static void test_nvlib(void)
 
 	/* The shipped lists read, and on this host (no GPU here, likely) the
 	 * search runs against the real cache. */
-	opt = (struct nvlib_options){.list_file = "etc/nvliblist.conf"};
+	opt = (struct nvlib_options){ .list_file = "etc/nvliblist.conf" };
 	CHECK(nvlib_find(NVLIB_NVIDIA, &opt, &r, &err) == 0, "etc/nvliblist.conf against the host");
 	printf("# host: %zu NVIDIA libraries, %zu tools, %zu device nodes, driver %s\n", r.n_libraries, r.n_binaries,
 	       r.n_devices, r.driver_found ? "found" : "not found");

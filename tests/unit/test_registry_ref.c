@@ -94,7 +94,8 @@ int main(void)
 	refused("docker://a/b..c", "repository name");
 
 	CHECK(registry_host_is_valid("localhost:5000") && registry_host_is_valid("ghcr.io") &&
-	      !registry_host_is_valid("a/b") && !registry_host_is_valid("host:0") && !registry_host_is_valid(""),
+		      !registry_host_is_valid("a/b") && !registry_host_is_valid("host:0") &&
+		      !registry_host_is_valid(""),
 	      "registry_host_is_valid");
 	char *rec = registry_record_name("docker://docker.io/library/alpine:latest", "linux/arm64");
 	CHECK_STR(rec, "docker://docker.io/library/alpine:latest platform=linux/arm64", "record name");

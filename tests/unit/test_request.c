@@ -7,21 +7,20 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char good[] =
-	"OCHRE-STARTER-REQUEST 1\n"
-	"log-level debug\n"
-	"session /run/user/1000/ochre/abc\n"
-	"lower /home/u/rootfs\n"
-	"tmpfs-size 67108864\n"
-	"uid-range 1 100000 65536\n"
-	"gid-range 1 100000 65536\n"
-	"newuidmap /usr/bin/newuidmap\n"
-	"newgidmap /usr/bin/newgidmap\n"
-	"lifeline-fd 4\n"
-	"payload /usr/bin/crun\n"
-	"arg crun\n"
-	"arg run\n"
-	"end\n";
+static const char good[] = "OCHRE-STARTER-REQUEST 1\n"
+			   "log-level debug\n"
+			   "session /run/user/1000/ochre/abc\n"
+			   "lower /home/u/rootfs\n"
+			   "tmpfs-size 67108864\n"
+			   "uid-range 1 100000 65536\n"
+			   "gid-range 1 100000 65536\n"
+			   "newuidmap /usr/bin/newuidmap\n"
+			   "newgidmap /usr/bin/newgidmap\n"
+			   "lifeline-fd 4\n"
+			   "payload /usr/bin/crun\n"
+			   "arg crun\n"
+			   "arg run\n"
+			   "end\n";
 
 static int parse(const char *text, struct starter_request *req, char *err, size_t errlen)
 {
@@ -114,7 +113,7 @@ int main(void)
 				   "tmpfs-size 1\nuid-range 0 100000 1\ngid-range 0 200000 1\n"
 				   "newuidmap /n\nnewgidmap /n\ncaller-ids self\npayload /p\narg p\nend\n";
 	CHECK(parse(self, &req, err, sizeof err) == 0 && req.caller_ids_self &&
-	      request_root_range(req.gid_ranges, req.n_gid_ranges)->outside == 200000,
+		      request_root_range(req.gid_ranges, req.n_gid_ranges)->outside == 200000,
 	      "parses caller-ids self with ranges for id 0");
 	len = request_format(&req, out, sizeof out, err, sizeof err);
 	CHECK(len > 0 && strstr(out, "\ncaller-ids self\n") && strstr(out, "\nuid-range 0 100000 1\n"),
@@ -124,10 +123,12 @@ int main(void)
 				 "payload /usr/bin/crun\npayload-exec readonly\narg crun\nend\n";
 	CHECK(parse(ro, &req, err, sizeof err) == 0 && req.payload_exec_readonly, "parses payload-exec readonly");
 	CHECK(request_format(&req, out, sizeof out, err, sizeof err) == (long)strlen(ro) &&
-	      memcmp(out, ro, strlen(ro)) == 0, "payload-exec readonly round trip");
+		      memcmp(out, ro, strlen(ro)) == 0,
+	      "payload-exec readonly round trip");
 	CHECK(parse_variant("arg run\n", "payload-exec path\narg run\n", err, sizeof err) == 0,
 	      "parses payload-exec path");
-	CHECK(parse(good, &req, err, sizeof err) == 0 && !req.payload_exec_readonly, "payload-exec path is the default");
+	CHECK(parse(good, &req, err, sizeof err) == 0 && !req.payload_exec_readonly,
+	      "payload-exec path is the default");
 	refused("arg run\n", "payload-exec ro\narg run\n", "bad payload-exec", "an unknown payload-exec");
 	refused("arg run\n", "payload-exec readonly\npayload-exec readonly\narg run\n", "too many 'payload-exec'",
 		"a repeated payload-exec");
@@ -145,7 +146,8 @@ int main(void)
 	CHECK(parse(enter, &req, err, sizeof err) == 0 && req.mode == REQUEST_MODE_ENTER && req.sync_fd == 5,
 	      "parses an enter request");
 	CHECK(request_format(&req, out, sizeof out, err, sizeof err) == (long)strlen(enter) &&
-	      memcmp(out, enter, strlen(enter)) == 0, "enter request round trip");
+		      memcmp(out, enter, strlen(enter)) == 0,
+	      "enter request round trip");
 	static const char enter_lower[] = "OCHRE-STARTER-REQUEST 1\nmode enter\nlower /x\n"
 					  "payload /usr/bin/conmon\narg conmon\nend\n";
 	CHECK(parse(enter_lower, &req, err, sizeof err) == -1 && strstr(err, "does not go with mode enter"),

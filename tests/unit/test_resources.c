@@ -33,16 +33,17 @@ static void refused(const char *text, const char *expect, const char *name)
 static void test_toml(void)
 {
 	struct error err;
-	json_object *o = toml("# SingularityCE's examples\n"
-			      "[memory]\n    limit = 524_288_000\n    swap = -1\n    disableOOMKiller = true\n"
-			      "[cpu]\n    shares = 512\n    cpus = \"0-1\"  # a comment\n    mems = '0'\r\n"
-			      "[pids]\nlimit = 64\n"
-			      "[blockIO]\n    weight = 1000\n"
-			      "    [[blockIO.weightDevice]]\n        major = 7\n        minor = 0\n        weight = 100\n"
-			      "    [[blockIO.weightDevice]]\n        major = 7\n        minor = 1\n        leafWeight = 50\n"
-			      "    [[blockIO.throttleReadBpsDevice]]\n        major = 7\n        minor = 0\n"
-			      "        rate = 16777216\n",
-			      &err);
+	json_object *o =
+		toml("# SingularityCE's examples\n"
+		     "[memory]\n    limit = 524_288_000\n    swap = -1\n    disableOOMKiller = true\n"
+		     "[cpu]\n    shares = 512\n    cpus = \"0-1\"  # a comment\n    mems = '0'\r\n"
+		     "[pids]\nlimit = 64\n"
+		     "[blockIO]\n    weight = 1000\n"
+		     "    [[blockIO.weightDevice]]\n        major = 7\n        minor = 0\n        weight = 100\n"
+		     "    [[blockIO.weightDevice]]\n        major = 7\n        minor = 1\n        leafWeight = 50\n"
+		     "    [[blockIO.throttleReadBpsDevice]]\n        major = 7\n        minor = 0\n"
+		     "        rate = 16777216\n",
+		     &err);
 	CHECK(o != NULL, "the documented subset parses");
 	if (!o) {
 		printf("#   %s\n", err.msg);
@@ -113,15 +114,22 @@ static json_object *build(struct resource_options *o, struct error *err)
 static void test_flags(void)
 {
 	struct error err = { 0 };
-	struct resource_options o = { .cpus = "1.5", .cpu_shares = "512", .cpuset_cpus = "0", .memory = "64M",
-				      .memory_reservation = "32M", .memory_swap = "-1", .oom_kill_disable = true,
-				      .pids_limit = "100", .blkio_weight = "500" };
+	struct resource_options o = { .cpus = "1.5",
+				      .cpu_shares = "512",
+				      .cpuset_cpus = "0",
+				      .memory = "64M",
+				      .memory_reservation = "32M",
+				      .memory_swap = "-1",
+				      .oom_kill_disable = true,
+				      .pids_limit = "100",
+				      .blkio_weight = "500" };
 	json_object *r = build(&o, &err);
 	CHECK(r != NULL, "every flag");
 	if (r)
 		CHECK_STR(json(r),
 			  "{\"cpu\":{\"period\":100000,\"quota\":150000,\"shares\":512,\"cpus\":\"0\"},"
-			  "\"memory\":{\"limit\":67108864,\"reservation\":33554432,\"swap\":-1,\"disableOOMKiller\":true},"
+			  "\"memory\":{\"limit\":67108864,\"reservation\":33554432,\"swap\":-1,\"disableOOMKiller\":"
+			  "true},"
 			  "\"pids\":{\"limit\":100},\"blockIO\":{\"weight\":500}}",
 			  "flags as linux.resources");
 	json_object_put(r);

@@ -62,16 +62,17 @@ int main(void)
 	CHECK(json_object_get_int(get(spec, "process.user.umask")) == 022, "umask");
 	CHECK_STR(json_object_get_string(get(spec, "process.args.2")), "echo \"quoted\"", "args kept verbatim");
 	CHECK(has_namespace(spec, "user") && has_namespace(spec, "pid") && has_namespace(spec, "mount") &&
-	      has_namespace(spec, "ipc") && has_namespace(spec, "uts"),
+		      has_namespace(spec, "ipc") && has_namespace(spec, "uts"),
 	      "user, pid, mount, ipc, uts namespaces");
 	CHECK(!has_namespace(spec, "network"), "host network");
 	CHECK(json_object_get_int(get(spec, "linux.uidMappings.0.containerID")) == 1001 &&
-	      json_object_get_int(get(spec, "linux.uidMappings.0.hostID")) == 0 &&
-	      json_object_get_int(get(spec, "linux.uidMappings.0.size")) == 1,
+		      json_object_get_int(get(spec, "linux.uidMappings.0.hostID")) == 0 &&
+		      json_object_get_int(get(spec, "linux.uidMappings.0.size")) == 1,
 	      "inner uid map: caller -> outer root (the caller)");
 	CHECK(json_object_array_length(get(spec, "linux.uidMappings")) == 1, "crun needs no container root");
 	CHECK(json_object_get_int(get(spec, "linux.gidMappings.0.containerID")) == 1002, "inner gid map");
-	CHECK(json_object_array_length(get(spec, "process.capabilities.bounding")) == 0, "no capability asked, none given");
+	CHECK(json_object_array_length(get(spec, "process.capabilities.bounding")) == 0,
+	      "no capability asked, none given");
 	CHECK(json_object_get_boolean(get(spec, "process.noNewPrivileges")), "no new privileges");
 	CHECK_STR(mount_type(spec, "/proc"), "proc", "mounts from the list");
 	CHECK_STR(mount_type(spec, "/data"), "none", "a bind");
@@ -92,14 +93,14 @@ int main(void)
 	text = spec_generate(&user);
 	spec = json_tokener_parse(text);
 	CHECK(json_object_array_length(get(spec, "linux.uidMappings")) == 2 &&
-	      json_object_get_int(get(spec, "linux.uidMappings.1.containerID")) == 0 &&
-	      json_object_get_int(get(spec, "linux.uidMappings.1.hostID")) == 1,
+		      json_object_get_int(get(spec, "linux.uidMappings.1.containerID")) == 0 &&
+		      json_object_get_int(get(spec, "linux.uidMappings.1.hostID")) == 1,
 	      "runc: container root -> first subordinate id");
 	CHECK(has_namespace(spec, "network"), "--net: a network namespace");
 	CHECK(json_object_get_boolean(get(spec, "root.readonly")), "read-only root");
 	json_object *ann;
 	CHECK(json_object_object_get_ex(spec, "annotations", &ann) &&
-	      json_object_object_get_ex(ann, "run.oci.keep_original_groups", NULL),
+		      json_object_object_get_ex(ann, "run.oci.keep_original_groups", NULL),
 	      "--no-setgroups: crun's keep_original_groups");
 	CHECK_STR(json_object_get_string(get(spec, "process.capabilities.effective.0")), "CAP_NET_RAW", "cap names");
 	json_object_put(spec);
@@ -113,9 +114,9 @@ int main(void)
 	text = spec_generate(&fake);
 	spec = json_tokener_parse(text);
 	CHECK(json_object_get_int(get(spec, "linux.uidMappings.0.containerID")) == 0 &&
-	      json_object_get_int(get(spec, "linux.uidMappings.0.hostID")) == 0 &&
-	      json_object_get_int(get(spec, "linux.uidMappings.1.containerID")) == 1 &&
-	      json_object_get_int(get(spec, "linux.uidMappings.1.size")) == 65536,
+		      json_object_get_int(get(spec, "linux.uidMappings.0.hostID")) == 0 &&
+		      json_object_get_int(get(spec, "linux.uidMappings.1.containerID")) == 1 &&
+		      json_object_get_int(get(spec, "linux.uidMappings.1.size")) == 65536,
 	      "--fakeroot: root -> the caller, 1.. -> the subordinate ids");
 	json_object_put(spec);
 	free(text);
@@ -135,13 +136,19 @@ int main(void)
 	/* Devices (devices.c): a root container's CDI nodes, device cgroup,
 	 * extra gids; hooks by name; device binds without nodev. */
 	struct container dc = make_container(fp, false);
-	struct cdi_device_node node = { .path = "/dev/cdi0", .host_path = "/dev/null", .type = 'c', .major = 1,
-					.minor = 3, .has_file_mode = true, .file_mode = 020666 };
+	struct cdi_device_node node = { .path = "/dev/cdi0",
+					.host_path = "/dev/null",
+					.type = 'c',
+					.major = 1,
+					.minor = 3,
+					.has_file_mode = true,
+					.file_mode = 020666 };
 	struct cdi_hook hook = { .hook_name = "createContainer", .path = "/bin/true" };
 	uint32_t gid = 44;
 	struct device_allow allow = { .type = 'c', .major = 1, .minor = 3 };
-	dc.device_edits = (struct cdi_edits){ .nodes = &node, .n_nodes = 1, .hooks = &hook, .n_hooks = 1,
-					      .gids = &gid, .n_gids = 1 };
+	dc.device_edits = (struct cdi_edits){
+		.nodes = &node, .n_nodes = 1, .hooks = &hook, .n_hooks = 1, .gids = &gid, .n_gids = 1
+	};
 	dc.dev_allow = &allow;
 	dc.n_dev_allow = 1;
 	mount_list_bind_devices(&dc.mounts, "/dev/null", "/mnt/null", false, true);

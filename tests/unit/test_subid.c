@@ -33,8 +33,7 @@ static bool owner_is(const char *text, const char *entry, unsigned long owner)
 	return ok;
 }
 
-static bool range_ok(const char *subid, const char *passwd, unsigned long uid, unsigned long start,
-		     unsigned long count)
+static bool range_ok(const char *subid, const char *passwd, unsigned long uid, unsigned long start, unsigned long count)
 {
 	FILE *s = mem(subid), *p = passwd ? mem(passwd) : NULL;
 	bool ok = subid_range_allowed_in(s, p, uid, start, count);
