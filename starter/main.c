@@ -701,10 +701,12 @@ static noreturn void run_rootless(struct launch *l)
 	parent_release_and_supervise(l);
 }
 
-/* Run, setuid, without 'caller-ids self': host root mounts the image (with
- * a fresh tmpfs upper and a copy of the mount point layer) for the caller,
- * then a user namespace is made in which the caller is root. */
-static noreturn void run_setuid_caller_root(struct launch *l)
+/* Run, setuid, the image alone: host root mounts the image (with a fresh
+ * tmpfs upper and a copy of the mount point layer) for the caller, then a
+ * user namespace is made. runtime_as_root: with 'caller-ids self', where
+ * the caller keeps their own ids there and a subordinate id is root, whose
+ * ids the runtime takes (and its state tmpfs is made with the rootfs). */
+static noreturn void run_setuid_image(struct launch *l, bool runtime_as_root)
 {
 	if (clone_init(l, CLONE_NEWNS | CLONE_NEWPID) == 0) {
 		prepare_mount_namespace(false);
@@ -714,31 +716,24 @@ static noreturn void run_setuid_caller_root(struct launch *l)
 		init_wait_for_parent(l);
 		init_become_namespace_root(l);
 		privilege_end_of_host_privilege(); /* ==== no host privilege from here on ==== */
-		init_run_runtime(l, false);
+		init_run_runtime(l, runtime_as_root);
 	}
 	parent_map_and_drop(l);
 	privilege_end_of_host_privilege(); /* ==== no host privilege from here on ==== */
 	parent_release_and_supervise(l);
 }
 
-/* Run, setuid, 'caller-ids self', the image alone: as above, and the
- * runtime's state tmpfs; in the user namespace the caller keeps their own
- * ids and a subordinate id is root, whose ids the runtime takes. */
+/* Run, setuid, without 'caller-ids self': the caller is root of the user
+ * namespace, and runs the runtime there. */
+static noreturn void run_setuid_caller_root(struct launch *l)
+{
+	run_setuid_image(l, false);
+}
+
+/* Run, setuid, 'caller-ids self', the image alone. */
 static noreturn void run_setuid_self_image(struct launch *l)
 {
-	if (clone_init(l, CLONE_NEWNS | CLONE_NEWPID) == 0) {
-		prepare_mount_namespace(false);
-		check_image_paths(l);
-		build_rootfs(l, ROOTFS_BY_HOST_ROOT);
-		init_unshare_user_namespace();
-		init_wait_for_parent(l);
-		init_become_namespace_root(l);
-		privilege_end_of_host_privilege(); /* ==== no host privilege from here on ==== */
-		init_run_runtime(l, true);
-	}
-	parent_map_and_drop(l);
-	privilege_end_of_host_privilege(); /* ==== no host privilege from here on ==== */
-	parent_release_and_supervise(l);
+	run_setuid_image(l, true);
 }
 
 /* Run, setuid, 'caller-ids self' with the caller's own layers (--overlay,
