@@ -188,19 +188,6 @@ test_cluster_srun_ochre_exec_as_user_rootonly() {
     assert_eq "$OCHRE_TEST_USER $OCHRE_TEST_USER $OCHRE_TEST_USER " "$(tr '\n' ' ' <<<"$OUT")"
 }
 
-# The same through a setuid starter (the PMIx directory is bound with the
-# checks of a user's -B).
-test_cluster_srun_ochre_exec_setuid_user_rootonly() {
-    [ -n "$OCHRE_SUID_PREFIX" ] || skip "no setuid install (OCHRE_SUID_PREFIX)"
-    _cluster_up
-    local img
-    img=$(_cluster_image)
-    cd "$(_cluster_user_dir)" || fail "cd"
-    assert_status 0 _cluster_as_user timeout 60 srun -N3 -n6 --mpi=pmix \
-        "$OCHRE_SUID_PREFIX/bin/ochre" exec "$img" mpi_hello
-    _assert_one_job "$OUT" 6 3
-}
-
 # What ochre passes in a step, and that --no-mpi passes none of it.
 test_cluster_srun_ochre_env_and_no_mpi_rootonly() {
     _cluster_up
