@@ -46,6 +46,7 @@ void config_init(struct ochre_config *cfg)
 	cfg->allow_user_limits = 1;
 	cfg->mount_dev = MOUNT_DEV_YES;
 	cfg->allow_nv = 1;
+	cfg->allow_sif = 1;
 }
 
 static void list_free(struct config_list *l)
@@ -63,6 +64,7 @@ void config_free(struct ochre_config *cfg)
 	free(cfg->cache_dir);
 	free(cfg->conmon_path);
 	free(cfg->fuse_overlayfs_path);
+	free(cfg->squashfuse_path);
 	free(cfg->fusermount_path);
 	free(cfg->setuid_userns_group);
 	list_free(&cfg->bind_paths);
@@ -356,6 +358,8 @@ enum directive {
 	DIR_ALWAYS_USE_ROCM,
 	DIR_ALLOW_DEVICE_PATH,
 	DIR_MPI_PASSTHROUGH,
+	DIR_SQUASHFUSE_PATH,
+	DIR_ALLOW_SIF,
 	DIR_COUNT,
 };
 
@@ -389,6 +393,8 @@ static const char *const directive_names[DIR_COUNT] = {
 	[DIR_ALWAYS_USE_ROCM] = "always use rocm",
 	[DIR_ALLOW_DEVICE_PATH] = "allow device path",
 	[DIR_MPI_PASSTHROUGH] = "mpi passthrough",
+	[DIR_SQUASHFUSE_PATH] = "squashfuse path",
+	[DIR_ALLOW_SIF] = "allow sif",
 };
 
 /* These may be given more than once. */
@@ -421,6 +427,10 @@ static int apply(struct parse_ctx *ctx, struct ochre_config *cfg, enum directive
 		return set_path(ctx, directive_names[d], &cfg->fuse_overlayfs_path, value);
 	case DIR_FUSERMOUNT_PATH:
 		return set_path(ctx, directive_names[d], &cfg->fusermount_path, value);
+	case DIR_SQUASHFUSE_PATH:
+		return set_path(ctx, directive_names[d], &cfg->squashfuse_path, value);
+	case DIR_ALLOW_SIF:
+		return set_bool(ctx, directive_names[d], &cfg->allow_sif, value);
 	case DIR_OVERLAY:
 		return set_overlay(ctx, cfg, value);
 	case DIR_ALLOW_SETUID:

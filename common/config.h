@@ -58,6 +58,8 @@ struct ochre_config {
 	char *conmon_path;                      /* NULL: search the system dirs */
 	char *fuse_overlayfs_path;              /* NULL: search the system dirs */
 	char *fusermount_path;                  /* NULL: search the system dirs */
+	char *squashfuse_path;                  /* squashfuse_ll; NULL: search the system dirs */
+	int allow_sif;                          /* 1 (default) or 0: single-file images (SIF, squashfs) */
 	enum overlay_mode overlay;
 	int allow_setuid; /* 1 (default) or 0 */
 	enum setuid_userns_rule setuid_userns;

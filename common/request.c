@@ -73,8 +73,15 @@ long request_format(const struct starter_request *req, char *buf, size_t cap, ch
 	emit(&w, "log-level %s\n", log_level_name(req->log_level));
 	if (req->session)
 		emit_value(&w, "session", req->session);
-	for (size_t i = 0; i < req->n_lowers; i++)
-		emit_value(&w, "lower", req->lowers[i]);
+	for (size_t i = 0; i < req->n_lowers; i++) {
+		const struct request_squashfs *q = &req->lower_squashfs[i];
+		char key[64] = "lower";
+		if (q->size)
+			snprintf(key, sizeof key, "lower-squashfs %llu %llu", q->offset, q->size);
+		emit_value(&w, key, req->lowers[i]);
+	}
+	if (req->squashfuse)
+		emit_value(&w, "squashfuse", req->squashfuse);
 	if (req->tmpfs_size)
 		emit(&w, "tmpfs-size %llu\n", req->tmpfs_size);
 	if (req->upper)
@@ -160,6 +167,8 @@ enum key {
 	KEY_LOG_LEVEL,
 	KEY_SESSION,
 	KEY_LOWER,
+	KEY_LOWER_SQUASHFS,
+	KEY_SQUASHFUSE,
 	KEY_TMPFS_SIZE,
 	KEY_UID_RANGE,
 	KEY_GID_RANGE,
@@ -188,6 +197,8 @@ static const struct {
 	[KEY_LOG_LEVEL] = { "log-level", 1 },
 	[KEY_SESSION] = { "session", 1 },
 	[KEY_LOWER] = { "lower", REQUEST_MAX_LOWERS },
+	[KEY_LOWER_SQUASHFS] = { "lower-squashfs", REQUEST_MAX_LOWERS },
+	[KEY_SQUASHFUSE] = { "squashfuse", 1 },
 	[KEY_TMPFS_SIZE] = { "tmpfs-size", 1 },
 	[KEY_UID_RANGE] = { "uid-range", REQUEST_MAX_ID_RANGES },
 	[KEY_GID_RANGE] = { "gid-range", REQUEST_MAX_ID_RANGES },
@@ -229,6 +240,27 @@ static int check_path(const char *key, const char *value, char *err, size_t errl
 	return 0;
 }
 
+/* "OFFSET SIZE PATH": a squashfs image of SIZE (> 0) bytes at OFFSET in
+ * the file PATH, as the next lower. */
+static int parse_lower_squashfs(char *value, struct starter_request *req, char *err, size_t errlen)
+{
+	char *size = strchr(value, ' ');
+	char *path = size ? strchr(size + 1, ' ') : NULL;
+	if (!path)
+		return fail(err, errlen, "starter request: lower-squashfs needs OFFSET SIZE PATH");
+	*size++ = '\0';
+	*path++ = '\0';
+	struct request_squashfs q;
+	/* Both well inside off_t, so that OFFSET + SIZE cannot overflow. */
+	if (parse_ulong(value, 1ULL << 60, &q.offset) < 0 || parse_ulong(size, 1ULL << 60, &q.size) < 0 || q.size == 0)
+		return fail(err, errlen, "starter request: bad lower-squashfs offset or size");
+	if (req->n_lowers == REQUEST_MAX_LOWERS)
+		return fail(err, errlen, "starter request: more than %d lowers", REQUEST_MAX_LOWERS);
+	req->lower_squashfs[req->n_lowers] = q;
+	req->lowers[req->n_lowers++] = path;
+	return check_path("lower-squashfs", path, err, errlen);
+}
+
 static int parse_line(int key, char *value, struct starter_request *req, char *err, size_t errlen)
 {
 	unsigned long long n;
@@ -259,8 +291,15 @@ static int parse_line(int key, char *value, struct starter_request *req, char *e
 		req->session = value;
 		return check_path("session", value, err, errlen);
 	case KEY_LOWER:
+		if (req->n_lowers == REQUEST_MAX_LOWERS)
+			return fail(err, errlen, "starter request: more than %d lowers", REQUEST_MAX_LOWERS);
 		req->lowers[req->n_lowers++] = value;
 		return check_path("lower", value, err, errlen);
+	case KEY_LOWER_SQUASHFS:
+		return parse_lower_squashfs(value, req, err, errlen);
+	case KEY_SQUASHFUSE:
+		req->squashfuse = value;
+		return check_path("squashfuse", value, err, errlen);
 	case KEY_UPPER:
 		req->upper = value;
 		return check_path("upper", value, err, errlen);
@@ -383,13 +422,13 @@ int request_parse(char *buf, size_t len, struct starter_request *req, char *err,
 	if (!seen[KEY_END])
 		return fail(err, errlen, "starter request: truncated (no 'end')");
 	/* Each mode has its keys: what the other mode takes is refused. */
-	static const int run_required[] = { KEY_SESSION, KEY_LOWER, KEY_TMPFS_SIZE, KEY_PAYLOAD, KEY_ARG };
+	static const int run_required[] = { KEY_SESSION, KEY_TMPFS_SIZE, KEY_PAYLOAD, KEY_ARG };
 	static const int run_refused[] = { KEY_SYNC_FD };
 	static const int enter_required[] = { KEY_PAYLOAD, KEY_ARG };
-	static const int enter_refused[] = { KEY_SESSION,     KEY_LOWER,     KEY_TMPFS_SIZE,     KEY_UPPER,
-					     KEY_MOUNTPOINTS, KEY_OVERLAY,   KEY_FUSE_OVERLAYFS, KEY_UID_RANGE,
-					     KEY_GID_RANGE,   KEY_NEWUIDMAP, KEY_NEWGIDMAP,      KEY_LIFELINE_FD,
-					     KEY_CALLER_IDS };
+	static const int enter_refused[] = { KEY_SESSION,     KEY_LOWER,          KEY_TMPFS_SIZE,     KEY_UPPER,
+					     KEY_MOUNTPOINTS, KEY_OVERLAY,        KEY_FUSE_OVERLAYFS, KEY_UID_RANGE,
+					     KEY_GID_RANGE,   KEY_NEWUIDMAP,      KEY_NEWGIDMAP,      KEY_LIFELINE_FD,
+					     KEY_CALLER_IDS,  KEY_LOWER_SQUASHFS, KEY_SQUASHFUSE };
 	bool enter = req->mode == REQUEST_MODE_ENTER;
 	const int *required = enter ? enter_required : run_required;
 	size_t n_required =
@@ -404,6 +443,10 @@ int request_parse(char *buf, size_t len, struct starter_request *req, char *err,
 		if (seen[refused[i]])
 			return fail(err, errlen, "starter request: '%s' does not go with mode %s",
 				    keys[refused[i]].name, enter ? "enter" : "run");
+	if (!enter && req->n_lowers == 0)
+		return fail(err, errlen, "starter request: missing 'lower'");
+	if (seen[KEY_LOWER_SQUASHFS] && !req->squashfuse)
+		return fail(err, errlen, "starter request: lower-squashfs needs squashfuse");
 	if (req->mountpoints && (strncmp(req->mountpoints, req->session, strlen(req->session)) != 0 ||
 				 strcmp(req->mountpoints + strlen(req->session), "/mountpoints") != 0))
 		return fail(err, errlen, "starter request: mountpoints must be SESSION/mountpoints");

@@ -12,7 +12,13 @@
  *   mode run                             (optional, default run; or "enter")
  *   log-level debug                      (optional, default warning)
  *   session /run/user/1000/ochre/s-Ab12  (clean absolute path, caller-owned, 0700)
- *   lower /home/u/rootfs                 (1..16, the first is top-most)
+ *   lower /home/u/rootfs                 (1..16 lower or lower-squashfs in all,
+ *                                         the first is top-most)
+ *   lower-squashfs 4096 1048576 /home/u/img.sif
+ *                                        (a squashfs image at OFFSET, SIZE bytes
+ *                                         long, in a file: served by squashfuse,
+ *                                         see the starter's squashfs.c)
+ *   squashfuse /usr/bin/squashfuse_ll    (required with lower-squashfs)
  *   tmpfs-size 67108864                  (bytes, for the overlay's upper tmpfs)
  *   upper /home/u/overlay                (optional: a persistent writable overlay
  *                                         dir, caller-owned, holding upper/ and
@@ -90,12 +96,20 @@ enum request_mode {
 	REQUEST_MODE_ENTER,
 };
 
+/* Where a lower is a squashfs image inside a file (size 0: a directory). */
+struct request_squashfs {
+	unsigned long long offset;
+	unsigned long long size;
+};
+
 struct starter_request {
 	enum request_mode mode;
 	int log_level;
 	const char *session;
 	const char *lowers[REQUEST_MAX_LOWERS];
+	struct request_squashfs lower_squashfs[REQUEST_MAX_LOWERS]; /* by the index in lowers */
 	size_t n_lowers;
+	const char *squashfuse; /* squashfuse_ll, with a lower-squashfs */
 	unsigned long long tmpfs_size;
 	const char *upper;       /* NULL: a tmpfs upper */
 	const char *mountpoints; /* SESSION/mountpoints, or NULL */

@@ -35,6 +35,7 @@
 #include "policy.h"
 #include "privilege.h"
 #include "safe_open.h"
+#include "squashfs.h"
 #include "supervise.h"
 #include "userns.h"
 
@@ -269,6 +270,9 @@ struct launch {
 	const struct ochre_config *policy; /* setuid: the admin's */
 	/* The image roots policy_check_image_path walked to (setuid). */
 	struct stat image_roots[REQUEST_MAX_LOWERS];
+	/* A /dev/fuse per squashfs lower (-1 for the others), opened by
+	 * open_fuse_devices before host privilege ends. */
+	int fuse_fds[REQUEST_MAX_LOWERS];
 	pid_t init; /* in the parent: the namespace's pid 1 */
 	/* Pipes, see clone_init; each process keeps its ends: the init
 	 * ready[1], go[0], status[1]; the parent the others. */
@@ -288,6 +292,42 @@ static bool mounter_is_setuid(enum rootfs_mounter by)
 	return by == ROOTFS_BY_HOST_ROOT || by == ROOTFS_BY_NAMESPACE_ROOT;
 }
 
+/* Setuid, 'limit container owners': the image opened (fd) must be what
+ * check_image_paths walked to. */
+static void check_image_root_reached(const struct launch *l, int fd, size_t i, enum rootfs_mounter by)
+{
+	const struct starter_request *req = l->req;
+	struct stat st;
+	if (!mounter_is_setuid(by) || !l->policy->limit_owners.n)
+		return;
+	if (fstat(fd, &st) < 0)
+		die_errno("image '%s'", req->lowers[i]);
+	/* The walk of check_image_paths went to this very directory or file. */
+	if (st.st_dev != l->image_roots[i].st_dev || st.st_ino != l->image_roots[i].st_ino)
+		die("image '%s' is not the one checked for 'limit container owners'; refusing", req->lowers[i]);
+	/* Inside the namespace only the caller's ids keep their numbers;
+	 * another owner shows as the overflow uid and cannot be told
+	 * apart, so it is no allowed owner. */
+	if (by == ROOTFS_BY_NAMESPACE_ROOT && st.st_uid != l->ids->uid)
+		die("image '%s' is not yours: with --overlay, 'limit container owners' allows only your own "
+		    "images",
+		    req->lowers[i]);
+}
+
+/* A single-file image, opened as the caller (who must be able to read
+ * it), and the squashfs's place inside it checked against its size. */
+static int open_image_file(const char *path, const struct request_squashfs *q)
+{
+	int fd = open_file_nofollow(path);
+	struct stat st;
+	if (fd < 0 || fstat(fd, &st) < 0)
+		die_errno("image '%s'%s", path, errno == EINVAL ? " (not a regular file)" : "");
+	if (q->offset + q->size > (unsigned long long)st.st_size)
+		die("image '%s': its squashfs (offset %llu, %llu bytes) lies beyond its end (%lld bytes); refusing",
+		    path, q->offset, q->size, (long long)st.st_size);
+	return fd;
+}
+
 /* Lowers are opened with the caller's filesystem ids (setuid mode) and
  * must be readable and searchable by them: a root-only directory cannot be
  * smuggled into the caller's view through an overlay mounted as root. */
@@ -295,6 +335,11 @@ static void open_lowers(const struct launch *l, int *fds, enum rootfs_mounter by
 {
 	const struct starter_request *req = l->req;
 	for (size_t i = 0; i < req->n_lowers; i++) {
+		if (req->lower_squashfs[i].size) {
+			fds[i] = open_image_file(req->lowers[i], &req->lower_squashfs[i]);
+			check_image_root_reached(l, fds[i], i, by);
+			continue;
+		}
 		int path_fd = open_dir_nofollow(req->lowers[i]);
 		if (path_fd < 0)
 			die_errno("image rootfs '%s'", req->lowers[i]);
@@ -302,23 +347,17 @@ static void open_lowers(const struct launch *l, int *fds, enum rootfs_mounter by
 		if (fds[i] < 0 || faccessat(fds[i], ".", R_OK | X_OK, 0) < 0)
 			die_errno("image rootfs '%s'", req->lowers[i]);
 		close(path_fd);
-		struct stat st;
-		if (!mounter_is_setuid(by) || !l->policy->limit_owners.n)
-			continue;
-		if (fstat(fds[i], &st) < 0)
-			die_errno("image rootfs '%s'", req->lowers[i]);
-		/* The walk of check_image_paths went to this very directory. */
-		if (st.st_dev != l->image_roots[i].st_dev || st.st_ino != l->image_roots[i].st_ino)
-			die("image '%s' is not the directory checked for 'limit container owners'; refusing",
-			    req->lowers[i]);
-		/* Inside the namespace only the caller's ids keep their numbers;
-		 * another owner shows as the overflow uid and cannot be told
-		 * apart, so it is no allowed owner. */
-		if (by == ROOTFS_BY_NAMESPACE_ROOT && st.st_uid != l->ids->uid)
-			die("image '%s' is not yours: with --overlay, 'limit container owners' allows only your own "
-			    "images",
-			    req->lowers[i]);
+		check_image_root_reached(l, fds[i], i, by);
 	}
+}
+/* A /dev/fuse for each squashfs lower; in setuid mode while we are host
+ * root (squashfs.h), in the others as the caller (or root) we are. */
+static void open_fuse_devices(struct launch *l)
+{
+	for (size_t i = 0; i < REQUEST_MAX_LOWERS; i++)
+		l->fuse_fds[i] = i < l->req->n_lowers && l->req->lower_squashfs[i].size
+					 ? squashfs_open_fuse(l->req->lowers[i])
+					 : -1;
 }
 
 /* 'limit container owners', setuid mode: walk each image path as the
@@ -356,12 +395,15 @@ static void mount_runtime_state(const struct launch *l, int session_fd, enum roo
 /* Open the caller's paths (with the caller's filesystem ids), check
  * them, mount the rootfs and, with 'caller-ids self', the runtime's
  * state tmpfs. */
-static void build_rootfs(const struct launch *l, enum rootfs_mounter by)
+static void build_rootfs(struct launch *l, enum rootfs_mounter by)
 {
 	const struct starter_request *req = l->req;
 	bool setuid = mounter_is_setuid(by);
 	int lower_fds[REQUEST_MAX_LOWERS + 1];
 	const char *lower_paths[REQUEST_MAX_LOWERS + 1];
+	/* The mount point layer below the lowers is a directory. */
+	struct request_squashfs squashfs[REQUEST_MAX_LOWERS + 1] = { 0 };
+	memcpy(squashfs, req->lower_squashfs, sizeof req->lower_squashfs);
 	int session_fd = open_session(req->session);
 	open_lowers(l, lower_fds, by);
 	size_t n_lowers = req->n_lowers;
@@ -384,7 +426,8 @@ static void build_rootfs(const struct launch *l, enum rootfs_mounter by)
 	for (size_t i = 0; i < req->n_lowers; i++)
 		noexec |= lowers_check_filesystem(lower_fds[i], lower_paths[i]);
 	for (size_t i = 0; setuid && i < n_lowers; i++)
-		WITH_ROOT_FS_IDS(lowers_check_no_submounts(lower_fds[i], lower_paths[i]));
+		if (i >= req->n_lowers || !req->lower_squashfs[i].size)
+			WITH_ROOT_FS_IDS(lowers_check_no_submounts(lower_fds[i], lower_paths[i]));
 	struct overlay_plan plan = {
 		.session_fd = session_fd,
 		.session = req->session,
@@ -402,6 +445,10 @@ static void build_rootfs(const struct launch *l, enum rootfs_mounter by)
 		.overlay = req->overlay,
 		.fuse_overlayfs = req->fuse_overlayfs,
 		.noexec = noexec,
+		.squashfs = squashfs,
+		.fuse_fds = l->fuse_fds,
+		.squashfuse = req->squashfuse,
+		.server_as_caller = setuid,
 	};
 	mounts_overlay_rootfs(&plan);
 	if (req->caller_ids_self)
@@ -670,6 +717,7 @@ static noreturn void run_as_root(struct launch *l)
 	if (clone_init(l, CLONE_NEWNS | CLONE_NEWPID) == 0) {
 		init_wait_for_parent(l);
 		prepare_mount_namespace(false);
+		open_fuse_devices(l);
 		build_rootfs(l, ROOTFS_BY_ROOT_CALLER);
 		/* ---- the root caller's own privilege, nothing more ---- */
 		init_run_runtime(l, false);
@@ -693,6 +741,7 @@ static noreturn void run_rootless(struct launch *l)
 			die_errno("prctl(PR_SET_DUMPABLE)");
 		init_wait_for_parent(l);
 		prepare_mount_namespace(true);
+		open_fuse_devices(l);
 		build_rootfs(l, ROOTFS_BY_CALLER_IN_USERNS);
 		init_run_runtime(l, false);
 	}
@@ -711,6 +760,7 @@ static noreturn void run_setuid_image(struct launch *l, bool runtime_as_root)
 	if (clone_init(l, CLONE_NEWNS | CLONE_NEWPID) == 0) {
 		prepare_mount_namespace(false);
 		check_image_paths(l);
+		open_fuse_devices(l);
 		build_rootfs(l, ROOTFS_BY_HOST_ROOT);
 		init_unshare_user_namespace();
 		init_wait_for_parent(l);
@@ -749,6 +799,9 @@ static noreturn void run_setuid_self_layers(struct launch *l)
 		init_wait_for_parent(l);
 		init_become_namespace_root(l);
 		privilege_end_of_host_privilege(); /* ==== no host privilege from here on ==== */
+		/* FUSE takes a /dev/fuse opened in the mounter's own user
+		 * namespace only: opened here, as its root. */
+		open_fuse_devices(l);
 		build_rootfs(l, ROOTFS_BY_NAMESPACE_ROOT);
 		init_run_runtime(l, true);
 	}

@@ -5,6 +5,7 @@
 #include "die.h"
 #include "privilege.h"
 #include "safe_open.h"
+#include "squashfs.h"
 #include "supervise.h"
 
 #include <dirent.h>
@@ -25,6 +26,7 @@
 #define STATE_DIR "state"
 #define STATE_TMPFS_SIZE "16m"
 #define MOUNTPOINTS_DIR "mountpoints"
+#define LAYERS_DIR "layers"
 #define MOUNTPOINTS_MAX_ENTRIES 4096
 #define MOUNTPOINTS_MAX_DEPTH 64
 
@@ -64,6 +66,64 @@ static void make_owned_dir(int dir_fd, const char *name, mode_t mode, const stru
 	close(fd);
 }
 
+static bool plan_has_squashfs(const struct overlay_plan *plan)
+{
+	for (size_t i = 0; plan->squashfs && i < plan->n_lowers; i++)
+		if (plan->squashfs[i].size)
+			return true;
+	return false;
+}
+
+/* layers/N, the mount point of the squashfs lower N. */
+static void make_layer_dirs(int tmpfs_fd, const struct overlay_plan *plan)
+{
+	make_owned_dir(tmpfs_fd, LAYERS_DIR, 0755, plan);
+	int layers = open_subdir_nofollow(tmpfs_fd, LAYERS_DIR);
+	if (layers < 0)
+		die_errno("open %s in the tmpfs", LAYERS_DIR);
+	for (size_t i = 0; i < plan->n_lowers; i++) {
+		char name[24];
+		snprintf(name, sizeof name, "%zu", i);
+		if (plan->squashfs[i].size)
+			make_owned_dir(layers, name, 0755, plan);
+	}
+	close(layers);
+}
+
+/* Each squashfs lower served on its layers/N (attached by now): its fd
+ * and path in the plan become the FUSE mount's. */
+static void serve_squashfs_layers(const struct overlay_plan *plan, int tmpfs_fd)
+{
+	for (size_t i = 0; i < plan->n_lowers; i++) {
+		if (!plan->squashfs[i].size)
+			continue;
+		char name[40], *where;
+		snprintf(name, sizeof name, "%s/%zu", LAYERS_DIR, i);
+		if (asprintf(&where, "%s/%s/%s", plan->session, OVERLAY_DIR, name) < 0)
+			die_errno("asprintf");
+		int dir;
+		WITH_ROOT_FS_IDS(dir = openat(tmpfs_fd, name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+		if (dir < 0)
+			die_errno("open %s", where);
+		struct squashfs_serve serve = {
+			.squashfuse = plan->squashfuse,
+			.file_fd = plan->lower_fds[i],
+			.file = plan->lower_paths[i],
+			.offset = plan->squashfs[i].offset,
+			.fuse_fd = plan->fuse_fds[i],
+			.dir_fd = dir,
+			.where = where,
+			.server_as_caller = plan->server_as_caller,
+		};
+		int root = squashfs_mount(&serve);
+		plan->fuse_fds[i] = -1;
+		close(dir);
+		close(plan->lower_fds[i]);
+		plan->lower_fds[i] = root;
+		plan->lower_paths[i] = where;
+	}
+}
+
 /* The tmpfs for the upper, made with the new mount API and not attached
  * anywhere yet: it is filled (upper/, work/, the mount point layer's copy)
  * through its own fd, where nobody else can reach it, and attached by
@@ -89,6 +149,8 @@ static int make_upper_tmpfs(const struct overlay_plan *plan)
 	 * must be the caller's, as it is when a user namespace makes it. */
 	make_owned_dir(mnt, "upper", 0755, plan);
 	make_owned_dir(mnt, "work", 0700, plan);
+	if (plan_has_squashfs(plan))
+		make_layer_dirs(mnt, plan);
 	return mnt;
 }
 
@@ -354,7 +416,7 @@ void mounts_overlay_rootfs(const struct overlay_plan *plan)
 	 * copy of the mount point layer. */
 	bool persistent = plan->persistent_fd >= 0;
 	int tmpfs_fd = -1;
-	if (!persistent || plan->copy_mountpoints)
+	if (!persistent || plan->copy_mountpoints || plan_has_squashfs(plan))
 		WITH_ROOT_FS_IDS(tmpfs_fd = make_upper_tmpfs(plan));
 	if (plan->copy_mountpoints) {
 		if (plan->n_lowers < 2)
@@ -363,6 +425,8 @@ void mounts_overlay_rootfs(const struct overlay_plan *plan)
 	}
 	if (tmpfs_fd >= 0)
 		attach_upper_tmpfs(plan, tmpfs_fd);
+	if (plan_has_squashfs(plan))
+		serve_squashfs_layers(plan, tmpfs_fd);
 	int layer_fd = persistent ? persistent_upper(plan) : tmpfs_fd;
 	struct upper_dirs d;
 	WITH_ROOT_FS_IDS(d.upper_fd = open_subdir_nofollow(layer_fd, "upper");

@@ -26,6 +26,13 @@ struct overlay_plan {
 	enum request_overlay overlay; /* auto: fuse-overlayfs if the kernel refuses */
 	const char *fuse_overlayfs;   /* its absolute path, or NULL */
 	bool noexec;                  /* an image layer's filesystem is noexec */
+	/* Single-file images: per lower, where its squashfs is in the file
+	 * (size 0: the lower is a directory). For a squashfs lower, lower_fds
+	 * holds the file, and fuse_fds a /dev/fuse for it (squashfs.h). */
+	const struct request_squashfs *squashfs;
+	int *fuse_fds;
+	const char *squashfuse;
+	bool server_as_caller; /* setuid: squashfuse_ll runs as the caller */
 };
 
 /* Die unless fd (SESSION/NAME, just opened) is a directory owned by the
@@ -45,7 +52,8 @@ void mounts_fresh_proc(void);
  * with the caller's filesystem ids, so they are the caller's. */
 void mounts_prepare_persistent(int dir_fd, const char *path);
 
-/* Mount a tmpfs on SESSION/overlay holding upper/ and work/ (or use the
+/* Mount a tmpfs on SESSION/overlay holding upper/ and work/ (and, for a
+ * single-file image, layers/N, where each squashfs is served; or use the
  * persistent overlay dir's upper/ and work/), then an overlay of the
  * lowers with that upper onto SESSION/rootfs. With copy_mountpoints, the
  * bottom lower (SESSION/mountpoints, the caller's) is first copied into the

@@ -238,6 +238,29 @@ static void check_setuid_userns(const struct ochre_config *cfg)
 	    why, CONFIG_PATH);
 }
 
+/* Single-file images, served by squashfuse_ll (squashfs.h): allowed by
+ * the admin, and the server theirs: 'squashfuse path', else the system
+ * dirs' squashfuse_ll (the rule the driver follows too). It runs as the
+ * caller, but it is started by us, so it must be one the admin chose. */
+static void check_single_file_images(const struct ochre_config *cfg, const struct starter_request *req)
+{
+	if (!cfg->allow_sif)
+		die("single-file images (SIF, squashfs) are disabled by the administrator ('allow sif = no' in %s)",
+		    CONFIG_PATH);
+	char found[4096], real[4096];
+	const char *path = cfg->squashfuse_path;
+	if (!path && system_tool_search("squashfuse_ll", found, sizeof found))
+		path = found;
+	if (!path ||
+	    (strcmp(req->squashfuse, path) != 0 && !(realpath(path, real) && strcmp(req->squashfuse, real) == 0)))
+		die("squashfuse '%s' is not the one the administrator configured ('squashfuse path' in %s)",
+		    req->squashfuse, CONFIG_PATH);
+	struct stat st;
+	close(policy_open_trusted(req->squashfuse, "squashfuse", 0, &st));
+	if (!S_ISREG(st.st_mode) || !(st.st_mode & S_IXUSR))
+		die("squashfuse '%s' is not an executable file", req->squashfuse);
+}
+
 /* What only a run with privilege needs ('userns yes' drops it before
  * anything is made: what follows is what the caller could do anyway). */
 static void check_privileged_run(const struct ochre_config *cfg, const struct starter_request *req)
@@ -271,6 +294,8 @@ void policy_check_request(const struct ochre_config *cfg, struct starter_request
 		    "starter only the image itself is stacked as root");
 	for (size_t i = 0; i < req->n_lowers; i++)
 		check_limit_paths(cfg, "image", req->lowers[i]);
+	if (req->squashfuse)
+		check_single_file_images(cfg, req);
 	if (req->upper) {
 		if (!cfg->allow_user_overlay)
 			die("writable overlays are disabled by the administrator ('allow user overlay = no')");
@@ -353,9 +378,14 @@ void policy_check_image_path(const struct ochre_config *cfg, const char *path, s
 		memcpy(name, p, len);
 		name[len] = '\0';
 		p += len;
-		int next = openat(fd, name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		/* The last may be a single-file image (open_lowers checks its
+		 * type), not a symlink. */
+		int dir = *p ? O_DIRECTORY : 0;
+		int next = openat(fd, name, O_PATH | dir | O_NOFOLLOW | O_CLOEXEC);
 		if (next < 0 || fstat(next, st) < 0)
-			die_errno("image rootfs '%s': '%.*s'", path, (int)(p - path), path);
+			die_errno("image '%s': '%.*s'", path, (int)(p - path), path);
+		if (S_ISLNK(st->st_mode))
+			die("image '%s' is a symbolic link; refusing", path);
 		close(fd);
 		fd = next;
 		if (*p)

@@ -10,4 +10,10 @@ int open_dir_nofollow(const char *path);
 /* Open one entry of a directory fd as an O_PATH directory, no symlink. */
 int open_subdir_nofollow(int dirfd, const char *name);
 
+/* Open an absolute path of a regular file for reading, as
+ * open_dir_nofollow does directories (no symlink in any component, the
+ * last included; never blocking on a FIFO). Returns the fd, or -1 with
+ * errno (EINVAL: not a regular file). */
+int open_file_nofollow(const char *path);
+
 #endif

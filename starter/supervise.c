@@ -3,6 +3,7 @@
 
 #include "../common/log.h"
 #include "die.h"
+#include "privilege.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -131,6 +132,8 @@ static void exec_helper(const void *arg)
 	for (size_t i = 0; i < h->n_keep; i++)
 		if (fcntl(h->keep[i], F_SETFD, 0) < 0)
 			_exit(127);
+	if (h->drop_to_caller)
+		privilege_drop_for_good();
 	char *envp[] = { "PATH=" STARTER_SAFE_PATH, NULL };
 	execve(h->path, h->argv, envp);
 	die_errno("exec %s", h->path);

@@ -28,6 +28,7 @@ struct helper {
 	const int *keep;
 	size_t n_keep;
 	bool quiet;
+	bool drop_to_caller; /* setuid: exec it with the caller's ids alone */
 };
 
 /* Run it and wait (as run_child); the caller logs its command line. */

@@ -255,6 +255,12 @@ int cmd_launch(struct ochre_context *ctx, enum launch_mode mode, int argc, char 
 
 	if (choose_overlay(ctx, setuid_mode, &req, err) < 0)
 		return -1;
+	/* Lives until the exec, as fuse-overlayfs's path. */
+	if (img.file && !(req.squashfuse = find_system_tool(ctx->cfg.squashfuse_path, "squashfuse_ll")))
+		return error_set(err, 0,
+				 "%s: single-file images are served by squashfuse_ll, which is not installed (Debian "
+				 "package squashfuse)",
+				 img.file->path);
 	struct cgroup_plan limits;
 	if (plan_limits(ctx, &o, &sp, &limits, err) < 0)
 		return -1;
@@ -277,7 +283,7 @@ int cmd_launch(struct ochre_context *ctx, enum launch_mode mode, int argc, char 
 	}
 
 	req.session = s.path;
-	req.n_lowers = container_lowers(&c, req.lowers, REQUEST_MAX_LOWERS);
+	container_request_lowers(&c, &req);
 	req.upper = c.upper;
 	req.mountpoints = c.mountpoint_layer;
 	req.tmpfs_size = ctx->cfg.tmpfs_size;

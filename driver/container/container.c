@@ -382,6 +382,8 @@ int container_prepare(const struct launch_options *o, const struct ochre_config 
 	c->hostname = o->hostname;
 	c->keep_groups = o->no_setgroups;
 	c->image_rootfs = img->rootfs;
+	c->image_file = img->file;
+	struct image_root root = { .dir = img->rootfs, .file = img->file };
 	c->umask = o->no_compat && !o->no_umask ? host_umask() : 022;
 	c->readonly_root = o->no_compat && !o->writable_tmpfs;
 
@@ -406,7 +408,7 @@ int container_prepare(const struct launch_options *o, const struct ochre_config 
 	struct env_options env = o->env;
 	env.host_env = o->no_compat;
 	env.mpi = mpi;
-	if (process_from_image(img->config, mode, o->command, img->rootfs, &env, c->home, &c->proc, err) < 0)
+	if (process_from_image(img->config, mode, o->command, &root, &env, c->home, &c->proc, err) < 0)
 		goto out;
 	/* Identity before mounts: the home's tmpfs belongs to the container's user. */
 	if (c->fakeroot)
@@ -427,6 +429,13 @@ int container_prepare(const struct launch_options *o, const struct ochre_config 
 	    add_overlays(c, o, cfg, err) < 0 || devices_prepare(c, &o->devices, cfg, host, err) < 0 ||
 	    check_host_dev_binds(c, err) < 0)
 		goto out;
+	/* The starter stacks at most REQUEST_MAX_LOWERS, the mount point
+	 * layer among them. */
+	if (img->file && c->n_ro_overlays + img->file->n_layers > REQUEST_MAX_LOWERS - 1) {
+		error_set(err, 0, "%s has %zu layers%s: ochre stacks at most %d", img->file->path, img->file->n_layers,
+			  c->n_ro_overlays ? " besides the read-only overlays" : "", REQUEST_MAX_LOWERS - 1);
+		goto out;
+	}
 	if (o->writable_tmpfs && c->upper)
 		log_warn("--writable-tmpfs ignored: the writable --overlay takes the changes");
 	if (c->upper)
@@ -474,7 +483,7 @@ int container_finish(struct container *c, const struct session *s, struct error 
 	if (c->workdir && make_workdir_dirs(c->workdir, &c->mounts, err) < 0)
 		return -1;
 	struct etc_request er = {
-		.rootfs = c->image_rootfs,
+		.root = { .dir = c->image_rootfs, .file = c->image_file },
 		.uid = c->proc.uid,
 		.gid = c->proc.gid,
 		.home = c->home,
@@ -490,7 +499,7 @@ int container_finish(struct container *c, const struct session *s, struct error 
 	const char *layers[REQUEST_MAX_LOWERS];
 	size_t n = container_lowers(c, layers, REQUEST_MAX_LOWERS);
 	bool used = false;
-	if (mkdir(layer, 0755) < 0 || mountpoints_make(layer, layers, n, &c->mounts, &used, err) < 0) {
+	if (mkdir(layer, 0755) < 0 || mountpoints_make(layer, layers, n, c->image_file, &c->mounts, &used, err) < 0) {
 		if (!err->msg[0])
 			error_set(err, errno, "create %s", layer);
 		free(layer);
@@ -508,9 +517,20 @@ size_t container_lowers(const struct container *c, const char **lowers, size_t m
 	size_t n = 0;
 	for (size_t i = 0; i < c->n_ro_overlays && n < max; i++)
 		lowers[n++] = c->ro_overlays[i];
-	if (n < max)
+	if (n < max && c->image_rootfs)
 		lowers[n++] = c->image_rootfs;
 	return n;
+}
+
+void container_request_lowers(const struct container *c, struct starter_request *req)
+{
+	req->n_lowers = container_lowers(c, req->lowers, REQUEST_MAX_LOWERS);
+	const struct single_file *f = c->image_file;
+	for (size_t i = f ? f->n_layers : 0; i > 0 && req->n_lowers < REQUEST_MAX_LOWERS; i--) {
+		req->lower_squashfs[req->n_lowers] =
+			(struct request_squashfs){ .offset = f->layers[i - 1].offset, .size = f->layers[i - 1].size };
+		req->lowers[req->n_lowers++] = f->path;
+	}
 }
 
 void container_free(struct container *c)

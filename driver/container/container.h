@@ -43,9 +43,10 @@ struct container {
 	char *upper;
 	char *ro_overlays[REQUEST_MAX_LOWERS];
 	size_t n_ro_overlays;
-	const char *image_rootfs;
-	char *workdir;          /* -W, canonical */
-	char *mountpoint_layer; /* set by container_finish when used */
+	const char *image_rootfs;             /* a rootfs dir, or NULL for: */
+	const struct single_file *image_file; /* a single-file image's squashfs layers */
+	char *workdir;                        /* -W, canonical */
+	char *mountpoint_layer;               /* set by container_finish when used */
 	/* Devices (devices.c): what goes into the spec beyond mounts and env:
 	 * device nodes the runtime makes (root only; other modes bind the
 	 * host's), OCI hooks, additional gids (root only). */
@@ -63,6 +64,10 @@ int container_finish(struct container *c, const struct session *s, struct error 
 /* The overlay's lower dirs, top-most first; returns how many. The mount
  * point layer is not among them (the starter stacks it bottom-most). */
 size_t container_lowers(const struct container *c, const char **lowers, size_t max);
+
+/* The request's lowers, all of them: the dirs and, for a single-file
+ * image, each squashfs layer at its place in the file (top-most first). */
+void container_request_lowers(const struct container *c, struct starter_request *req);
 
 void container_free(struct container *c);
 

@@ -69,10 +69,10 @@ static char *field(const char *line, int n)
 }
 
 /* The image's lines of etc/NAME, less those skip() rejects, into out. */
-static void copy_image_lines(const char *rootfs, const char *rel, FILE *out,
+static void copy_image_lines(const struct image_root *root, const char *rel, FILE *out,
 			     bool (*skip)(const char *line, const void *data), const void *data)
 {
-	FILE *in = fopen_in_root(rootfs, rel);
+	FILE *in = image_root_fopen(root, rel);
 	char *line = NULL;
 	size_t cap = 0;
 	ssize_t n;
@@ -110,10 +110,10 @@ static int make_passwd(const char *session, const struct etc_request *r, const s
 	size_t len = 0;
 	FILE *out = open_memstream(&text, &len);
 	struct who w = { .name = pw->pw_name, .uid = r->uid };
-	copy_image_lines(r->rootfs, "etc/passwd", out, same_user, &w);
+	copy_image_lines(&r->root, "etc/passwd", out, same_user, &w);
 	/* The host's shell if the image has it, else /bin/sh. */
 	const char *shell = pw->pw_shell && pw->pw_shell[0] == '/' ? pw->pw_shell : "/bin/sh";
-	FILE *probe = fopen_in_root(r->rootfs, shell + 1);
+	FILE *probe = image_root_fopen(&r->root, shell + 1);
 	if (probe)
 		fclose(probe);
 	else
@@ -154,7 +154,7 @@ static int make_group(const char *session, const struct etc_request *r, const ch
 	char *text = NULL;
 	size_t len = 0;
 	FILE *out = open_memstream(&text, &len);
-	copy_image_lines(r->rootfs, "etc/group", out, group_listed, &g);
+	copy_image_lines(&r->root, "etc/group", out, group_listed, &g);
 	for (int i = 0; i < g.n; i++) {
 		bool dup = false;
 		for (int j = 0; j < i; j++)

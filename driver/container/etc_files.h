@@ -5,6 +5,7 @@
 #ifndef OCHRE_ETC_FILES_H
 #define OCHRE_ETC_FILES_H
 
+#include "../image/image_root.h"
 #include "../util/error.h"
 #include "mount_list.h"
 
@@ -12,8 +13,8 @@
 #include <sys/types.h>
 
 struct etc_request {
-	const char *rootfs; /* the image's, for its own passwd and group */
-	uid_t uid;          /* the container process's */
+	struct image_root root; /* the image's, for its own passwd and group */
+	uid_t uid;              /* the container process's */
 	gid_t gid;
 	const char *home;     /* the home directory in the container */
 	bool identity;        /* write passwd and group (not for root) */

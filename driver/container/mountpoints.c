@@ -47,8 +47,10 @@ static void close_all(int *fds, size_t n)
  * resolves those itself (inside the rootfs), and a directory here would
  * shadow the link. Returns the offset in rel of the first missing
  * component, or -1 if there is none (or the walk stopped). */
-static long first_missing(const char *const *layers, size_t n_layers, const char *rel)
+static long first_missing(const char *const *layers, size_t n_layers, const struct single_file *file, const char *rel)
 {
+	/* A single-file image is the bottom layer; its lookups go by path. */
+	bool in_file = file != NULL;
 	int fds[MAX_LAYERS];
 	size_t n = 0;
 	for (; n < n_layers && n < MAX_LAYERS; n++)
@@ -81,6 +83,16 @@ static long first_missing(const char *const *layers, size_t n_layers, const char
 			close(fds[i]);
 			fds[i] = next;
 		}
+		mode_t type;
+		char *prefix = xstrndup(rel, off + len);
+		if (in_file && single_file_lstat(file, prefix, &type) == 0) {
+			link |= S_ISLNK(type);
+			found = true;
+			in_file = S_ISDIR(type);
+		} else {
+			in_file = false;
+		}
+		free(prefix);
 		if (link)
 			break;
 		if (!found) {
@@ -96,10 +108,10 @@ static long first_missing(const char *const *layers, size_t n_layers, const char
  * on the way (those the image has too, to hold the new ones; the layer is
  * the bottom one, so the image's own attributes show, not these), then the
  * mount point, a file for a bind of a file. */
-static int make_one(int layer_fd, const char *const *layers, size_t n_layers, const struct mount_entry *m, bool *used,
-		    struct error *err)
+static int make_one(int layer_fd, const char *const *layers, size_t n_layers, const struct single_file *file,
+		    const struct mount_entry *m, bool *used, struct error *err)
 {
-	if (first_missing(layers, n_layers, m->dest + 1) < 0)
+	if (first_missing(layers, n_layers, file, m->dest + 1) < 0)
 		return 0;
 	char *rel = xstrdup(m->dest + 1);
 	int ret = 0;
@@ -126,8 +138,8 @@ static int make_one(int layer_fd, const char *const *layers, size_t n_layers, co
 	return ret;
 }
 
-int mountpoints_make(const char *layer, const char *const *layers, size_t n_layers, const struct mount_list *mounts,
-		     bool *used, struct error *err)
+int mountpoints_make(const char *layer, const char *const *layers, size_t n_layers, const struct single_file *file,
+		     const struct mount_list *mounts, bool *used, struct error *err)
 {
 	*used = false;
 	int layer_fd = open(layer, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
@@ -136,7 +148,7 @@ int mountpoints_make(const char *layer, const char *const *layers, size_t n_laye
 	int ret = 0;
 	for (size_t i = 0; i < mounts->n && ret == 0; i++)
 		if (!under_other_mount(mounts, mounts->v[i].dest))
-			ret = make_one(layer_fd, layers, n_layers, &mounts->v[i], used, err);
+			ret = make_one(layer_fd, layers, n_layers, file, &mounts->v[i], used, err);
 	close(layer_fd);
 	if (*used)
 		log_debug("mount points the image lacks are in %s", layer);

@@ -7,6 +7,7 @@
 #ifndef OCHRE_MOUNTPOINTS_H
 #define OCHRE_MOUNTPOINTS_H
 
+#include "../image/single_file.h"
 #include "../util/error.h"
 #include "mount_list.h"
 
@@ -14,9 +15,10 @@
 #include <stddef.h>
 
 /* Create in LAYER (an existing empty dir) every missing mount point of
- * mounts, given the image's layers (top-most first). *used tells whether
- * anything was created (if not, the layer need not be stacked). */
-int mountpoints_make(const char *layer, const char *const *layers, size_t n_layers, const struct mount_list *mounts,
-		     bool *used, struct error *err);
+ * mounts, given the image's layers (top-most first: dirs, then file, a
+ * single-file image, or NULL). *used tells whether anything was created
+ * (if not, the layer need not be stacked). */
+int mountpoints_make(const char *layer, const char *const *layers, size_t n_layers, const struct single_file *file,
+		     const struct mount_list *mounts, bool *used, struct error *err);
 
 #endif

@@ -35,9 +35,9 @@ static void add_strings(struct strv *s, json_object *array)
 }
 
 /* Look NAME up in a passwd-style file: field 3 (uid/gid) and field 4. */
-static bool lookup_name(const char *rootfs, const char *file, const char *name, long *id, long *group)
+static bool lookup_name(const struct image_root *root, const char *file, const char *name, long *id, long *group)
 {
-	FILE *f = fopen_in_root(rootfs, file);
+	FILE *f = image_root_fopen(root, file);
 	if (!f)
 		return false;
 	char line[1024];
@@ -60,9 +60,9 @@ static bool lookup_name(const char *rootfs, const char *file, const char *name, 
 }
 
 /* A numeric uid's primary group, when the image's passwd knows it; else 0. */
-static long primary_gid(const char *rootfs, long uid)
+static long primary_gid(const struct image_root *root, long uid)
 {
-	FILE *f = fopen_in_root(rootfs, "etc/passwd");
+	FILE *f = image_root_fopen(root, "etc/passwd");
 	char line[1024];
 	long gid = 0;
 	while (f && fgets(line, sizeof line, f)) {
@@ -91,7 +91,7 @@ static bool parse_id(const char *s, long *out)
 	return true;
 }
 
-int resolve_image_user(const char *rootfs, const char *spec, uid_t *uid, gid_t *gid, struct error *err)
+int resolve_image_user(const struct image_root *root, const char *spec, uid_t *uid, gid_t *gid, struct error *err)
 {
 	char *copy = xstrdup(spec);
 	char *group = strchr(copy, ':');
@@ -99,12 +99,12 @@ int resolve_image_user(const char *rootfs, const char *spec, uid_t *uid, gid_t *
 		*group++ = '\0';
 	long u = -1, g = -1;
 	int ret = 0;
-	if (!parse_id(copy, &u) && !lookup_name(rootfs, "etc/passwd", copy, &u, &g))
+	if (!parse_id(copy, &u) && !lookup_name(root, "etc/passwd", copy, &u, &g))
 		ret = error_set(err, 0, "image user '%s' is not in the image's /etc/passwd", copy);
-	else if (group && !parse_id(group, &g) && !lookup_name(rootfs, "etc/group", group, &g, NULL))
+	else if (group && !parse_id(group, &g) && !lookup_name(root, "etc/group", group, &g, NULL))
 		ret = error_set(err, 0, "image group '%s' is not in the image's /etc/group", group);
 	else if (!group && g < 0)
-		g = primary_gid(rootfs, u);
+		g = primary_gid(root, u);
 	free(copy);
 	if (ret == 0) {
 		*uid = (uid_t)u;
@@ -113,32 +113,71 @@ int resolve_image_user(const char *rootfs, const char *spec, uid_t *uid, gid_t *
 	return ret;
 }
 
-int process_from_image(json_object *image_config, enum launch_mode mode, char **user_args, const char *rootfs,
-		       const struct env_options *env, const char *home, struct process *p, struct error *err)
+/* A native SIF's (or any image's with /.singularity.d and no OCI config)
+ * way to run, as SingularityCE's actions have it: its environment scripts
+ * sourced in order, then the runscript for run, the command for exec, a
+ * shell for shell. */
+#define SINGULARITY_ENV "for f in /.singularity.d/env/*.sh; do [ -r \"$f\" ] && . \"$f\"; done; "
+
+static void singularity_actions(enum launch_mode mode, char **user_args, struct strv *args)
+{
+	strv_add(args, xstrdup("/bin/sh"));
+	strv_add(args, xstrdup("-c"));
+	switch (mode) {
+	case LAUNCH_EXEC:
+		strv_add(args, xstrdup(SINGULARITY_ENV "exec \"$@\""));
+		strv_add(args, xstrdup("/.singularity.d/actions/exec"));
+		break;
+	case LAUNCH_RUN:
+		strv_add(args, xstrdup(SINGULARITY_ENV "exec /.singularity.d/runscript \"$@\""));
+		strv_add(args, xstrdup("/.singularity.d/runscript"));
+		break;
+	case LAUNCH_SHELL:
+	default:
+		strv_add(args, xstrdup(SINGULARITY_ENV "exec /bin/sh"));
+		strv_add(args, xstrdup("/.singularity.d/actions/shell"));
+		return;
+	}
+	for (size_t i = 0; user_args && user_args[i]; i++)
+		strv_add(args, xstrdup(user_args[i]));
+}
+
+/* The OCI way: exec's command, run's Entrypoint + (arguments or Cmd). */
+static void command_from_config(json_object *image_config, enum launch_mode mode, char **user_args, struct strv *args)
+{
+	switch (mode) {
+	case LAUNCH_EXEC:
+		for (size_t i = 0; user_args[i]; i++)
+			strv_add(args, xstrdup(user_args[i]));
+		break;
+	case LAUNCH_RUN:
+		add_strings(args, config_field(image_config, "Entrypoint"));
+		if (user_args && user_args[0])
+			for (size_t i = 0; user_args[i]; i++)
+				strv_add(args, xstrdup(user_args[i]));
+		else
+			add_strings(args, config_field(image_config, "Cmd"));
+		break;
+	case LAUNCH_SHELL:
+	default:
+		strv_add(args, xstrdup("/bin/sh"));
+		break;
+	}
+}
+
+int process_from_image(json_object *image_config, enum launch_mode mode, char **user_args,
+		       const struct image_root *root, const struct env_options *env, const char *home,
+		       struct process *p, struct error *err)
 {
 	memset(p, 0, sizeof *p);
 	p->uid = getuid();
 	p->gid = getgid();
 
 	struct strv args = { 0 };
-	switch (mode) {
-	case LAUNCH_EXEC:
-		for (size_t i = 0; user_args[i]; i++)
-			strv_add(&args, xstrdup(user_args[i]));
-		break;
-	case LAUNCH_RUN:
-		add_strings(&args, config_field(image_config, "Entrypoint"));
-		if (user_args && user_args[0])
-			for (size_t i = 0; user_args[i]; i++)
-				strv_add(&args, xstrdup(user_args[i]));
-		else
-			add_strings(&args, config_field(image_config, "Cmd"));
-		break;
-	case LAUNCH_SHELL:
-	default:
-		strv_add(&args, xstrdup("/bin/sh"));
-		break;
-	}
+	if (!image_config && image_root_has_dir(root, ".singularity.d"))
+		singularity_actions(mode, user_args, &args);
+	else
+		command_from_config(image_config, mode, user_args, &args);
 	if (args.n == 0) {
 		free(args.v);
 		return error_set(err, 0, "the image has no Entrypoint or Cmd: give a command to run");
@@ -162,7 +201,7 @@ int process_from_image(json_object *image_config, enum launch_mode mode, char **
 	if (spec && *spec) {
 		if (getuid() != 0) {
 			log_debug("image User '%s' ignored: the container runs as you", spec);
-		} else if (resolve_image_user(rootfs, spec, &p->uid, &p->gid, err) < 0) {
+		} else if (resolve_image_user(root, spec, &p->uid, &p->gid, err) < 0) {
 			process_free(p);
 			return -1;
 		}

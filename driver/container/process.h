@@ -4,6 +4,7 @@
 #ifndef OCHRE_PROCESS_H
 #define OCHRE_PROCESS_H
 
+#include "../image/image_root.h"
 #include "../util/error.h"
 #include "environment.h"
 
@@ -27,13 +28,14 @@ struct process {
 };
 
 /* image_config: the image's config blob, or NULL for a plain rootfs dir.
- * rootfs: where to resolve a User name (etc/passwd, etc/group). env: the
+ * root: where to resolve a User name (etc/passwd, etc/group). env: the
  * environment options; home: the container's home directory (HOME). */
-int process_from_image(json_object *image_config, enum launch_mode mode, char **user_args, const char *rootfs,
-		       const struct env_options *env, const char *home, struct process *p, struct error *err);
+int process_from_image(json_object *image_config, enum launch_mode mode, char **user_args,
+		       const struct image_root *root, const struct env_options *env, const char *home,
+		       struct process *p, struct error *err);
 void process_free(struct process *p);
 
 /* "name[:group]" or "uid[:gid]" against ROOTFS/etc/passwd and etc/group. */
-int resolve_image_user(const char *rootfs, const char *spec, uid_t *uid, gid_t *gid, struct error *err);
+int resolve_image_user(const struct image_root *root, const char *spec, uid_t *uid, gid_t *gid, struct error *err);
 
 #endif

@@ -143,6 +143,39 @@ int image_pull_option(int c, const char *arg, const char *cmd, struct image_pull
 	}
 }
 
+/* A path to a single-file image (by its magic bytes, whatever its name,
+ * colons included): 1 with img filled, 0 when arg is something else, -1
+ * with err. */
+static int open_single_file(const struct ochre_config *cfg, const char *arg, struct image *img, struct error *err)
+{
+	struct stat st;
+	if (stat(arg, &st) < 0 || !S_ISREG(st.st_mode))
+		return 0;
+	int fd = open(arg, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	if (fd < 0)
+		return 0;
+	enum single_file_kind kind = single_file_sniff(fd);
+	close(fd);
+	if (kind == SINGLE_FILE_NOT)
+		return 0;
+	if (!cfg->allow_sif)
+		return error_set(err, 0,
+				 "%s: single-file images (SIF, squashfs) are disabled by the administrator "
+				 "('allow sif = no')",
+				 arg);
+	img->file = xcalloc(1, sizeof *img->file);
+	if (single_file_open(arg, img->file, err) < 0) {
+		free(img->file);
+		img->file = NULL;
+		return -1;
+	}
+	if (img->file->config)
+		img->config = json_object_get(img->file->config);
+	log_debug("image %s: a single-file image, %zu squashfs layer(s), run in place", img->file->path,
+		  img->file->n_layers);
+	return 1;
+}
+
 int image_prepare(const struct ochre_config *cfg, const char *importer, const char *arg, struct image *img,
 		  struct error *err)
 {
@@ -156,6 +189,9 @@ int image_prepare_opts(const struct ochre_config *cfg, const char *importer, con
 	if (!opts)
 		opts = &none;
 	memset(img, 0, sizeof *img);
+	int file = open_single_file(cfg, arg, img, err);
+	if (file != 0)
+		return file < 0 ? -1 : 0;
 	struct image_ref ref;
 	if (image_ref_parse(arg, &ref, err) < 0)
 		return -1;
@@ -210,6 +246,9 @@ out_ref:
 void image_free(struct image *img)
 {
 	free(img->rootfs);
+	if (img->file)
+		single_file_close(img->file);
+	free(img->file);
 	free(img->key);
 	json_object_put(img->config);
 	memset(img, 0, sizeof *img);

@@ -5,6 +5,7 @@
 #define OCHRE_IMAGE_H
 
 #include "../../common/config.h"
+#include "../image/single_file.h"
 #include "../util/error.h"
 
 #include <getopt.h>
@@ -12,9 +13,10 @@
 #include <stdbool.h>
 
 struct image {
-	char *rootfs;        /* the overlay's lower dir */
-	json_object *config; /* the image config blob, NULL for a rootfs dir */
-	char *key;           /* cache key, NULL for a rootfs dir */
+	char *rootfs;             /* the overlay's lower dir; NULL for a single file */
+	struct single_file *file; /* a single-file image (SIF, squashfs), run in place */
+	json_object *config;      /* the image config blob, NULL for a rootfs dir */
+	char *key;                /* cache key, NULL for a rootfs dir */
 };
 
 /* How to fetch an image that is not cached (docker://), and which one. */

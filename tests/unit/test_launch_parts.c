@@ -164,7 +164,7 @@ static void test_mountpoints(void)
 	snprintf(layer, sizeof layer, "%s/layer", tmp);
 	const char *layers[] = { img };
 	bool used = false;
-	CHECK(mountpoints_make(layer, layers, 1, &mounts, &used, &err) == 0 && used, "mount points made");
+	CHECK(mountpoints_make(layer, layers, 1, NULL, &mounts, &used, &err) == 0 && used, "mount points made");
 	char cmd[512];
 	snprintf(cmd, sizeof cmd, "cd %s && find . -mindepth 1 -printf '%%p:%%y\\n' | LC_ALL=C sort | tr '\\n' ' '",
 		 layer);
