@@ -205,9 +205,9 @@ static bool xattr_opaque(struct layer_fs *l, const sqfs_inode_generic_t *dir)
 		sqfs_xattr_value_t *val = NULL;
 		if (sqfs_xattr_reader_read_key(l->xr, &key) != 0)
 			break;
-		int type = key->type & SQFS_XATTR_PREFIX_MASK;
-		bool named = (type == SQFS_XATTR_TRUSTED || type == SQFS_XATTR_USER) && key->size == 14 &&
-			     memcmp(key->key, "overlay.opaque", 14) == 0;
+		/* libsquashfs 1.x hands the key with its namespace prefix. */
+		const char *name = (const char *)key->key;
+		bool named = strcmp(name, "trusted.overlay.opaque") == 0 || strcmp(name, "user.overlay.opaque") == 0;
 		if (sqfs_xattr_reader_read_value(l->xr, key, &val) == 0 && named)
 			opaque = val->size == 1 && val->value[0] == 'y';
 		sqfs_free(val);
