@@ -61,7 +61,7 @@ sqfs "$work/tree" "$work/native.sqfs"
 # An OCI-SIF from layer files: config JSON on stdin, layers as arguments.
 oci_sif() { # OUT LAYER...
     local dest=$1; shift
-    local layers=() l h cfg man idx
+    local layers=() l cfg man
     for l in "$@"; do layers+=("$(blob "$l"):$(size "$l")"); done
     cat > "$work/config.json"
     cfg=$(blob "$work/config.json")
