@@ -13,6 +13,8 @@ PACKAGES="
   uidmap util-linux procps psmisc libcap2-bin strace
   fuse3 fuse-overlayfs
   umoci skopeo python3 zstd
+  libsquashfs-dev squashfs-tools squashfs-tools-ng squashfuse
+  golang-go golang-github-sylabs-sif-dev golang-github-google-uuid-dev
   libcurl4-openssl-dev ca-certificates docker-registry apache2-utils openssl curl
   debootstrap
   clang libclang-rt-14-dev
