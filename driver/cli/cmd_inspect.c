@@ -439,8 +439,10 @@ static void print_human(json_object *out)
 	if (json_object_object_get_ex(out, "config", &v))
 		print_config(v);
 	if (json_object_object_get_ex(out, "verified", &v))
-		printf("Verified:    %s\n", json_object_get_boolean(v) ? "every layer matches its digest"
-								       : "nothing to verify (no layer digests)");
+		printf("Verified:    %s\n",
+		       json_object_get_boolean(v)
+			       ? "every layer matches its digest"
+			       : "nothing to verify (no layer digests here; archives are checked at import)");
 }
 
 /* ---- the command -------------------------------------------------------- */
