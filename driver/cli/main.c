@@ -9,6 +9,7 @@
 #include "../util/error.h"
 #include "../util/xalloc.h"
 #include "cmd_cache.h"
+#include "cmd_inspect.h"
 #include "cmd_launch.h"
 #include "cmd_oci.h"
 #include "cmd_registry.h"
@@ -44,6 +45,7 @@ static const char usage[] = "Usage: ochre [GLOBAL OPTIONS] COMMAND [ARGS...]\n"
 			    "  run IMAGE [ARGS...]  run the image's Entrypoint/Cmd in a new container\n"
 			    "  shell IMAGE          run /bin/sh in a new container\n"
 			    "  pull IMAGE           verify and unpack an image into your cache\n"
+			    "  inspect IMAGE        describe an image: format, digest, layers, config\n"
 			    "  cache list|clean     show or remove the images unpacked in your cache\n"
 			    "  registry login|logout  store or forget credentials for docker:// registries\n"
 			    "  oci SUBCOMMAND       OCI runtime operations on a bundle (ochre oci --help)\n"
@@ -178,7 +180,7 @@ static int run(int argc, char **argv, struct error *err)
 		if (strcmp(command, launchers[i]) == 0)
 			launch = i;
 	if (launch < 0 && strcmp(command, "cache") != 0 && strcmp(command, "pull") != 0 &&
-	    strcmp(command, "oci") != 0 && strcmp(command, "registry") != 0)
+	    strcmp(command, "inspect") != 0 && strcmp(command, "oci") != 0 && strcmp(command, "registry") != 0)
 		return error_set(err, 0, "unknown command '%s' (see 'ochre --help')", command);
 
 	ctx.starter_path = find_helper("ochre-starter", err);
@@ -195,6 +197,8 @@ static int run(int argc, char **argv, struct error *err)
 		return cmd_oci(&ctx, argc - optind, argv + optind, err);
 	if (launch < 0 && strcmp(command, "registry") == 0)
 		return cmd_registry(&ctx, argc - optind, argv + optind, err);
+	if (launch < 0 && strcmp(command, "inspect") == 0)
+		return cmd_inspect(&ctx, argc - optind, argv + optind, err);
 	if (launch < 0 && strcmp(command, "pull") == 0)
 		return cmd_pull(&ctx, argc - optind, argv + optind, err);
 	if (launch < 0)

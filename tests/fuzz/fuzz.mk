@@ -47,7 +47,7 @@ FUZZ_FLAGS   ?=
 
 # The starter's targets (common/ only) and the importer's (driver/ too).
 FUZZ_STARTER_TARGETS := request config
-FUZZ_DRIVER_TARGETS  := image_ref registry_ref www_authenticate tar_path image_select cdi cgroups_toml
+FUZZ_DRIVER_TARGETS  := image_ref registry_ref www_authenticate tar_path image_select cdi cgroups_toml sif
 FUZZ_TARGETS    := $(FUZZ_STARTER_TARGETS) $(FUZZ_DRIVER_TARGETS)
 # Absolute: fuzz_image_ref runs in a scratch dir of its own.
 FUZZ_BUILDDIR    = $(abspath $(or $(BUILDDIR),build))/fuzz
