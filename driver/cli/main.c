@@ -13,6 +13,7 @@
 #include "cmd_launch.h"
 #include "cmd_oci.h"
 #include "cmd_registry.h"
+#include "compat.h"
 #include "context.h"
 #include <stdbool.h>
 
@@ -126,6 +127,37 @@ static int check_config_override(const struct ochre_context *ctx, struct error *
 	return 0;
 }
 
+/* Under another name: its command set. Others get one clear error. */
+static int check_compat_command(enum compat_family f, const char *command, struct error *err)
+{
+	static const char *const known[] = { "exec",    "run",   "shell",    "pull", "push",
+					     "inspect", "cache", "registry", "oci",  NULL };
+	for (size_t i = 0; known[i]; i++)
+		if (strcmp(command, known[i]) == 0)
+			return 0;
+	return error_set(err, 0,
+			 "%s %s: not supported by ochre (it implements exec, run, shell, pull, inspect, cache, "
+			 "registry, oci; see docs/SINGULARITY-COMPAT.md)",
+			 compat_tool_name(f), command);
+}
+
+/* The subcommand's arguments in ochre's form (compat.h); the vector
+ * lives until exit. */
+static int dispatch_args(enum compat_family f, int *argc, char ***argv, struct error *err)
+{
+	struct strv sub = { 0 };
+	compat_export_env(f);
+	if (compat_translate(f, *argc, *argv, &sub, err) < 0) {
+		strv_free(sub.v);
+		return -1;
+	}
+	if (f != COMPAT_OCHRE)
+		log_debug_argv("as ochre's command line", sub.v);
+	*argc = (int)sub.n;
+	*argv = sub.v;
+	return 0;
+}
+
 static int run(int argc, char **argv, struct error *err)
 {
 	static const struct option longopts[] = {
@@ -138,6 +170,17 @@ static int run(int argc, char **argv, struct error *err)
 
 	if (refuse_elevated_privileges(err) < 0)
 		return -1;
+	enum compat_family family = compat_family_of(argv[0]);
+	if (family != COMPAT_OCHRE) {
+		struct strv globals = { 0 };
+		int r = compat_translate_globals(family, argc, argv, &globals, err);
+		if (r != 0) {
+			strv_free(globals.v);
+			return r < 0 ? -1 : 0;
+		}
+		argc = (int)globals.n;
+		argv = globals.v; /* lives until exit */
+	}
 
 	opterr = 0;
 	int c;
@@ -172,6 +215,12 @@ static int run(int argc, char **argv, struct error *err)
 		return error_set(err, 0, "missing command (see 'ochre --help')");
 
 	const char *command = argv[optind];
+	if (family != COMPAT_OCHRE && strcmp(command, "version") == 0) {
+		puts(compat_version(family));
+		return 0;
+	}
+	if (family != COMPAT_OCHRE && check_compat_command(family, command, err) < 0)
+		return -1;
 	static const char *const launchers[] = {
 		[LAUNCH_EXEC] = "exec", [LAUNCH_RUN] = "run", [LAUNCH_SHELL] = "shell"
 	};
@@ -193,17 +242,21 @@ static int run(int argc, char **argv, struct error *err)
 		return -1;
 	if (load_config(&ctx, explicit_config, err) < 0)
 		return -1;
+	argc -= optind;
+	argv += optind;
+	if (dispatch_args(family, &argc, &argv, err) < 0)
+		return -1;
 	if (launch < 0 && strcmp(command, "oci") == 0)
-		return cmd_oci(&ctx, argc - optind, argv + optind, err);
+		return cmd_oci(&ctx, argc, argv, err);
 	if (launch < 0 && strcmp(command, "registry") == 0)
-		return cmd_registry(&ctx, argc - optind, argv + optind, err);
+		return cmd_registry(&ctx, argc, argv, err);
 	if (launch < 0 && strcmp(command, "inspect") == 0)
-		return cmd_inspect(&ctx, argc - optind, argv + optind, err);
+		return cmd_inspect(&ctx, argc, argv, err);
 	if (launch < 0 && strcmp(command, "pull") == 0)
-		return cmd_pull(&ctx, argc - optind, argv + optind, err);
+		return cmd_pull(&ctx, argc, argv, err);
 	if (launch < 0)
-		return cmd_cache(&ctx, argc - optind, argv + optind, err);
-	return cmd_launch(&ctx, (enum launch_mode)launch, argc - optind, argv + optind, err);
+		return cmd_cache(&ctx, argc, argv, err);
+	return cmd_launch(&ctx, (enum launch_mode)launch, argc, argv, err);
 }
 
 int main(int argc, char **argv)

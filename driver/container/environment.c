@@ -166,7 +166,7 @@ static char *evaluate(const struct env *e, const char *value)
 	return b.s;
 }
 
-static int read_env_file(struct env *e, const char *path, struct error *err)
+static int read_env_file(struct env *e, const char *path, bool no_eval, struct error *err)
 {
 	char *text;
 	if (read_file(path, 1 << 20, &text, NULL, err) < 0)
@@ -185,7 +185,7 @@ static int read_env_file(struct env *e, const char *path, struct error *err)
 			log_warn("--env-file %s line %d: ignoring '%s': expected NAME=value", path, lineno, line);
 			continue;
 		}
-		char *value = evaluate(e, eq + 1);
+		char *value = no_eval ? xstrdup(eq + 1) : evaluate(e, eq + 1);
 		char source[64];
 		snprintf(source, sizeof source, "--env-file line %d", lineno);
 		env_set(e, line, (size_t)(eq - line), value, source);
@@ -193,6 +193,39 @@ static int read_env_file(struct env *e, const char *path, struct error *err)
 	}
 	free(text);
 	return 0;
+}
+
+/* Each --env-file value is a comma list; later files override earlier. */
+static int read_env_files(struct env *e, const struct env_options *o, struct error *err)
+{
+	int ret = 0;
+	for (size_t i = 0; i < o->n_env_files && ret == 0; i++) {
+		char *copy = xstrdup(o->env_files[i]);
+		for (char *save = NULL, *f = strtok_r(copy, ",", &save); f && ret == 0; f = strtok_r(NULL, ",", &save))
+			ret = read_env_file(e, f, o->no_eval, err);
+		free(copy);
+	}
+	return ret;
+}
+
+/* What SingularityCE and Apptainer set for scripts that ask whether, and
+ * in what, they run: the image's absolute path for a file or directory,
+ * else the reference as given; the NAME is its last component. */
+static void set_container_names(struct env *e, const char *image)
+{
+	char *abs = strstr(image, "://") ? NULL : realpath(image, NULL);
+	const char *where = abs ? abs : image;
+	const char *slash = strrchr(where, '/');
+	const char *name = slash && slash[1] ? slash + 1 : where;
+	static const char *const vars[][2] = {
+		{ "SINGULARITY_CONTAINER", "SINGULARITY_NAME" },
+		{ "APPTAINER_CONTAINER", "APPTAINER_NAME" },
+	};
+	for (size_t i = 0; i < sizeof vars / sizeof vars[0]; i++) {
+		env_set(e, vars[i][0], strlen(vars[i][0]), where, "container");
+		env_set(e, vars[i][1], strlen(vars[i][1]), name, "container");
+	}
+	free(abs);
 }
 
 /* "K=V,K2=V2": a piece without '=' continues the previous value. */
@@ -243,6 +276,8 @@ int environment_build(json_object *image_env, const struct env_options *o, const
 			env_set_pair(&e, *h, "MPI launch");
 	if (o->mpi && !env_get(&e, "OMPI_MCA_btl"))
 		env_set(&e, "OMPI_MCA_btl", 12, mpi_default_btl(), "MPI launch");
+	if (o->image)
+		set_container_names(&e, o->image);
 	/* The container's home, whatever the image's Env says; the user's own
 	 * settings below may still change it. */
 	env_set(&e, "HOME", 4, home, "HOME");
@@ -252,7 +287,7 @@ int environment_build(json_object *image_env, const struct env_options *o, const
 			if (strncmp(*h, host_prefixes[k], plen) == 0)
 				env_set_pair(&e, *h + plen, host_prefixes[k]);
 	}
-	if (o->env_file && read_env_file(&e, o->env_file, err) < 0) {
+	if (read_env_files(&e, o, err) < 0) {
 		strv_free(e.vars.v);
 		free(e.append_path);
 		free(e.prepend_path);

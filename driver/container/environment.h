@@ -25,11 +25,14 @@
 
 struct env_options {
 	bool cleanenv;
-	bool host_env; /* --no-compat: pass the host's environment */
-	bool mpi;      /* in an MPI launch: pass its variables (mpi.h) */
-	const char *env_file;
+	bool host_env;    /* --no-compat: pass the host's environment */
+	bool mpi;         /* in an MPI launch: pass its variables (mpi.h) */
+	bool no_eval;     /* --no-eval: --env-file values taken literally */
+	char **env_files; /* --env-file values, each "FILE[,FILE...]" */
+	size_t n_env_files;
 	char **env_args; /* -e values, each "K=V[,K=V...]" */
 	size_t n_env_args;
+	const char *image; /* as given: SINGULARITY_/APPTAINER_ CONTAINER and NAME */
 };
 
 /* image_env: the image config's Env array, or NULL. *out is NULL-terminated

@@ -36,7 +36,9 @@
 	"  --no-pull               docker://: use the cached image, never ask the registry\n" \
 	" Environment:\n"                                                                     \
 	"  -e, --env K=V[,K=V]     set variables in the container (repeatable)\n"             \
-	"  --env-file FILE         set variables from FILE (NAME=value; $X expands)\n"        \
+	"  --env-file FILE[,FILE]  set variables from FILE (NAME=value; $X expands;\n"        \
+	"                          repeatable, later files win)\n"                            \
+	"  --no-eval               --env-file values as written: no $X expansion\n"           \
 	"  --cleanenv              pass not even TERM and the proxy variables\n"              \
 	" Files and mounts:\n"                                                                \
 	"  -B, --bind SRC[:DST[:ro|rw]][,...]\n"                                              \
@@ -57,6 +59,8 @@
 	"                          (one, yours, holding upper/ and work/), or read-only\n"    \
 	"                          with :ro (several; the first given is top-most)\n"         \
 	"  --dns IP[,IP]           nameservers for the container's /etc/resolv.conf\n"        \
+	"  --contain               no host home, /tmp or cwd: what ochre does anyway\n"       \
+	"                          (refused with --no-compat)\n"                              \
 	"  --no-compat             SingularityCE's native behaviour: bind $HOME, /tmp,\n"     \
 	"                          /var/tmp, the current directory (the cwd), the\n"          \
 	"                          host's /dev (the config's 'mount dev') and the\n"          \
@@ -70,6 +74,9 @@
 	"  --net                   a network namespace of its own ...\n"                      \
 	"  --network none          ... with only a loopback interface\n"                      \
 	"  --no-pid                no pid namespace of its own (not pid 1)\n"                 \
+	"  --oci, --pid, --ipc, --uts, --no-init  accepted: ochre always runs OCI\n"          \
+	"                          containers with their own pid, ipc and uts\n"              \
+	"                          namespaces and no init process\n"                          \
 	"  -f, --fakeroot          be root in the container (your /etc/subuid and\n"          \
 	"                          /etc/subgid ranges are mapped when you have them)\n"       \
 	"  --no-setgroups          keep your supplementary groups (crun only)\n"              \
@@ -211,6 +218,9 @@ enum {
 	OPT_NVCCLI,
 	OPT_ROCM,
 	OPT_NO_MPI,
+	OPT_NO_EVAL,
+	OPT_CONTAIN,
+	OPT_NAMESPACE_NOOP,
 };
 
 static const struct option longopts[] = {
@@ -250,6 +260,15 @@ static const struct option longopts[] = {
 	{ "nvccli", no_argument, NULL, OPT_NVCCLI },
 	{ "rocm", no_argument, NULL, OPT_ROCM },
 	{ "no-mpi", no_argument, NULL, OPT_NO_MPI },
+	{ "no-eval", no_argument, NULL, OPT_NO_EVAL },
+	/* SingularityCE's: what ochre always does, accepted so that job
+	 * scripts keep working (docs/SINGULARITY-COMPAT.md says why each). */
+	{ "contain", no_argument, NULL, OPT_CONTAIN },
+	{ "oci", no_argument, NULL, OPT_NAMESPACE_NOOP },
+	{ "pid", no_argument, NULL, OPT_NAMESPACE_NOOP },
+	{ "ipc", no_argument, NULL, OPT_NAMESPACE_NOOP },
+	{ "uts", no_argument, NULL, OPT_NAMESPACE_NOOP },
+	{ "no-init", no_argument, NULL, OPT_NAMESPACE_NOOP },
 	IMAGE_PULL_LONGOPTS,
 	RESOURCE_LONGOPTS,
 	{ "help", no_argument, NULL, 'h' },
@@ -267,7 +286,15 @@ static int take_option(const char *name, int c, struct launch_options *o, struct
 		o->env.env_args[o->env.n_env_args++] = optarg;
 		break;
 	case OPT_ENV_FILE:
-		o->env.env_file = optarg;
+		o->env.env_files[o->env.n_env_files++] = optarg;
+		break;
+	case OPT_NO_EVAL:
+		o->env.no_eval = true;
+		break;
+	case OPT_CONTAIN:
+		o->contain = true;
+		break;
+	case OPT_NAMESPACE_NOOP: /* --oci, --pid, --ipc, --uts, --no-init: see compat_flags.c */
 		break;
 	case OPT_CLEANENV:
 		o->env.cleanenv = true;
@@ -391,6 +418,7 @@ int launch_options_parse(enum launch_mode mode, int argc, char **argv, struct la
 	optind = 1;
 	int c;
 	o->env.env_args = xcalloc((size_t)argc, sizeof *o->env.env_args);
+	o->env.env_files = xcalloc((size_t)argc, sizeof *o->env.env_files);
 	while ((c = getopt_long(argc, argv, "+:he:B:H:W:S:fo:", longopts, NULL)) != -1) {
 		if (c == 'h') {
 			fputs(usages[mode], stdout);
@@ -415,12 +443,19 @@ int launch_options_parse(enum launch_mode mode, int argc, char **argv, struct la
 		return error_set(err, 0, "%s: --network needs --net", name);
 	if (o->keep_privs && o->no_privs)
 		return error_set(err, 0, "%s: --keep-privs and --no-privs contradict each other", name);
+	if (o->contain && o->no_compat)
+		return error_set(err, 0,
+				 "%s: --contain (or --containall) and --no-compat contradict each other: "
+				 "ochre contains by default, --no-compat shares the host's home, /tmp and "
+				 "environment",
+				 name);
 	if (o->home && o->no_home)
 		return error_set(err, 0, "%s: --home and --no-home contradict each other", name);
 	if (optind >= argc)
 		return error_set(err, 0, "%s: missing image%s (see 'ochre %s --help')", name,
 				 mode == LAUNCH_EXEC ? " and command" : "", name);
 	o->image = argv[optind];
+	o->env.image = o->image;
 	o->command = argv + optind + 1;
 	if (mode == LAUNCH_EXEC && !o->command[0])
 		return error_set(err, 0, "exec: missing command to run in the container");
@@ -433,6 +468,7 @@ int launch_options_parse(enum launch_mode mode, int argc, char **argv, struct la
 void launch_options_free(struct launch_options *o)
 {
 	free(o->env.env_args);
+	free(o->env.env_files);
 	strv_free(o->binds.v);
 	strv_free(o->mounts.v);
 	strv_free(o->scratch.v);

@@ -32,6 +32,7 @@ struct launch_options {
 	const char *cwd; /* --pwd/--cwd */
 	bool no_pid;
 	bool no_compat;
+	bool contain; /* --contain/--containall: ochre's default; refused with --no-compat */
 	bool no_umask;
 	struct strv binds;  /* -B values, each a comma list */
 	struct strv mounts; /* --mount values */

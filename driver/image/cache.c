@@ -144,6 +144,10 @@ static int open_shared(const char *dir, struct cache *c, struct error *err)
 
 static char *own_cache_root(struct error *err)
 {
+	/* Set by the driver from SINGULARITY_CACHEDIR and the like (driver/cli/compat.c). */
+	const char *own = getenv("OCHRE_CACHEDIR");
+	if (own && own[0] == '/')
+		return xasprintf("%s/ochre", own);
 	const char *xdg = getenv("XDG_CACHE_HOME");
 	if (xdg && xdg[0] == '/')
 		return xasprintf("%s/ochre", xdg);

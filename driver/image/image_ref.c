@@ -66,7 +66,12 @@ int image_ref_parse(const char *arg, struct image_ref *ref, struct error *err)
 	}
 	char *spec = NULL;
 	bool explicit_kind = false;
-	for (size_t i = 0; i < sizeof transports / sizeof transports[0]; i++) {
+	/* A path that exists is that file or directory, colons and all
+	 * (cwltool names its pulled images 'host:port_repo:tag.sif'). */
+	struct stat exists;
+	if (stat(arg, &exists) == 0)
+		spec = xstrdup(arg);
+	for (size_t i = 0; !spec && i < sizeof transports / sizeof transports[0]; i++) {
 		size_t n = strlen(transports[i].prefix);
 		if (strncmp(arg, transports[i].prefix, n) == 0) {
 			ref->kind = transports[i].kind;

@@ -267,7 +267,8 @@ static void test_env_file(void)
 				    "NOEQUALS\n"
 				    "1BAD=x\n"
 				    "   INDENTED=ok\n");
-	struct env_options o = { .env_file = path };
+	char *files[] = { (char *)path };
+	struct env_options o = { .env_files = files, .n_env_files = 1 };
 	CHECK(build(NULL, &o) == 0, "env-file: builds");
 	CHECK_STR(get("OVER"), "file", "env-file: overrides the prefixed variables");
 	CHECK_STR(get("EXPORTED"), "yes", "env-file: 'export NAME=' is accepted");
@@ -291,7 +292,7 @@ static void test_env_file(void)
 
 	struct error err;
 	char **none = NULL;
-	o.env_file = "/nonexistent/ochre-env-file";
+	files[0] = "/nonexistent/ochre-env-file";
 	CHECK(environment_build(NULL, &o, HOME, &none, &err) < 0, "env-file: a missing file is an error");
 	CHECK(strstr(err.msg, "--env-file /nonexistent/ochre-env-file: cannot read it") != NULL,
 	      "env-file: the error names the file");
@@ -304,7 +305,10 @@ static void test_env_args(void)
 	setenv("OCHREENV_OVER", "prefix", 1);
 	const char *path = env_file("OVER=file\nFILEONLY=file\n");
 	char *args[] = { "A=1,B=2", "LIST=x,y,z", "OVER=arg", "A=again", "1BAD=x,C=3", "NOEQ", "D=$A" };
-	struct env_options o = { .env_file = path, .env_args = args, .n_env_args = sizeof args / sizeof args[0] };
+	char *files[] = { (char *)path };
+	struct env_options o = {
+		.env_files = files, .n_env_files = 1, .env_args = args, .n_env_args = sizeof args / sizeof args[0]
+	};
 	CHECK(build(NULL, &o) == 0, "env: builds");
 	CHECK_STR(get("A"), "again", "env: a later --env wins");
 	CHECK_STR(get("B"), "2", "env: K=V,K2=V2 sets both");
@@ -343,7 +347,8 @@ static void test_path_edits(void)
 
 	empty_host_environment();
 	const char *path = env_file("APPEND_PATH=$HOME/bin\n");
-	struct env_options f = { .env_file = path };
+	char *files[] = { (char *)path };
+	struct env_options f = { .env_files = files, .n_env_files = 1 };
 	CHECK(build(NULL, &f) == 0, "append from env-file: builds");
 	CHECK_STR(get("PATH"), DEFAULT_PATH ":" HOME "/bin", "append from env-file: evaluated there");
 	unlink(path);

@@ -181,7 +181,7 @@ int registry_creds_find(const char *registry, const char *repo, const char *auth
 		}
 	}
 
-	char *files[4] = { NULL };
+	char *files[6] = { NULL };
 	size_t n = 0;
 	if (authfile) {
 		files[n++] = xstrdup(authfile);
@@ -197,8 +197,12 @@ int registry_creds_find(const char *registry, const char *repo, const char *auth
 		if (v && v[0] == '/')
 			files[n++] = xasprintf("%s/containers/auth.json", v);
 		const char *home = home_dir();
-		if (home)
+		if (home) {
 			files[n++] = xasprintf("%s/.docker/config.json", home);
+			/* Where `singularity|apptainer registry login` keep theirs. */
+			files[n++] = xasprintf("%s/.singularity/docker-config.json", home);
+			files[n++] = xasprintf("%s/.apptainer/docker-config.json", home);
+		}
 	}
 	int ret = 0;
 	for (size_t i = 0; i < n && ret == 0; i++)
