@@ -14,7 +14,7 @@ PACKAGES="
   fuse3 fuse-overlayfs
   umoci skopeo python3 zstd
   libcurl4-openssl-dev ca-certificates docker-registry apache2-utils openssl curl
-  debootstrap
+  debootstrap qemu-system-x86 e2fsprogs
   clang libclang-rt-14-dev
   clang-format shellcheck
   slurm-wlm munge openmpi-bin libopenmpi-dev hpcc
