@@ -42,7 +42,7 @@ kernel() {
     pkg=$(apt-cache depends linux-image-amd64 2>/dev/null | sed -n 's/^ *Depends: \(linux-image-[0-9].*\)/\1/p' |
         head -n 1)
     [ -n "$pkg" ] || die "no linux-image-amd64 in the apt lists (apt-get update?)"
-    (cd "$tmp" && apt-get download -q "$pkg" >/dev/null 2>&1) || die "apt-get download $pkg failed"
+    (cd "$tmp" && timeout 600 apt-get download -q "$pkg" >/dev/null 2>&1) || die "apt-get download $pkg failed"
     dpkg -x "$tmp"/linux-image-*.deb "$tmp/x"
     rm -rf "$out/kernel" && mv "$tmp/x" "$out/kernel"
     rm -rf "$tmp"
@@ -92,7 +92,7 @@ rootfs() {
     # The marker: debootstrap finished (the long part); the rest is redone.
     if [ ! -e "$tmp/.debootstrapped" ]; then
         rm -rf "$tmp"
-        debootstrap --variant=minbase --include="$INCLUDE" "$SUITE" "$tmp" "$MIRROR" >"$out/debootstrap.log" 2>&1 ||
+        timeout 900 debootstrap --variant=minbase --include="$INCLUDE" "$SUITE" "$tmp" "$MIRROR" >"$out/debootstrap.log" 2>&1 ||
             die "debootstrap failed (see $out/debootstrap.log)"
         touch "$tmp/.debootstrapped"
     fi
