@@ -3,9 +3,9 @@
 # as root from a systemd service: the resource-limit cases, as root, as a
 # user from a bare `su -l` login (a root-owned session scope), as a user in
 # their own systemd session, in setuid mode, from a cgroup not delegated
-# to the user (as a batch job's), and without limits. Writes "PASS NAME" or
-# "FAIL NAME" (with the output indented) per case, then "DONE", to the 9p
-# share's results.txt.
+# to the user (as a batch job's), for a user without a systemd manager,
+# and without limits. Writes "PASS NAME" or "FAIL NAME" (with the output
+# indented) per case, then "DONE", to the 9p share's results.txt.
 set -u
 export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 R=/mnt/results
@@ -151,6 +151,22 @@ batch_job() {
     [ "$rc" = 255 ] && [ "$(wc -l <<<"$out")" = 1 ] && grep -q "is not yours to divide" <<<"$out"
 }
 case_ batch_job_clear_error batch_job
+
+# A login session of a user whose systemd manager is not running (no
+# lingering, no bus): one clear error, no attempt to reach a bus.
+no_user_manager() {
+    local out rc=0 cg
+    id nomgr >/dev/null 2>&1 || useradd -u 1001 nomgr
+    cg=/sys/fs/cgroup/user.slice/user-1001.slice/session-fake.scope
+    mkdir -p $cg
+    # shellcheck disable=SC2016 # expands in the inner shell
+    out=$(sh -c 'echo $$ >'$cg'/cgroup.procs; exec setpriv --reuid=nomgr --regid=nomgr --init-groups \
+        env -u XDG_RUNTIME_DIR '"$OCHRE"' exec --pids-limit 10 '"$ROOTFS"' true' 2>&1) || rc=$?
+    rmdir $cg "${cg%/*}"
+    echo "status $rc: $out"
+    [ "$rc" = 255 ] && [ "$(wc -l <<<"$out")" = 1 ] && grep -q "systemd user manager.* is not running" <<<"$out"
+}
+case_ no_user_manager_clear_error no_user_manager
 case_ no_cgroup_left_behind leftovers
 
 echo DONE >>"$OUT"
