@@ -16,7 +16,7 @@ PACKAGES="
   libsquashfs-dev squashfs-tools squashfs-tools-ng squashfuse
   golang-go golang-github-sylabs-sif-dev golang-github-google-uuid-dev
   libcurl4-openssl-dev ca-certificates docker-registry apache2-utils openssl curl
-  debootstrap
+  debootstrap qemu-system-x86 e2fsprogs
   clang libclang-rt-14-dev
   clang-format shellcheck
   slurm-wlm munge openmpi-bin libopenmpi-dev hpcc

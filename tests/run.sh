@@ -1,9 +1,11 @@
 #!/bin/bash
 # tests/run.sh — ochre's test harness (run by `make check`, as root).
 #
-# usage: tests/run.sh [all|unit|e2e] [FILTER]
+# usage: tests/run.sh [all|unit|e2e|vm] [FILTER]
 #   unit    only the unit test binaries
 #   e2e     only the end-to-end tests
+#   vm      only the cgroup v2 guest's cases (tests/vm, as root: one qemu
+#           boot; the guest is built on the first run and kept)
 #   FILTER  an extended regex (a plain substring works) matched against each
 #           case's name as printed, e.g. "exit_code", "runc", "\[user\]"
 #
@@ -35,6 +37,7 @@
 #   OCHRE_TEST_USER [ochretest]    unprivileged user the e2e tests also run as
 #   OCHRE_TEST_TIMEOUT [120]       seconds per test binary / e2e case
 #   OCHRE_TEST_KEEP                if set, keep the per-run temp dir
+#   OCHRE_VM_DIR [$OCHRE_BUILD/vm] the cgroup v2 guest's parts and results
 #
 # Output: one line per case, "PASS|FAIL|SKIP NAME", the captured output
 # (indented) after each FAIL, and last exactly one summary line
@@ -51,6 +54,7 @@ OCHRE_TEST_USER=${OCHRE_TEST_USER:-ochretest}
 OCHRE_USERNS_RESTRICT=${OCHRE_USERNS_RESTRICT:-}
 OCHRE_NO_OPENAT2=${OCHRE_NO_OPENAT2:-$OCHRE_BUILD/tests/helpers/no-openat2}
 OCHRE_PRELOAD_PROBE=${OCHRE_PRELOAD_PROBE:-$OCHRE_BUILD/tests/helpers/preload-probe.so}
+OCHRE_VM_DIR=${OCHRE_VM_DIR:-$OCHRE_BUILD/vm}
 TIMEOUT=${OCHRE_TEST_TIMEOUT:-120}
 # A fixed PATH: sbin included (runc lives in /usr/sbin on Debian), and the
 # same for root and the test user, so both find the same tools.
@@ -59,12 +63,12 @@ export PATH=$SAFE_PATH
 
 part=all
 case ${1:-} in
-    all | unit | e2e) part=$1; shift ;;
+    all | unit | e2e | vm) part=$1; shift ;;
     -h | --help) sed -n '2,/^set -u/{/^set -u/d;s/^# \{0,1\}//;p}' "$0"; exit 0 ;;
 esac
 filter=${1:-}
 if [ $# -gt 1 ]; then
-    echo "usage: $0 [all|unit|e2e] [FILTER]" >&2
+    echo "usage: $0 [all|unit|e2e|vm] [FILTER]" >&2
     exit 2
 fi
 
@@ -452,10 +456,46 @@ run_e2e() {
     done
 }
 
+# ------------------------------------------------------------ the v2 guest
+#
+# tests/vm/run-guest.sh boots a Debian 12 guest with systemd and a pure
+# cgroup v2 hierarchy under qemu (this host's cgroups are never touched)
+# and runs tests/vm/guest-cases.sh there; each of its cases is reported as
+# "vm/cgroups:NAME". Without root it is skipped; without qemu, the kernel
+# package or the guest's DONE it fails, with run-guest's message.
+
+run_vm() {
+    local name=vm/cgroups log caselog rc=0 line cur='' verdict=''
+    [ -z "$filter" ] || [[ $name =~ $filter ]] || return 0
+    log=$(mktemp)
+    if [ "$(id -u)" -ne 0 ]; then
+        echo "SKIP: needs root (debootstrap, the guest's disk)" >"$log"
+        report SKIP "$name" "$log"
+        rm -f "$log"
+        return
+    fi
+    tests/vm/run-guest.sh "$OCHRE_VM_DIR" >"$log" 2>&1 || rc=$?
+    caselog=$(mktemp)
+    while IFS= read -r line; do
+        case $line in
+            "PASS "* | "FAIL "*)
+                [ -z "$cur" ] || report "$verdict" "$name:$cur" "$caselog"
+                : >"$caselog"
+                verdict=${line%% *} cur=${line#* }
+                ;;
+            "    "*) printf '%s\n' "${line#    }" >>"$caselog" ;;
+        esac
+    done <"$log"
+    [ -z "$cur" ] || report "$verdict" "$name:$cur" "$caselog"
+    [ "$rc" -eq 0 ] || report FAIL "$name" "$log"
+    rm -f "$log" "$caselog"
+}
+
 # ---------------------------------------------------------------------- main
 
-[ "$part" = e2e ] || run_unit
-[ "$part" = unit ] || run_e2e
+[ "$part" = e2e ] || [ "$part" = vm ] || run_unit
+[ "$part" = unit ] || [ "$part" = vm ] || run_e2e
+[ "$part" = unit ] || [ "$part" = e2e ] || run_vm
 
 summary="$passed passed, $failed failed"
 [ "$skipped" -gt 0 ] && summary="$summary, $skipped skipped"

@@ -9,6 +9,7 @@
 #include "../container/launch_options.h"
 #include "../container/process.h"
 #include "../container/spec.h"
+#include "../container/user_scope.h"
 #include "../launch/image.h"
 #include "../launch/launch.h"
 #include "../launch/runtime.h"
@@ -228,6 +229,11 @@ int cmd_launch(struct ochre_context *ctx, enum launch_mode mode, int argc, char 
 	if (ret != 0) {
 		launch_options_free(&o);
 		return ret < 0 ? -1 : 0;
+	}
+	/* Before anything is made: this may run ochre again, elsewhere. */
+	if (o.limits.given && user_scope_enter(ctx->argv, err) < 0) {
+		launch_options_free(&o);
+		return -1;
 	}
 
 	struct runtime rt;

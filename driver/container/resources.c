@@ -359,13 +359,35 @@ static void needed_controllers(json_object *res, const char **out, size_t *n)
 	}
 }
 
+/* A small file of /proc or /sys/fs/cgroup, whose size stat says is 0 (so
+ * read_file would read nothing): up to 4 KiB, until the end; NULL on
+ * error (errno set) or when it is longer. */
+static char *read_pseudo_file(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return NULL;
+	char *buf = xmalloc(4096);
+	size_t got = 0;
+	ssize_t n = 0;
+	while (got < 4095 && ((n = read(fd, buf + got, 4095 - got)) > 0 || (n < 0 && errno == EINTR)))
+		got += n > 0 ? (size_t)n : 0;
+	int saved = errno;
+	close(fd);
+	if (n < 0 || got == 4095) {
+		free(buf);
+		errno = n < 0 ? saved : EFBIG;
+		return NULL;
+	}
+	buf[got] = '\0';
+	return buf;
+}
+
 /* The caller's cgroup on a v2 host ("/user.slice/..."), from /proc/self/cgroup. */
 static char *own_cgroup_v2(void)
 {
-	char *text;
-	size_t len;
-	struct error ignored;
-	if (read_file("/proc/self/cgroup", 64 * 1024, &text, &len, &ignored) < 0)
+	char *text = read_pseudo_file("/proc/self/cgroup");
+	if (!text)
 		return NULL;
 	char *line = strstr(text, "0::");
 	char *path = NULL;
@@ -406,10 +428,9 @@ static int enable_controllers(const char *parent, json_object *res, struct error
 	const char *need[6];
 	size_t n;
 	needed_controllers(res, need, &n);
-	char *dir = xasprintf("/sys/fs/cgroup%s", parent), *text = NULL, *file;
-	size_t len;
-	file = xasprintf("%s/cgroup.controllers", dir);
-	int ret = read_file(file, 4096, &text, &len, err);
+	char *dir = xasprintf("/sys/fs/cgroup%s", parent), *file = xasprintf("%s/cgroup.controllers", dir);
+	char *text = read_pseudo_file(file);
+	int ret = text ? 0 : error_set(err, errno, "resource limits cannot be applied here: read %s", file);
 	free(file);
 	for (size_t i = 0; ret == 0 && i < n; i++) {
 		char word[32];
@@ -446,6 +467,32 @@ static bool host_is_cgroup_v2(void)
 	return statfs("/sys/fs/cgroup", &sf) == 0 && sf.f_type == CGROUP2_SUPER_MAGIC;
 }
 
+/* Is path systemd-logind's scope of one of uid's login sessions? */
+static bool is_login_session(const char *path, uid_t uid)
+{
+	char prefix[64];
+	snprintf(prefix, sizeof prefix, "/user.slice/user-%u.slice/session-", (unsigned)uid);
+	size_t n = strlen(prefix), len = strlen(path);
+	return strncmp(path, prefix, n) == 0 && len > n + 6 && !strchr(path + n, '/') &&
+	       strcmp(path + len - 6, ".scope") == 0;
+}
+
+enum cgroup_caller_place cgroup_caller_place(uid_t uid)
+{
+	if (uid == 0 || !host_is_cgroup_v2())
+		return CGROUP_CALLER_NOTHING_TO_DO;
+	char *own = own_cgroup_v2();
+	if (!own)
+		return CGROUP_CALLER_NOTHING_TO_DO; /* plan_for_user says why */
+	char *top = topmost_owned(own, uid);
+	enum cgroup_caller_place place = top                          ? CGROUP_CALLER_NOTHING_TO_DO
+					 : is_login_session(own, uid) ? CGROUP_CALLER_LOGIN_SESSION
+								      : CGROUP_CALLER_ELSEWHERE;
+	free(top);
+	free(own);
+	return place;
+}
+
 /* A user on a pure v2 host: below the cgroup subtree they own. */
 static int plan_for_user(json_object *res, uid_t uid, struct cgroup_plan *plan, struct error *err)
 {
@@ -457,8 +504,8 @@ static int plan_for_user(json_object *res, uid_t uid, struct cgroup_plan *plan, 
 	if (!top) {
 		error_set(err, 0,
 			  "resource limits cannot be applied here: your cgroup %s is not yours to divide "
-			  "(a batch job's or a login session's cgroup is not delegated to users); run from your "
-			  "systemd user session, e.g. 'systemd-run --user --scope ochre ...'",
+			  "(a batch job's or a service's cgroup is not delegated to users; the scheduler's limits "
+			  "hold there)",
 			  own);
 		free(own);
 		return -1;

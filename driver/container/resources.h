@@ -115,6 +115,14 @@ int cgroup_plan_make(json_object *res, uid_t uid, struct cgroup_plan *plan, stru
 void cgroup_plan_set_id(struct cgroup_plan *plan, const char *id);
 void cgroup_plan_free(struct cgroup_plan *plan);
 
+/* Where a non-root caller stands for limits on this host. */
+enum cgroup_caller_place {
+	CGROUP_CALLER_NOTHING_TO_DO, /* root, cgroup v1, or already in a subtree it owns */
+	CGROUP_CALLER_LOGIN_SESSION, /* v2, in its login session's scope (root's): ssh, su -l */
+	CGROUP_CALLER_ELSEWHERE,     /* v2, in a cgroup not its own: a batch job's, a service's */
+};
+enum cgroup_caller_place cgroup_caller_place(uid_t uid);
+
 /* Into config.json (spec): linux.resources and linux.cgroupsPath, a cgroup
  * namespace, and a read-only /sys/fs/cgroup of the container's own where
  * it has /sys, so that applications read their limits. */

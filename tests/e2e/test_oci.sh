@@ -545,6 +545,41 @@ test_rt_update() {
     _assert_oci_gone "$id" "$b"
 }
 
+# The limit in FILE of the v1 CONTROLLER's cgroup of process PID.
+_v1_limit() {
+    local cg
+    cg=$(sed -n "s/^[0-9]*:$2:\\(.*\\)\$/\\1/p" "/proc/$1/cgroup")
+    cat "/sys/fs/cgroup/$2$cg/$3"
+}
+
+# The limit flags on create (over the bundle's linux.resources) and on
+# update, as root on a cgroup v1 host: the container's own cgroups hold
+# them; a bad value changes nothing; the cgroup goes with the container.
+test_rt_limits_create_update_rootonly() {
+    [ -d /sys/fs/cgroup/pids ] && [ -d /sys/fs/cgroup/memory ] || skip "no cgroup v1 memory and pids hierarchies"
+    local id b=$TESTTMP/bundle cg
+    id=$(_id limits)
+    make_oci_bundle "$b" sleep "$SLEEP_SECS"
+    at_exit "$OCHRE" oci delete --force "$id"
+    assert_status 0 "$OCHRE" oci create --runtime "$OCHRE_RUNTIME" --memory 64M --pids-limit 50 -b "$b" "$id"
+    assert_status 0 "$OCHRE" oci start "$id"
+    _wait_status "$id" running
+    _check_state "$id" running "$b"
+    cg=$(sed -n 's/^[0-9]*:pids:\(.*\)$/\1/p' "/proc/$STATE_PID/cgroup")
+    [ "$cg" != "$(sed -n 's/^[0-9]*:pids:\(.*\)$/\1/p' /proc/self/cgroup)" ] || fail "no pids cgroup of its own: $cg"
+    assert_eq 50 "$(_v1_limit "$STATE_PID" pids pids.max)" "pids.max after create"
+    assert_eq 67108864 "$(_v1_limit "$STATE_PID" memory memory.limit_in_bytes)" "memory limit after create"
+    assert_status 0 "$OCHRE" oci update --pids-limit 80 --memory 128M "$id"
+    assert_eq 80 "$(_v1_limit "$STATE_PID" pids pids.max)" "pids.max after update"
+    assert_eq 134217728 "$(_v1_limit "$STATE_PID" memory memory.limit_in_bytes)" "memory limit after update"
+    assert_error "--memory lots: a size" "$OCHRE" oci update --memory lots "$id"
+    assert_eq 80 "$(_v1_limit "$STATE_PID" pids pids.max)" "pids.max after a refused update"
+    _check_state "$id" running "$b"
+    assert_status 0 "$OCHRE" oci delete --force "$id"
+    _assert_oci_gone "$id" "$b"
+    [ ! -e "/sys/fs/cgroup/pids$cg" ] || fail "the container's pids cgroup $cg is left behind"
+}
+
 # -------------------------------------------------------------------- run
 
 # run: create + start + wait in the foreground; stdio passed through, the
