@@ -17,7 +17,7 @@
 	"                             when REGISTRY is left out); see 'ochre pull --help'\n" \
 	"  DIR                        an OCI layout (DIR/oci-layout exists), or else a\n"    \
 	"                             root filesystem directory, used as it is\n"            \
-	"  FILE                       a single-file image, told by its first bytes\n"       \
+	"  FILE                       a single-file image, told by its first bytes\n"        \
 	"                             whatever its name: an OCI-SIF, a SIF or a\n"           \
 	"                             squashfs, run in place (each squashfs served by\n"     \
 	"                             squashfuse_ll from the file, never unpacked)\n"        \

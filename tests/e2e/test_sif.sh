@@ -13,11 +13,13 @@ _sif() { echo "$IMAGES/$1"; }
 # The squashfuse_ll servers of this test (they hold the image open: a file
 # of $IMAGES or $TESTTMP).
 _our_servers() {
-    local p
+    local p fd
     for p in $(pgrep -x squashfuse_ll || true); do
-        if ls -l "/proc/$p/fd" 2>/dev/null | grep -qE "$TESTTMP|$IMAGES"; then
-            echo "$p"
-        fi
+        for fd in /proc/"$p"/fd/*; do
+            case $(readlink "$fd" 2>/dev/null) in
+                "$TESTTMP"/* | "$IMAGES"/*) echo "$p" && break ;;
+            esac
+        done
     done
 }
 _no_servers() { [ -z "$(_our_servers)" ]; }
