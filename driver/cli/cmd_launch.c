@@ -153,6 +153,51 @@ static int plan_id_ranges(const struct container *c, enum runtime_kind rt, bool 
 	return 0;
 }
 
+/* The image's User for a non-root caller (as SingularityCE's OCI mode):
+ * in user-namespace mode with subordinate ids, a nested mapping makes the
+ * caller that user inside (files they write in binds stay theirs) and
+ * keeps the image's other owners. Else a warning: the container runs as
+ * the caller. */
+static int take_image_user(struct container *c, bool setuid_mode, struct starter_request *req,
+			   struct spec_params *sp, struct error *err)
+{
+	struct process *p = &c->proc;
+	/* User root would be --fakeroot, which the caller asks for, or not. */
+	if (!p->image_user || c->fakeroot || p->image_uid == p->uid || p->image_uid == 0)
+		return 0;
+	if (setuid_mode) {
+		log_warn("the image's User (%lu:%lu) is not taken in setuid mode: the container runs as you "
+			 "(--userns takes it, with subordinate ids)",
+			 (unsigned long)p->image_uid, (unsigned long)p->image_gid);
+		return 0;
+	}
+	if (!req->n_uid_ranges) {
+		struct error none = { .msg = "" };
+		if (add_subordinate_ids(req, &none) < 0) {
+			log_warn("the image's User (%lu:%lu) needs subordinate ids (/etc/subuid, /etc/subgid) to be "
+				 "taken: the container runs as you",
+				 (unsigned long)p->image_uid, (unsigned long)p->image_gid);
+			return 0;
+		}
+	}
+	unsigned long n = req->uid_ranges[0].count < req->gid_ranges[0].count ? req->uid_ranges[0].count
+									       : req->gid_ranges[0].count;
+	if (p->image_uid > n || p->image_gid > n)
+		return error_set(err, 0,
+				 "the image's User %lu:%lu lies beyond your %lu subordinate ids: ask for a larger "
+				 "range, or use --fakeroot",
+				 (unsigned long)p->image_uid, (unsigned long)p->image_gid, n);
+	log_debug("the image's User: %lu:%lu, you mapped to it in a nested user namespace",
+		  (unsigned long)p->image_uid, (unsigned long)p->image_gid);
+	p->uid = p->image_uid;
+	p->gid = p->image_gid;
+	c->image_user = true;
+	sp->subids = n;
+	sp->nested_user = true;
+	sp->map_container_root = false;
+	return 0;
+}
+
 /* Setuid mode: a setuid-root starter, allowed by the config, a non-root
  * caller, no --userns. With --overlay, only where the caller keeps their
  * ids (subordinate ids, no --fakeroot): the setuid starter stacks the
@@ -254,7 +299,8 @@ int cmd_launch(struct ochre_context *ctx, enum launch_mode mode, int argc, char 
 	request_init(&req);
 	req.log_level = log_level_current;
 	struct spec_params sp = { .c = &c };
-	if (plan_id_ranges(&c, rt.kind, setuid_mode, &req, &sp, err) < 0)
+	if (plan_id_ranges(&c, rt.kind, setuid_mode, &req, &sp, err) < 0 ||
+	    take_image_user(&c, setuid_mode, &req, &sp, err) < 0)
 		return -1;
 	if (sp.in_starter_userns)
 		log_debug("the container's user namespace: the one the starter makes");

@@ -487,7 +487,8 @@ int container_finish(struct container *c, const struct session *s, struct error 
 		.uid = c->proc.uid,
 		.gid = c->proc.gid,
 		.home = c->home,
-		.identity = c->proc.uid != 0,
+		/* As the image's User, the image's own passwd says who that is. */
+		.identity = c->proc.uid != 0 && !c->image_user,
 		.dns = c->dns,
 		.hostname = c->hostname,
 	};

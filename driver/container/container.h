@@ -37,6 +37,7 @@ struct container {
 	bool net;         /* a network namespace (loopback only) */
 	const char *hostname;
 	bool no_pid;
+	bool image_user; /* a non-root caller runs as the image's User (nested ids) */
 	const char *dns;
 	/* Layers, besides the image: a writable --overlay dir (else a tmpfs
 	 * upper), and the read-only ones, top-most first. */

@@ -200,7 +200,12 @@ int process_from_image(json_object *image_config, enum launch_mode mode, char **
 	const char *spec = user ? json_object_get_string(user) : NULL;
 	if (spec && *spec) {
 		if (getuid() != 0) {
-			log_debug("image User '%s' ignored: the container runs as you", spec);
+			/* Resolved now; taken (or not) once the id mapping is known. */
+			p->image_user = resolve_image_user(root, spec, &p->image_uid, &p->image_gid, err) == 0;
+			if (!p->image_user) {
+				process_free(p);
+				return -1;
+			}
 		} else if (resolve_image_user(root, spec, &p->uid, &p->gid, err) < 0) {
 			process_free(p);
 			return -1;

@@ -25,6 +25,11 @@ struct process {
 		      * the launch decides (container.c) */
 	uid_t uid;
 	gid_t gid;
+	/* A non-root caller's image with a User: its ids, which the launch
+	 * takes through a nested id mapping where it can (cmd_launch.c). */
+	bool image_user;
+	uid_t image_uid;
+	gid_t image_gid;
 };
 
 /* image_config: the image's config blob, or NULL for a plain rootfs dir.

@@ -51,6 +51,15 @@ static json_object *id_mappings(unsigned long own, const struct spec_params *p)
 {
 	json_object *a = json_object_new_array();
 	json_object_array_add(a, id_map(own, 0, 1));
+	if (p->nested_user && p->subids) {
+		/* container 0..own-1 -> outer 1..own, own+1..subids as themselves */
+		unsigned long below = own < p->subids ? own : p->subids;
+		if (below)
+			json_object_array_add(a, id_map(0, 1, below));
+		if (own < p->subids)
+			json_object_array_add(a, id_map(own + 1, own + 1, p->subids - own));
+		return a;
+	}
 	if (own == 0 && p->subids)
 		json_object_array_add(a, id_map(1, 1, p->subids));
 	else if (own != 0 && p->map_container_root)

@@ -21,6 +21,10 @@ struct spec_params {
 	/* runc insists that container root be mapped: map it to outer id 1,
 	 * the first subordinate id the starter maps. */
 	bool map_container_root;
+	/* The image's User for a non-root caller: the container's uid (the
+	 * image's) to outer 0, the caller, and the ids around it to outer
+	 * 1..subids, so the image's other owners keep their numbers. */
+	bool nested_user;
 	/* Setuid mode: the user namespace the starter made (as root, so even
 	 * where the host lets no user create one) is the container's, mapped
 	 * as it needs; the runtime creates none of its own. */

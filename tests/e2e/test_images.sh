@@ -40,17 +40,27 @@ test_rt_run_image_config() {
 test_rt_image_user() {
     need_images
     local expect_user expect_numeric
-    if is_root; then
-        # Only root takes on the image's User (name or uid:gid).
+    if ! setuid_mode; then
+        # Root, and a user with subordinate ids in user-namespace mode (a
+        # nested mapping: the caller is that user inside), take on the
+        # image's User (name or uid:gid).
         expect_user="65534 65534" expect_numeric="1234 5678"
     else
-        # Anyone else runs as themselves: the image's User is ignored.
+        # Setuid mode runs the caller as themselves, with a warning.
         expect_user="$(id -u) $(id -g)" expect_numeric=$expect_user
     fi
     assert_status 0 oexec "$(_busybox user)" /bin/sh -c 'echo "$(id -u) $(id -g)"'
     assert_eq "$expect_user" "$OUT" "identity for User=nobody"
     assert_status 0 oexec "$(_busybox numeric)" /bin/sh -c 'echo "$(id -u) $(id -g)"'
     assert_eq "$expect_numeric" "$OUT" "identity for User=1234:5678"
+    if setuid_mode; then
+        assert_contains "$ERR" "is not taken in setuid mode" "no warning for the image's User"
+    elif ! is_root; then
+        # What the container writes in a bind stays the caller's.
+        mkdir -p "$TESTTMP/w"
+        assert_status 0 oexec -B "$TESTTMP/w" "$(_busybox numeric)" touch "$TESTTMP/w/f"
+        assert_eq "$(id -u)" "$(stat -c %u "$TESTTMP/w/f")" "a file written as the image's User"
+    fi
     # run uses it too (Entrypoint /bin/echo as that user).
     assert_status 0 "$OCHRE" run --runtime "$OCHRE_RUNTIME" "$(_busybox user)" ok
     assert_eq "entry ok" "$OUT"
