@@ -51,11 +51,13 @@ static json_object *id_mappings(unsigned long own, const struct spec_params *p)
 {
 	json_object *a = json_object_new_array();
 	json_object_array_add(a, id_map(own, 0, 1));
-	if (p->nested_user && p->subids) {
-		/* container 0..own-1 -> outer 1..own, own+1..subids as themselves */
-		unsigned long below = own < p->subids ? own : p->subids;
-		if (below)
-			json_object_array_add(a, id_map(0, 1, below));
+	if (p->nested_user && p->subids && own <= p->subids) {
+		/* The caller (outer 0) and the image's user swap places; every
+		 * other id up to subids keeps its number, so files the image
+		 * gives to others show as theirs. */
+		json_object_array_add(a, id_map(0, own, 1));
+		if (own > 1)
+			json_object_array_add(a, id_map(1, 1, own - 1));
 		if (own < p->subids)
 			json_object_array_add(a, id_map(own + 1, own + 1, p->subids - own));
 		return a;

@@ -22,8 +22,9 @@ struct spec_params {
 	 * the first subordinate id the starter maps. */
 	bool map_container_root;
 	/* The image's User for a non-root caller: the container's uid (the
-	 * image's) to outer 0, the caller, and the ids around it to outer
-	 * 1..subids, so the image's other owners keep their numbers. */
+	 * image's) to outer 0, the caller, container 0 to the outer id of
+	 * that number, and every other id to itself up to subids, so the
+	 * image's other owners keep their numbers. */
 	bool nested_user;
 	/* Setuid mode: the user namespace the starter made (as root, so even
 	 * where the host lets no user create one) is the container's, mapped
