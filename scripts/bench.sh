@@ -195,8 +195,8 @@ LAYOUT=$work/minbase-oci
 
 log "pre-pulling busybox and minbase into each user's ochre cache"
 for who in $WHOS; do
-    as_"$who" "$OCHRE" --quiet pull "$BB" >/dev/null
-    as_"$who" "$OCHRE" --quiet pull "$MB" >/dev/null
+    as_"$who" "$OCHRE" --quiet pull --cache-only "$BB" >/dev/null
+    as_"$who" "$OCHRE" --quiet pull --cache-only "$MB" >/dev/null
 done
 # The unpacked busybox rootfs for the floor, ch-run and bwrap: a copy of
 # root's (or the user's) ochre cache entry, readable by everyone.
@@ -523,7 +523,7 @@ import_umoci() {
 }
 import_ochre() {
     rm -rf "$work/icache"
-    XDG_CACHE_HOME=$work/icache "$OCHRE" pull "$MB"
+    XDG_CACHE_HOME=$work/icache "$OCHRE" pull --cache-only "$MB"
 }
 cold_ochre() {
     rm -rf "$work/icache"

@@ -74,7 +74,7 @@ static int extract_layers(const char *rootfs, const struct image_ref *ref, const
 /* Build the entry in tmp/ and rename it into place. Called with the lock.
  * given: where the blobs are (a registry pull's store); NULL: ref's files. */
 static int import(struct cache *c, const struct image_ref *ref, const struct blob_source *given, const char *entry,
-		  char **key, struct error *err)
+		  const struct sif_pull_options *sif, char **key, struct error *err)
 {
 	char *staging = xasprintf("%s/build.XXXXXX", c->tmp);
 	if (!mkdtemp(staging)) {
@@ -105,8 +105,19 @@ static int import(struct cache *c, const struct image_ref *ref, const struct blo
 			goto out;
 		src.dir = unpacked;
 	}
-	if (image_plan_load(ref, &src, &plan, err) < 0 || extract_layers(rootfs, ref, &plan, &size, err) < 0 ||
-	    write_metadata(staging, ref, &plan, size, err) < 0)
+	if (image_plan_load(ref, &src, &plan, err) < 0 || extract_layers(rootfs, ref, &plan, &size, err) < 0)
+		goto out;
+	if (sif) {
+		/* The file is the image: the tree was only the way to it. */
+		if (sif_pull_write(sif, &plan, rootfs, staging, ref->text, err) < 0)
+			goto out;
+		remove_tree_at(c->tmp_fd, strrchr(staging, '/') + 1);
+		if (key)
+			*key = xstrdup(plan.key);
+		ret = 0;
+		goto out;
+	}
+	if (write_metadata(staging, ref, &plan, size, err) < 0)
 		goto out;
 	int staging_fd = openat(c->tmp_fd, strrchr(staging, '/') + 1, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (staging_fd >= 0) {
@@ -155,10 +166,23 @@ static int find_key(const struct image_ref *ref, char **key, struct error *err)
 
 /* With the lock held: build the entry for ref from the blobs in src (an OCI
  * layout's files) and return its key; registry_pull calls it back. */
-static int image_import_build(struct cache *c, const struct image_ref *ref, const struct blob_source *src, char **key,
-			      struct error *err)
+static int image_import_build(struct cache *c, const struct image_ref *ref, const struct blob_source *src, void *data,
+			      char **key, struct error *err)
 {
-	return import(c, ref, src, NULL, key, err);
+	return import(c, ref, src, NULL, data, key, err);
+}
+
+/* `ochre pull` to a file: built afresh from the blobs, under the lock
+ * (the build dir lives in the cache's tmp/). */
+static int import_to_file(struct cache *c, const struct image_ref *ref, const struct sif_pull_options *sif, char **key,
+			  struct error *err)
+{
+	if (cache_lock(c, err) < 0)
+		return -1;
+	cache_remove_stale_builds(c);
+	int ret = import(c, ref, NULL, NULL, sif, key, err);
+	cache_unlock(c);
+	return ret;
 }
 
 int image_import(struct cache *c, const char *image, const struct import_options *opts, char **key, struct error *err)
@@ -174,12 +198,20 @@ int image_import(struct cache *c, const char *image, const struct import_options
 		error_set(err, 0, "'%s' is a root filesystem directory, not an image", image);
 		goto out;
 	}
+	if (opts->sif && sif_pull_prepare(opts->sif, err) < 0)
+		goto out;
 	if (ref.kind == IMAGE_DOCKER) {
 		struct registry_pull_options pull = { .platform = opts->platform,
 						      .authfile = opts->authfile,
 						      .insecure = opts->insecure,
-						      .build = image_import_build };
+						      .build = image_import_build,
+						      .build_data = (void *)opts->sif,
+						      .always_build = opts->sif != NULL };
 		ret = registry_pull(c, &ref, &pull, key, err);
+		goto out;
+	}
+	if (opts->sif) {
+		ret = import_to_file(c, &ref, opts->sif, key, err);
 		goto out;
 	}
 	if (find_key(&ref, key, err) < 0)
@@ -192,7 +224,7 @@ int image_import(struct cache *c, const char *image, const struct import_options
 			goto out;
 		if (stat(entry, &st) < 0) {
 			cache_remove_stale_builds(c);
-			if (import(c, &ref, NULL, entry, NULL, err) < 0)
+			if (import(c, &ref, NULL, entry, NULL, NULL, err) < 0)
 				goto out;
 		}
 		cache_unlock(c);

@@ -5,11 +5,13 @@
  * libarchive, libcrypto and libcurl (each costs milliseconds of dynamic
  * loading). Like the driver it never holds privilege. Usage (driver-internal):
  *   ochre-import --log-level LEVEL --cache DIR [--platform P] [--authfile F]
- *                [--no-https] IMAGE
+ *                [--no-https] [--sif-out FILE [--force] [--keep-layers]] IMAGE
  *   ochre-import --log-level LEVEL --registry-login REGISTRY [--authfile F]
  *                [--no-https]          (reads "USER\nPASSWORD\n" on stdin)
  *   ochre-import --log-level LEVEL --registry-logout REGISTRY [--authfile F]
  * Credentials come from the environment, files or stdin, never from argv.
+ * With --sif-out the image is written to FILE as an OCI-SIF (sif_pull.h)
+ * rather than unpacked into the cache.
  * The reply is one line on stdout, in helper.h's format: "ok KEY" for an
  * import, "ok" for a login, "ok removed" or "ok none" for a logout, or
  * "error MESSAGE". */
@@ -29,8 +31,9 @@
 #include <sys/auxv.h>
 #include <unistd.h>
 
-#define USAGE                                                                                                    \
-	"usage: ochre-import --log-level LEVEL (--cache DIR [--platform P] [--authfile F] [--no-https] IMAGE | " \
+#define USAGE                                                                                            \
+	"usage: ochre-import --log-level LEVEL (--cache DIR [--platform P] [--authfile F] [--no-https] " \
+	"[--sif-out FILE [--force] [--keep-layers]] IMAGE | "                                            \
 	"--registry-login|--registry-logout REGISTRY [--authfile F] [--no-https]) (run by ochre, not by hand)"
 
 /* "USER\nPASSWORD\n" from stdin (a pipe from the driver). */
@@ -71,6 +74,7 @@ static int run(int argc, char **argv, char **key, struct error *err)
 
 	const char *cache_dir = NULL, *login = NULL, *logout = NULL, *image = NULL;
 	struct import_options opts = { 0 };
+	struct sif_pull_options sif = { 0 };
 	for (int i = 3; i < argc; i++) {
 		const char *a = argv[i];
 		bool has_value = i + 1 < argc;
@@ -86,14 +90,23 @@ static int run(int argc, char **argv, char **key, struct error *err)
 			opts.authfile = argv[++i];
 		else if (strcmp(a, "--no-https") == 0)
 			opts.insecure = true;
+		else if (strcmp(a, "--sif-out") == 0 && has_value && !sif.target)
+			sif.target = argv[++i];
+		else if (strcmp(a, "--force") == 0)
+			sif.force = true;
+		else if (strcmp(a, "--keep-layers") == 0)
+			sif.keep_layers = true;
 		else if (a[0] != '-' && i == argc - 1 && cache_dir)
 			image = a;
 		else
 			return error_set(err, 0, USAGE);
 	}
 	if ((cache_dir != NULL) + (login != NULL) + (logout != NULL) != 1 || (cache_dir && !image) ||
-	    (opts.platform && !image_platform_is_valid(opts.platform)))
+	    (opts.platform && !image_platform_is_valid(opts.platform)) ||
+	    ((sif.force || sif.keep_layers) && !sif.target))
 		return error_set(err, 0, USAGE);
+	if (sif.target)
+		opts.sif = &sif;
 
 	if (login) {
 		char *user = NULL, *pass = NULL;

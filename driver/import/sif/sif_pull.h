@@ -1,0 +1,34 @@
+/* `ochre pull` to a file: the image's layers become squashfs and the whole
+ * an OCI-SIF (oci_sif.h), written under a temporary name beside the target
+ * and renamed onto it only once complete and read back. Importer only. */
+#ifndef OCHRE_SIF_PULL_H
+#define OCHRE_SIF_PULL_H
+
+#include "../../util/error.h"
+#include "../unpack/image_plan.h"
+
+#include <stdbool.h>
+
+struct sif_pull_options {
+	const char *target; /* the file to write */
+	bool force;         /* replace a file already there */
+	bool keep_layers;   /* one squashfs per layer, not one squashed */
+};
+
+/* Temporary files in the target's directory start with this: never a name
+ * ochre's pull makes for an image (those end in .sif), and a dot file. */
+#define SIF_PULL_TMP_PREFIX ".ochre-pull-tmp."
+
+/* Refuse early what would fail at the end: a target that exists (without
+ * --force), or a directory that is not there or not writable. Then remove
+ * the temporary files that interrupted pulls of ours left there. */
+int sif_pull_prepare(const struct sif_pull_options *o, struct error *err);
+
+/* With the image's plan verified and its layers extracted, in order and
+ * with their whiteouts applied, into rootfs: make its squashfs in work (a
+ * private scratch directory) and write the OCI-SIF. what: the image's name
+ * for progress. */
+int sif_pull_write(const struct sif_pull_options *o, const struct image_plan *plan, const char *rootfs,
+		   const char *work, const char *what, struct error *err);
+
+#endif
