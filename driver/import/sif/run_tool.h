@@ -6,7 +6,14 @@
 
 #include "../../util/error.h"
 
+#include <sys/types.h>
+
 /* argv[0] is looked up in PATH. 0 when it exited 0; else -1 with err. */
 int run_tool(char *const argv[], struct error *err);
+
+/* The same, fed through a pipe: *in is its stdin's write end (caller
+ * closes it, then waits). The pid, or -1 with err. */
+pid_t run_tool_start(char *const argv[], int *in, struct error *err);
+int run_tool_wait(pid_t pid, const char *name, struct error *err);
 
 #endif

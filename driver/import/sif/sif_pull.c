@@ -4,6 +4,7 @@
 #include "../../../common/log.h"
 #include "../../util/xalloc.h"
 #include "../unpack/digest.h"
+#include "layer_squashfs.h"
 #include "oci_sif.h"
 #include "run_tool.h"
 
@@ -309,20 +310,39 @@ static int publish(int fd, const char *dir, const char *named, const struct sif_
 	return 0;
 }
 
+/* The squashfs layer files in work: one of the whole tree, or one per
+ * layer (--keep-layers). */
+static int make_layers(const struct sif_pull_options *o, const struct image_plan *plan, const char *rootfs,
+		       const char *work, char ***files, size_t *n, struct error *err)
+{
+	*n = o->keep_layers ? plan->n_layers : 1;
+	*files = xcalloc(*n + 1, sizeof **files);
+	if (!o->keep_layers) {
+		(*files)[0] = xasprintf("%s/layer.squashfs", work);
+		return make_squashfs(rootfs, (*files)[0], err);
+	}
+	for (size_t i = 0; i < *n; i++) {
+		(*files)[i] = xasprintf("%s/layer-%zu.squashfs", work, i + 1);
+		log_debug("layer %zu/%zu %s to squashfs", i + 1, *n, plan->layers[i].digest);
+		if (layer_to_squashfs(&plan->layers[i], getuid() == 0, (*files)[i], err) < 0)
+			return -1;
+	}
+	return 0;
+}
+
 int sif_pull_write(const struct sif_pull_options *o, const struct image_plan *plan, const char *rootfs,
 		   const char *work, const char *what, struct error *err)
 {
-	char *layer = xasprintf("%s/layer.squashfs", work);
-	char *dir = dir_of(o->target), *named = NULL;
+	char *dir = dir_of(o->target), *named = NULL, **layers = NULL;
+	size_t n = 0;
 	int fd = -1, ret = -1;
 	say(what, "converting to squashfs");
-	if (make_squashfs(rootfs, layer, err) < 0)
+	if (make_layers(o, plan, rootfs, work, &layers, &n, err) < 0)
 		goto out;
 	fd = open_temp(dir, &named, err);
 	if (fd < 0)
 		goto out;
-	char *layers[] = { layer };
-	if (write_sif(fd, plan, layers, 1, o->target, err) < 0)
+	if (write_sif(fd, plan, layers, n, o->target, err) < 0)
 		goto out;
 	if (o->force && same_file(fd, o->target)) {
 		log_debug("%s holds this image already: left as it is", o->target);
@@ -339,9 +359,12 @@ out:
 		unlink(named);
 	if (fd >= 0)
 		close(fd);
-	unlink(layer);
+	for (size_t i = 0; layers && layers[i]; i++) {
+		unlink(layers[i]);
+		free(layers[i]);
+	}
+	free(layers);
 	free(named);
-	free(layer);
 	free(dir);
 	return ret;
 }
