@@ -12,7 +12,7 @@ PACKAGES="
   busybox-static
   uidmap util-linux procps psmisc libcap2-bin strace
   fuse3 fuse-overlayfs
-  umoci skopeo python3 zstd
+  umoci skopeo python3 zstd squashfs-tools squashfs-tools-ng
   libcurl4-openssl-dev ca-certificates docker-registry apache2-utils openssl curl
   debootstrap
   clang libclang-rt-14-dev

@@ -336,13 +336,13 @@ test_cache_concurrent_first_launches() {
 test_pull() {
     need_images
     local digest
-    assert_status 0 "$OCHRE" --debug pull "$(_busybox)"
+    assert_status 0 "$OCHRE" --debug pull --cache-only "$(_busybox)"
     digest=$(cat "$TESTTMP/run.out")
     [[ $digest =~ ^sha256:[0-9a-f]{64}$ ]] || fail "pull printed '$digest', not a digest"
     assert_contains "$ERR" "extract layer" "pull did not import"
     assert_eq "$(cache_root)/images/sha256-${digest#sha256:}" "$(cache_entries)" "pull's cache entry"
     # Again: nothing to do, same digest.
-    assert_status 0 "$OCHRE" --debug pull "$(_busybox)"
+    assert_status 0 "$OCHRE" --debug pull --cache-only "$(_busybox)"
     assert_eq "$digest" "$OUT" "second pull"
     assert_not_contains "$ERR" "extract layer" "second pull imported again"
     assert_status 0 "$OCHRE" --debug exec "$(_busybox)" true

@@ -383,7 +383,7 @@ test_registry_basic_auth() {
         OCHRE_DOCKER_PASSWORD=wrong "$OCHRE" pull --cache-only --no-https "$img"
     assert_cache_clean
     assert_status 0 env OCHRE_DOCKER_USERNAME="$REG_USER" OCHRE_DOCKER_PASSWORD="$REG_PASS" \
-        "$OCHRE" --debug pull --no-https "$img"
+        "$OCHRE" --debug pull --cache-only --no-https "$img"
     assert_not_contains "$ERR" "$REG_PASS" "the password in --debug output"
     assert_not_contains "$ERR" "$b64" "the encoded password in --debug output"
     assert_contains "$ERR" "credentials from \$OCHRE_DOCKER_USERNAME"

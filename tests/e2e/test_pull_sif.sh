@@ -1,0 +1,245 @@
+# shellcheck shell=bash
+# `ochre pull` to a single file: an OCI-SIF as SingularityCE writes them,
+# from oci:, oci-archive:, docker-archive: and docker:// (the loopback
+# registry of test_registry.sh, anonymous and with basic auth). The file is
+# read back here without ochre: its SIF descriptors by a few lines of
+# python, its squashfs layers by unsquashfs at their offsets. Same input,
+# same bytes; hostile layers are refused or contained as the unpacker does;
+# an interrupted pull leaves nothing that looks like an image. Every case
+# runs as root, as the test user and through the setuid starter's install.
+
+# The registry helpers (need_registry, _registry_start, _push, REG_*).
+# shellcheck source=tests/e2e/test_registry.sh
+source "$(dirname "${BASH_SOURCE[0]}")/test_registry.sh"
+
+_busybox() { echo "oci:$IMAGES/busybox-oci:${1:-latest}"; }
+
+# `_sif_layers FILE`: "OFFSET SIZE MEDIATYPE" of each layer, in manifest
+# order, found the way a reader must: root index -> manifest -> blobs by
+# digest (the descriptor's Extra), each digest checked. Fails on anything
+# malformed.
+_sif_layers() {
+    python3 - "$1" <<'PYEOF'
+import hashlib, json, struct, sys
+data = open(sys.argv[1], "rb").read()
+assert data[32:42] == b"SIF_MAGIC\0", "no SIF magic"
+free, total, doff, dsize, dataoff, datasize = struct.unpack("<6q", data[80:128])
+blobs, index = {}, None
+for i in range(total):
+    d = data[doff + 585 * i: doff + 585 * (i + 1)]
+    dtype, used, _id, _g, _l, off, size = struct.unpack("<iBIIIqq", d[:33])
+    if not used:
+        continue
+    digest = d[201:].rstrip(b"\0").decode()
+    blob = data[off:off + size]
+    assert "sha256:" + hashlib.sha256(blob).hexdigest() == digest, "bad digest " + digest
+    blobs[digest] = (off, size)
+    if dtype == 0x400A:
+        index = json.loads(blob)
+manifest_desc = index["manifests"][0]
+off, size = blobs[manifest_desc["digest"]]
+manifest = json.loads(data[off:off + size])
+for layer in manifest["layers"]:
+    off, size = blobs[layer["digest"]]
+    print(off, size, layer["mediaType"])
+PYEOF
+}
+
+# `_sif_list FILE [N]`: unsquashfs -lln of layer N (1: the first).
+_sif_list() {
+    local off
+    off=$(_sif_layers "$1" | sed -n "${2:-1}p" | cut -d' ' -f1)
+    [ -n "$off" ] || fail "$1 has no layer ${2:-1}"
+    unsquashfs -o "$off" -lln "$1" || fail "unsquashfs cannot read layer ${2:-1} of $1"
+}
+
+# No image file and no temporary file of ours in DIR (default .).
+_assert_no_file() {
+    local left
+    left=$(find "${1:-.}" -maxdepth 1 \( -name '*.sif' -o -name '.ochre-pull-tmp.*' \))
+    assert_eq "" "$left" "files left in ${1:-.}"
+}
+
+need_sif_tools() {
+    need_images
+    for t in mksquashfs unsquashfs tar2sqfs python3; do
+        command -v "$t" >/dev/null || skip "$t not installed (scripts/install-deps.sh)"
+    done
+}
+
+# ------------------------------------------------------------------ the tests
+
+# An archive to NAME_TAG.sif in the current directory, quiet, readable
+# without ochre, the same bytes twice; --name, --dir, --force.
+test_pull_sif_archive() {
+    need_sif_tools
+    assert_status 0 "$OCHRE" pull "docker-archive:$IMAGES/busybox.docker-archive.tar"
+    assert_eq "" "$OUT" "pull to a file prints nothing"
+    assert_eq "" "$ERR" "pull is quiet when stderr is not a terminal"
+    [ -f busybox.docker-archive_latest.sif ] || fail "no default-named file: $(ls)"
+    local layers
+    layers=$(_sif_layers busybox.docker-archive_latest.sif)
+    assert_eq 1 "$(echo "$layers" | wc -l)" "one squashed layer"
+    assert_contains "$layers" "application/vnd.sylabs.image.layer.v1.squashfs"
+    assert_contains "$(_sif_list busybox.docker-archive_latest.sif)" "squashfs-root/bin/busybox"
+    # The image config is the source's.
+    assert_contains "$(strings busybox.docker-archive_latest.sif | grep OCHRE_IMAGE_VAR)" "from-image"
+    # Deterministic: another pull gives the same bytes.
+    assert_status 0 "$OCHRE" pull --name again.sif "oci-archive:$IMAGES/busybox.oci-archive.tar"
+    assert_status 0 "$OCHRE" pull --name again2.sif "oci-archive:$IMAGES/busybox.oci-archive.tar"
+    cmp again.sif again2.sif || fail "two pulls of one image differ"
+    # An existing file needs --force; with it, the same image leaves the
+    # file as it was (same inode), another one replaces it.
+    local ino
+    ino=$(stat -c %i again.sif)
+    assert_error "already exists" "$OCHRE" pull --name again.sif "oci-archive:$IMAGES/busybox.oci-archive.tar"
+    assert_status 0 "$OCHRE" pull --force --name again.sif "oci-archive:$IMAGES/busybox.oci-archive.tar"
+    assert_eq "$ino" "$(stat -c %i again.sif)" "a pull of the same image replaced its file"
+    assert_status 0 "$OCHRE" pull --force --name again.sif "$(_busybox layered)"
+    [ "$ino" != "$(stat -c %i again.sif)" ] || fail "--force did not replace the file"
+    # --dir: the default name there.
+    mkdir out
+    assert_status 0 "$OCHRE" pull --dir out "$(_busybox user)"
+    [ -f out/busybox-oci_user.sif ] || fail "--dir: $(ls out)"
+    # Usage errors.
+    assert_error "exclude each other" "$OCHRE" pull --name a.sif --dir out "$(_busybox)"
+    assert_error "goes with --cache-only" "$OCHRE" pull --no-pull "$(_busybox)"
+    assert_error "is a directory" "$OCHRE" pull --name out "$(_busybox)"
+    assert_error "cannot write into" "$OCHRE" pull --name missing/x.sif "$(_busybox)"
+    assert_error "root filesystem directory" "$OCHRE" pull --name r.sif "$ROOTFS"
+    # Pulls to files build in the cache's tmp/ and leave no entry there.
+    assert_eq 0 "$(cache_count)" "pull to a file made cache entries"
+    assert_eq "" "$(ls -A "$(cache_root)/tmp")" "pull left builds in the cache"
+    [ ! -e missing ] || fail "--name missing/x.sif made its directory"
+    assert_nothing_left
+}
+
+# --keep-layers: one squashfs per layer, whiteouts as SingularityCE writes
+# them (character device 0/0; the opaque dir's xattr shows in -lln only as
+# the directory itself, so its listing is checked for the lower content
+# being absent from the layer).
+test_pull_sif_keep_layers() {
+    need_sif_tools
+    assert_status 0 "$OCHRE" pull --keep-layers --name k.sif "$(_busybox layered)"
+    assert_eq 2 "$(_sif_layers k.sif | wc -l)" "--keep-layers: one squashfs per layer"
+    local top
+    top=$(_sif_list k.sif 2)
+    assert_contains "$top" "c--------- 0/0"
+    assert_contains "$top" "squashfs-root/etc/motd-old"
+    assert_contains "$top" "squashfs-root/opaque-dir/c"
+    assert_contains "$(_sif_list k.sif 1)" "squashfs-root/bin/busybox"
+    # Squashed by default: one layer, the whiteout applied.
+    assert_status 0 "$OCHRE" pull --name s.sif "$(_busybox layered)"
+    assert_eq 1 "$(_sif_layers s.sif | wc -l)"
+    assert_not_contains "$(_sif_list s.sif)" "motd-old"
+    assert_nothing_left
+}
+
+# docker:// from the loopback registry: anonymous, then with basic auth
+# (the same credentials as a cache pull); a refused login writes nothing.
+test_pull_sif_registry() {
+    need_registry
+    need_sif_tools
+    _registry_start
+    _push busybox-oci:latest acc/busybox:latest
+    assert_status 0 "$OCHRE" pull --no-https "docker://$REG/acc/busybox:latest"
+    [ -f busybox_latest.sif ] || fail "no busybox_latest.sif: $(ls)"
+    assert_contains "$(_sif_list busybox_latest.sif)" "squashfs-root/bin/busybox"
+    # The same image from its layout gives the same file.
+    assert_status 0 "$OCHRE" pull --name layout.sif "$(_busybox)"
+    cmp busybox_latest.sif layout.sif || fail "registry and layout pulls of one image differ"
+    # A second pull (blobs cached) makes the same file again.
+    assert_status 0 "$OCHRE" pull --no-https --name second.sif "docker://$REG/acc/busybox:latest"
+    cmp busybox_latest.sif second.sif || fail "a second registry pull differs"
+    kill "$REG_PID"
+    wait "$REG_PID" 2>/dev/null || true
+    rm -rf "$TESTTMP/registry"
+    _registry_start basic
+    _push busybox-oci:latest acc/busybox:latest --dest-creds "$REG_USER:$REG_PASS"
+    assert_error "needs a login" "$OCHRE" pull --no-https --name auth.sif "docker://$REG/acc/busybox:latest"
+    [ ! -e auth.sif ] || fail "a refused pull wrote its file"
+    assert_status 0 env OCHRE_DOCKER_USERNAME="$REG_USER" OCHRE_DOCKER_PASSWORD="$REG_PASS" \
+        "$OCHRE" pull --no-https --name auth.sif "docker://$REG/acc/busybox:latest"
+    cmp busybox_latest.sif auth.sif || fail "the authenticated pull differs"
+    assert_nothing_left
+}
+
+# Hostile layers through the converter: refused exactly as the unpacker
+# refuses them, or contained (nothing written outside, the file readable).
+test_pull_sif_hostile() {
+    need_hostile
+    need_sif_tools
+    local spec name needle
+    for spec in "bad-layer-digest:does not match its digest" \
+        "missing-blob:missing" \
+        "hardlink-forward:hardlink" \
+        "whiteout-dotdot:names no file"; do
+        name=${spec%%:*} needle=${spec#*:}
+        assert_error "$needle" "$OCHRE" pull --name "$name.sif" "oci:$HOSTILE/$name:latest"
+        _assert_no_file
+    done
+    local escape dir
+    escape=$(cat "$HOSTILE/absolute/ESCAPE_NAME")
+    [ ! -e "$escape" ] || fail "$escape exists before the pull (left over? remove it)"
+    remove_at_exit "$escape"
+    for name in dotdot absolute hardlink-outside symlink-parent symlink-parent-2layers; do
+        dir=
+        if [ -e "$HOSTILE/$name/ESCAPE_DIR" ]; then
+            dir=$(cat "$HOSTILE/$name/ESCAPE_DIR")
+            mkdir "$dir" || fail "cannot create $dir (left over? remove it)"
+            remove_at_exit "$dir"
+        fi
+        for keep in "" --keep-layers; do
+            run "$OCHRE" pull $keep --name "$name.sif" "oci:$HOSTILE/$name:latest"
+            if [ "$STATUS" = 0 ]; then
+                _sif_list "$name.sif" >/dev/null
+                rm "$name.sif"
+            else
+                assert_eq 255 "$STATUS" "$name: $ERR"
+                _assert_no_file
+            fi
+        done
+        [ -z "$dir" ] || assert_eq "" "$(ls -A "$dir")" "$name: a file was written through a symlink"
+    done
+    [ ! -e "$escape" ] || fail "absolute entry written on the host: $escape"
+    assert_eq "" "$(find "$TESTTMP" /tmp -maxdepth 1 -name 'escape-dotdot*')" "an entry escaped"
+    assert_nothing_left
+}
+
+# kill -9 of the importer during the conversion (a mksquashfs on PATH
+# that does it) leaves neither an image file nor a temporary one; a
+# temporary file that no pull holds (an older kill) goes at the next pull
+# into that directory, one a live pull holds stays.
+test_pull_sif_interrupted() {
+    need_sif_tools
+    mkdir bin
+    cat >bin/mksquashfs <<'SHEOF'
+#!/bin/sh
+kill -9 "$PPID"
+SHEOF
+    chmod +x bin/mksquashfs
+    run env PATH="$TESTTMP/bin:$PATH" "$OCHRE" pull --name k.sif "$(_busybox)"
+    assert_eq 255 "$STATUS" "a killed pull: $ERR"
+    assert_contains "$ERR" "killed by signal 9"
+    _assert_no_file
+    # A stale temporary file, and one held by a live (here: flock) holder.
+    echo stale >.ochre-pull-tmp.stale1
+    echo held >.ochre-pull-tmp.held1
+    (
+        exec 9<.ochre-pull-tmp.held1
+        flock 9
+        exec sleep 600
+    ) &
+    local holder=$!
+    track "$holder"
+    wait_until 10 sh -c "! flock -n .ochre-pull-tmp.held1 true"
+    assert_status 0 "$OCHRE" pull --name k.sif "$(_busybox)"
+    [ ! -e .ochre-pull-tmp.stale1 ] || fail "a stale temporary file was left"
+    [ -e .ochre-pull-tmp.held1 ] || fail "a held temporary file was removed"
+    kill "$holder"
+    wait "$holder" 2>/dev/null || true
+    rm -f .ochre-pull-tmp.held1
+    _sif_list k.sif >/dev/null
+    assert_eq "" "$(ls -A "$(cache_root)/tmp")" "builds left in the cache"
+    assert_nothing_left
+}
