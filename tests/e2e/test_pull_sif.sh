@@ -53,11 +53,11 @@ _sif_list() {
     unsquashfs -o "$off" -lln "$1" || fail "unsquashfs cannot read layer ${2:-1} of $1"
 }
 
-# No image file and no temporary file of ours in DIR (default .).
+# No image file and no temporary file of ours here.
 _assert_no_file() {
     local left
-    left=$(find "${1:-.}" -maxdepth 1 \( -name '*.sif' -o -name '.ochre-pull-tmp.*' \))
-    assert_eq "" "$left" "files left in ${1:-.}"
+    left=$(find . -maxdepth 1 \( -name '*.sif' -o -name '.ochre-pull-tmp.*' \))
+    assert_eq "" "$left" "files left behind"
 }
 
 need_sif_tools() {
