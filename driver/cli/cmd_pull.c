@@ -28,10 +28,12 @@ static const char pull_usage[] =
 	"of a shared filesystem. The file appears only once complete and checked; the\n"
 	"same image gives the same bytes, and pulling it again over its file leaves\n"
 	"the file as it is. IMAGE: docker://[REGISTRY/]REPO[:TAG|@DIGEST],\n"
-	"oci:DIR[:TAG], oci-archive:FILE[:TAG] or docker-archive:FILE[:REF].\n"
+	"oci:DIR[:TAG], oci-archive:FILE[:TAG] or docker-archive:FILE[:REF]; or\n"
+	"http(s)://HOST/PATH/FILE.sif, a SIF file downloaded as it is (TLS checked).\n"
 	"\n"
 	"The file's name, unless given, is SingularityCE's: NAME_TAG.sif in the\n"
-	"current directory (docker://alpine:3.19 -> alpine_3.19.sif).\n"
+	"current directory (docker://alpine:3.19 -> alpine_3.19.sif); a URL's is its\n"
+	"last path component.\n"
 	"\n"
 	"docker:// follows Docker's naming: 'alpine' is docker.io/library/alpine:latest\n"
 	"(Docker Hub); a first component with '.' or ':', or 'localhost', is a registry\n"
@@ -85,9 +87,32 @@ static char *file_name(const char *name, const char *tag)
 	return s;
 }
 
+/* The last component of an http(s):// URL's path, without query or
+ * fragment; NULL when there is none. */
+static char *url_file_name(const char *url)
+{
+	const char *path = strchr(strstr(url, "://") + 3, '/');
+	if (!path)
+		return NULL;
+	size_t len = strcspn(path, "?#");
+	const char *end = path + len, *base = end;
+	while (base > path && base[-1] != '/')
+		base--;
+	if (base == end || (end - base == 1 && *base == '.') || (end - base == 2 && strncmp(base, "..", 2) == 0))
+		return NULL;
+	return xstrndup(base, (size_t)(end - base));
+}
+
+static bool is_url(const char *image)
+{
+	return strncmp(image, "http://", 7) == 0 || strncmp(image, "https://", 8) == 0;
+}
+
 char *pull_default_name(const char *image)
 {
 	struct error ignored;
+	if (is_url(image))
+		return url_file_name(image);
 	if (registry_ref_is_docker(image)) {
 		struct registry_ref r;
 		if (registry_ref_parse(image, &r, &ignored) < 0)
@@ -271,9 +296,10 @@ int cmd_pull(struct ochre_context *ctx, int argc, char **argv, struct error *err
 		char *name = pull_default_name(image);
 		if (!name) {
 			struct image_ref ref;
-			if (image_ref_parse(image, &ref, err) < 0)
+			if (!is_url(image) && image_ref_parse(image, &ref, err) < 0)
 				return -1;
-			image_ref_free(&ref);
+			if (!is_url(image))
+				image_ref_free(&ref);
 			return error_set(err, 0, "pull: no file name for '%s': give --name", image);
 		}
 		target = o.dir ? xasprintf("%s/%s", o.dir, name) : name;

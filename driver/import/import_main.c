@@ -24,6 +24,7 @@
 #include "../util/xalloc.h"
 #include "image_import.h"
 #include "registry/registry_pull.h"
+#include "sif/http_fetch.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -126,6 +127,8 @@ static int run(int argc, char **argv, char **key, struct error *err)
 		*key = xstrdup(found ? "removed" : "none");
 		return 0;
 	}
+	if (sif.target && http_fetch_is_url(image))
+		return http_fetch_sif(image, &sif, err);
 	struct cache c;
 	if (cache_open_at(cache_dir, &c, err) < 0)
 		return -1;

@@ -243,3 +243,67 @@ SHEOF
     assert_eq "" "$(ls -A "$(cache_root)/tmp")" "builds left in the cache"
     assert_nothing_left
 }
+
+# `_http_start DIR [tls]`: python3's http.server on 127.0.0.1 serving DIR,
+# at HTTP_URL; with tls, HTTPS with a self-signed certificate (which a
+# pull must refuse: TLS is checked).
+_http_start() {
+    local dir=$1 tls=${2:-} port
+    port=$(_free_port)
+    if [ -n "$tls" ]; then
+        openssl req -x509 -newkey rsa:2048 -nodes -keyout "$TESTTMP/key.pem" -out "$TESTTMP/cert.pem" \
+            -days 2 -subj /CN=127.0.0.1 >/dev/null 2>&1 || fail "openssl could not make a key"
+        python3 - "$dir" "$port" "$TESTTMP/cert.pem" "$TESTTMP/key.pem" >"$TESTTMP/https.log" 2>&1 <<'PYEOF' &
+import functools, http.server, ssl, sys
+d, port, cert, key = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
+h = functools.partial(http.server.SimpleHTTPRequestHandler, directory=d)
+srv = http.server.HTTPServer(("127.0.0.1", port), h)
+ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+ctx.load_cert_chain(cert, key)
+srv.socket = ctx.wrap_socket(srv.socket, server_side=True)
+srv.serve_forever()
+PYEOF
+        HTTP_URL=https://127.0.0.1:$port
+    else
+        python3 -m http.server --bind 127.0.0.1 --directory "$dir" "$port" >"$TESTTMP/http.log" 2>&1 &
+        HTTP_URL=http://127.0.0.1:$port
+    fi
+    HTTP_PID=$!
+    track "$HTTP_PID"
+    wait_until 20 _http_up -k "$HTTP_URL/" || fail "the HTTP server did not start"
+}
+
+_http_stop() {
+    kill "$HTTP_PID"
+    wait "$HTTP_PID" 2>/dev/null || true
+}
+
+# http(s):// URLs of SIF files: downloaded as they are, under the URL's
+# file name; a 404, a file that is no SIF and an untrusted certificate
+# leave nothing.
+test_pull_sif_http() {
+    need_sif_tools
+    command -v openssl >/dev/null || skip "openssl not installed"
+    mkdir www dl
+    assert_status 0 "$OCHRE" pull --name www/img.sif "$(_busybox)"
+    echo "not a sif" >www/bad.sif
+    _http_start "$TESTTMP/www"
+    cd dl || fail "cd dl"
+    assert_status 0 "$OCHRE" pull "$HTTP_URL/img.sif?x=1"
+    cmp img.sif ../www/img.sif || fail "the download differs"
+    assert_eq "" "$ERR" "a download is quiet without a terminal"
+    assert_error "already exists" "$OCHRE" pull "$HTTP_URL/img.sif"
+    assert_status 0 "$OCHRE" pull --force "$HTTP_URL/img.sif"
+    assert_error "answered 404" "$OCHRE" pull --name none.sif "$HTTP_URL/none.sif"
+    assert_error "is not a SIF file" "$OCHRE" pull "$HTTP_URL/bad.sif"
+    assert_error "give --name" "$OCHRE" pull "$HTTP_URL/"
+    rm img.sif
+    _assert_no_file
+    _http_stop
+    _http_start "$TESTTMP/www" tls
+    assert_error "certificate" "$OCHRE" pull "$HTTP_URL/img.sif"
+    _assert_no_file
+    _http_stop
+    cd .. || fail "cd .."
+    assert_nothing_left
+}

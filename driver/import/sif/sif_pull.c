@@ -256,58 +256,80 @@ static bool same_file(int fd, const char *target)
 /* A locked file in dir for the new image: unnamed (O_TMPFILE) where the
  * filesystem allows, so that a killed pull leaves nothing at all; else a
  * named temporary, locked from the start so that remove_stale knows it. */
-static int open_temp(const char *dir, char **named, struct error *err)
+int sif_out_open(const struct sif_pull_options *o, struct sif_out *out, struct error *err)
 {
-	*named = NULL;
-	int fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0644);
-	if (fd < 0) {
-		*named = xasprintf("%s/" SIF_PULL_TMP_PREFIX "XXXXXX", dir);
-		fd = mkostemp(*named, O_CLOEXEC);
-		if (fd < 0) {
+	out->dir = dir_of(o->target);
+	out->named = NULL;
+	out->fd = open(out->dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0644);
+	if (out->fd < 0) {
+		out->named = xasprintf("%s/" SIF_PULL_TMP_PREFIX "XXXXXX", out->dir);
+		out->fd = mkostemp(out->named, O_CLOEXEC);
+		if (out->fd < 0) {
 			int saved = errno;
-			free(*named);
-			*named = NULL;
-			return error_set(err, saved, "create a temporary file in %s", dir);
+			free(out->named);
+			out->named = NULL;
+			return error_set(err, saved, "create a temporary file in %s", out->dir);
 		}
 	}
-	if (flock(fd, LOCK_EX) < 0 || fchmod(fd, 0644 & ~umask(umask(0))) < 0) {
-		int saved = errno;
-		close(fd);
-		if (*named)
-			unlink(*named);
-		return error_set(err, saved, "lock a temporary file in %s", dir);
+	if (flock(out->fd, LOCK_EX) < 0 || fchmod(out->fd, 0644 & ~umask(umask(0))) < 0) {
+		error_set(err, errno, "lock a temporary file in %s", out->dir);
+		sif_out_close(out);
+		return -1;
 	}
-	return fd;
+	return 0;
+}
+
+void sif_out_close(struct sif_out *out)
+{
+	if (out->named)
+		unlink(out->named);
+	if (out->fd >= 0)
+		close(out->fd);
+	out->fd = -1;
+	free(out->named);
+	free(out->dir);
+	out->named = out->dir = NULL;
 }
 
 /* Give the finished file its name: a named temporary by rename; an unnamed
  * one by linkat, under a temporary name first when it replaces a file. */
-static int publish(int fd, const char *dir, const char *named, const struct sif_pull_options *o, struct error *err)
+static int name_file(struct sif_out *out, const struct sif_pull_options *o, struct error *err)
 {
 	char proc[64];
-	snprintf(proc, sizeof proc, "/proc/self/fd/%d", fd);
-	if (!named) {
-		if (!o->force) {
-			if (linkat(AT_FDCWD, proc, AT_FDCWD, o->target, AT_SYMLINK_FOLLOW) < 0)
-				return error_set(err, errno, "create %s", o->target);
-			return 0;
-		}
-		char *tmp = xasprintf("%s/" SIF_PULL_TMP_PREFIX "%d", dir, (int)getpid());
-		unlink(tmp);
-		int ret = 0;
-		if (linkat(AT_FDCWD, proc, AT_FDCWD, tmp, AT_SYMLINK_FOLLOW) < 0)
-			ret = error_set(err, errno, "create %s", tmp);
-		else if (rename(tmp, o->target) < 0) {
-			ret = error_set(err, errno, "rename %s to %s", tmp, o->target);
-			unlink(tmp);
-		}
-		free(tmp);
-		return ret;
+	snprintf(proc, sizeof proc, "/proc/self/fd/%d", out->fd);
+	if (out->named) {
+		unsigned flags = o->force ? 0 : RENAME_NOREPLACE;
+		if (renameat2(AT_FDCWD, out->named, AT_FDCWD, o->target, flags) < 0)
+			return error_set(err, errno, "rename %s to %s", out->named, o->target);
+		free(out->named);
+		out->named = NULL;
+		return 0;
 	}
-	unsigned flags = o->force ? 0 : RENAME_NOREPLACE;
-	if (renameat2(AT_FDCWD, named, AT_FDCWD, o->target, flags) < 0)
-		return error_set(err, errno, "rename %s to %s", named, o->target);
-	return 0;
+	if (!o->force) {
+		if (linkat(AT_FDCWD, proc, AT_FDCWD, o->target, AT_SYMLINK_FOLLOW) < 0)
+			return error_set(err, errno, "create %s", o->target);
+		return 0;
+	}
+	char *tmp = xasprintf("%s/" SIF_PULL_TMP_PREFIX "%d", out->dir, (int)getpid());
+	unlink(tmp);
+	int ret = 0;
+	if (linkat(AT_FDCWD, proc, AT_FDCWD, tmp, AT_SYMLINK_FOLLOW) < 0)
+		ret = error_set(err, errno, "create %s", tmp);
+	else if (rename(tmp, o->target) < 0) {
+		ret = error_set(err, errno, "rename %s to %s", tmp, o->target);
+		unlink(tmp);
+	}
+	free(tmp);
+	return ret;
+}
+
+int sif_out_publish(struct sif_out *out, const struct sif_pull_options *o, struct error *err)
+{
+	if (o->force && same_file(out->fd, o->target)) {
+		log_debug("%s holds this image already: left as it is", o->target);
+		return 0;
+	}
+	return name_file(out, o, err);
 }
 
 /* The squashfs layer files in work: one of the whole tree, or one per
@@ -333,38 +355,21 @@ static int make_layers(const struct sif_pull_options *o, const struct image_plan
 int sif_pull_write(const struct sif_pull_options *o, const struct image_plan *plan, const char *rootfs,
 		   const char *work, const char *what, struct error *err)
 {
-	char *dir = dir_of(o->target), *named = NULL, **layers = NULL;
+	char **layers = NULL;
 	size_t n = 0;
-	int fd = -1, ret = -1;
+	struct sif_out out = { .fd = -1 };
+	int ret = -1;
 	say(what, "converting to squashfs");
-	if (make_layers(o, plan, rootfs, work, &layers, &n, err) < 0)
+	if (make_layers(o, plan, rootfs, work, &layers, &n, err) < 0 || sif_out_open(o, &out, err) < 0 ||
+	    write_sif(out.fd, plan, layers, n, o->target, err) < 0 || sif_out_publish(&out, o, err) < 0)
 		goto out;
-	fd = open_temp(dir, &named, err);
-	if (fd < 0)
-		goto out;
-	if (write_sif(fd, plan, layers, n, o->target, err) < 0)
-		goto out;
-	if (o->force && same_file(fd, o->target)) {
-		log_debug("%s holds this image already: left as it is", o->target);
-		ret = 0;
-		goto out;
-	}
-	if (publish(fd, dir, named, o, err) < 0)
-		goto out;
-	free(named);
-	named = NULL;
 	ret = 0;
 out:
-	if (named)
-		unlink(named);
-	if (fd >= 0)
-		close(fd);
+	sif_out_close(&out);
 	for (size_t i = 0; layers && layers[i]; i++) {
 		unlink(layers[i]);
 		free(layers[i]);
 	}
 	free(layers);
-	free(named);
-	free(dir);
 	return ret;
 }

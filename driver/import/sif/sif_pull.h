@@ -24,6 +24,21 @@ struct sif_pull_options {
  * the temporary files that interrupted pulls of ours left there. */
 int sif_pull_prepare(const struct sif_pull_options *o, struct error *err);
 
+/* The file being written: a locked temporary in the target's directory
+ * (unnamed where the filesystem allows), named as the target only by
+ * sif_out_publish, once complete. */
+struct sif_out {
+	int fd;
+	char *dir;
+	char *named; /* the temporary's name; NULL: unnamed (O_TMPFILE) */
+};
+int sif_out_open(const struct sif_pull_options *o, struct sif_out *out, struct error *err);
+/* Name it o->target (replacing a file there only with --force; a file
+ * with the very same bytes is left as it is). */
+int sif_out_publish(struct sif_out *out, const struct sif_pull_options *o, struct error *err);
+/* Close it; an unpublished temporary goes. */
+void sif_out_close(struct sif_out *out);
+
 /* With the image's plan verified and its layers extracted, in order and
  * with their whiteouts applied, into rootfs: make its squashfs in work (a
  * private scratch directory) and write the OCI-SIF. what: the image's name
