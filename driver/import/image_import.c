@@ -105,7 +105,25 @@ static int import(struct cache *c, const struct image_ref *ref, const struct blo
 			goto out;
 		src.dir = unpacked;
 	}
-	if (image_plan_load(ref, &src, &plan, err) < 0 || extract_layers(rootfs, ref, &plan, &size, err) < 0)
+	if (image_plan_load(ref, &src, &plan, err) < 0)
+		goto out;
+	size_t n_squashfs = 0;
+	for (size_t i = 0; i < plan.n_layers; i++)
+		n_squashfs += plan.layers[i].compression == LAYER_SQUASHFS;
+	if (sif && n_squashfs && n_squashfs == plan.n_layers) {
+		if (sif_pull_as_is(sif, &plan, ref->text, err) < 0)
+			goto out;
+		remove_tree_at(c->tmp_fd, strrchr(staging, '/') + 1);
+		if (key)
+			*key = xstrdup(plan.key);
+		ret = 0;
+		goto out;
+	}
+	if (n_squashfs && sif) {
+		error_set(err, 0, "%s mixes squashfs and tar layers: not supported", ref->text);
+		goto out;
+	}
+	if (extract_layers(rootfs, ref, &plan, &size, err) < 0)
 		goto out;
 	if (sif) {
 		/* The file is the image: the tree was only the way to it. */

@@ -53,6 +53,31 @@ _sif_list() {
     unsquashfs -o "$off" -lln "$1" || fail "unsquashfs cannot read layer ${2:-1} of $1"
 }
 
+# `_sif_to_layout FILE DIR`: the OCI-SIF's blobs as an OCI layout (tag
+# latest), the way `singularity push` puts them in a registry.
+_sif_to_layout() {
+    python3 - "$1" "$2" <<'PYEOF'
+import json, os, struct, sys
+data = open(sys.argv[1], "rb").read()
+out = sys.argv[2]
+os.makedirs(out + "/blobs/sha256")
+free, total, doff, dsize, dataoff, datasize = struct.unpack("<6q", data[80:128])
+for i in range(total):
+    d = data[doff + 585 * i: doff + 585 * (i + 1)]
+    dtype, used, _id, _g, _l, off, size = struct.unpack("<iBIIIqq", d[:33])
+    if not used:
+        continue
+    blob = data[off:off + size]
+    if dtype == 0x400A:
+        index = json.loads(blob)
+        continue
+    open(out + "/blobs/sha256/" + d[201:].rstrip(b"\0").decode()[7:], "wb").write(blob)
+index["manifests"][0]["annotations"] = {"org.opencontainers.image.ref.name": "latest"}
+json.dump(index, open(out + "/index.json", "w"))
+open(out + "/oci-layout", "w").write('{"imageLayoutVersion":"1.0.0"}')
+PYEOF
+}
+
 # No image file and no temporary file of ours here.
 _assert_no_file() {
     local left
@@ -305,5 +330,27 @@ test_pull_sif_http() {
     _assert_no_file
     _http_stop
     cd .. || fail "cd .."
+    assert_nothing_left
+}
+
+# Images whose layers are squashfs already (what `singularity push` puts in
+# a registry) are pulled as they are: no conversion, the same blobs, so
+# the OCI-SIF they came from comes back byte for byte. Launching one from
+# the cache (which unpacks tars) says what to do instead.
+test_pull_sif_squashfs_layers() {
+    need_registry
+    need_sif_tools
+    assert_status 0 "$OCHRE" pull --keep-layers --name orig.sif "$(_busybox layered)"
+    _sif_to_layout orig.sif "$TESTTMP/sq-layout"
+    assert_status 0 "$OCHRE" --debug pull --name from-layout.sif "oci:$TESTTMP/sq-layout:latest"
+    assert_contains "$ERR" "kept as they are"
+    assert_not_contains "$ERR" "tar2sqfs" "squashfs layers converted"
+    cmp orig.sif from-layout.sif || fail "the squashfs layers' image changed on the way"
+    assert_error "is a squashfs, not a tar" oexec "oci:$TESTTMP/sq-layout:latest" /bin/true
+    _registry_start
+    skopeo copy -q --dest-tls-verify=false "oci:$TESTTMP/sq-layout:latest" "docker://$REG/acc/sq:latest" ||
+        fail "skopeo could not push the squashfs image"
+    assert_status 0 "$OCHRE" pull --no-https --name from-registry.sif "docker://$REG/acc/sq:latest"
+    cmp orig.sif from-registry.sif || fail "the registry's squashfs image changed on the way"
     assert_nothing_left
 }

@@ -2,6 +2,8 @@
 #include "sif_pull.h"
 
 #include "../../../common/log.h"
+#include "../../util/fsutil.h"
+#include "../../util/json_read.h"
 #include "../../util/xalloc.h"
 #include "../unpack/digest.h"
 #include "layer_squashfs.h"
@@ -188,9 +190,37 @@ static void json_blob(struct oci_sif_blob *b, enum sif_data_type type, char *tex
 	digest_sha256_buffer(text, b->len, b->digest, sizeof b->digest);
 }
 
-/* The OCI-SIF into fd: the layer files, then config, manifest, index. */
+/* as_is: the image's own config and manifest, whose layers are squashfs
+ * already: read back and checked against their digests. */
+static int raw_json(const struct image_plan *plan, char **config, char **manifest, struct error *err)
+{
+	size_t len;
+	char digest[DIGEST_MAX_STRING];
+	if (read_file(plan->manifest_file, 4 * 1024 * 1024, manifest, &len, err) < 0)
+		return -1;
+	digest_sha256_buffer(*manifest, len, digest, sizeof digest);
+	if (strcmp(digest, plan->key) != 0)
+		return error_set(err, 0, "manifest %s changed while it was pulled", plan->key);
+	json_object *m = json_tokener_parse(*manifest), *c;
+	const char *cfg = m && json_object_object_get_ex(m, "config", &c) ? json_str_field(c, "digest") : NULL;
+	int ret = 0;
+	if (!cfg || read_file(plan->config_file, 4 * 1024 * 1024, config, &len, err) < 0)
+		ret = cfg ? -1 : error_set(err, 0, "manifest %s has no config", plan->key);
+	else {
+		digest_sha256_buffer(*config, len, digest, sizeof digest);
+		if (strcmp(digest, cfg) != 0)
+			ret = error_set(err, 0, "config %s changed while it was pulled", cfg);
+	}
+	json_object_put(m);
+	return ret;
+}
+
+/* The OCI-SIF into fd: the layer files, then config, manifest, index.
+ * as_is: the layers are the image's (squashfs already), each checked
+ * against its digest as it is copied, and so are its config and manifest;
+ * else the layers are ochre's, and so are config and manifest. */
 static int write_sif(int fd, const struct image_plan *plan, char *const *layer_files, size_t n, const char *target,
-		     struct error *err)
+		     bool as_is, struct error *err)
 {
 	struct oci_sif_writer w;
 	oci_sif_begin(&w, fd, n + 3);
@@ -211,12 +241,23 @@ static int write_sif(int fd, const struct image_plan *plan, char *const *layer_f
 		if (oci_sif_add(&w, &layers[i], err) < 0)
 			goto out;
 		snprintf(digests[i], sizeof digests[i], "%s", layers[i].digest);
+		if (as_is && strcmp(layers[i].digest, plan->layers[i].digest) != 0) {
+			error_set(err, 0, "layer %s: content does not match its digest (got %s)",
+				  plan->layers[i].digest, layers[i].digest);
+			goto out;
+		}
 	}
 	if (progress_shown() && prog.total)
 		fputs(" done\n", stderr);
-	config_text = make_config(plan, digests, n);
+	if (as_is) {
+		if (raw_json(plan, &config_text, &manifest_text, err) < 0)
+			goto out;
+	} else {
+		config_text = make_config(plan, digests, n);
+	}
 	json_blob(&config, SIF_DATA_OCI_BLOB, config_text);
-	manifest_text = make_manifest(layers, n, &config);
+	if (!as_is)
+		manifest_text = make_manifest(layers, n, &config);
 	json_blob(&manifest, SIF_DATA_OCI_BLOB, manifest_text);
 	index_text = make_index(&manifest);
 	json_blob(&index, SIF_DATA_OCI_ROOT_INDEX, index_text);
@@ -361,7 +402,7 @@ int sif_pull_write(const struct sif_pull_options *o, const struct image_plan *pl
 	int ret = -1;
 	say(what, "converting to squashfs");
 	if (make_layers(o, plan, rootfs, work, &layers, &n, err) < 0 || sif_out_open(o, &out, err) < 0 ||
-	    write_sif(out.fd, plan, layers, n, o->target, err) < 0 || sif_out_publish(&out, o, err) < 0)
+	    write_sif(out.fd, plan, layers, n, o->target, false, err) < 0 || sif_out_publish(&out, o, err) < 0)
 		goto out;
 	ret = 0;
 out:
@@ -370,6 +411,25 @@ out:
 		unlink(layers[i]);
 		free(layers[i]);
 	}
+	free(layers);
+	return ret;
+}
+
+int sif_pull_as_is(const struct sif_pull_options *o, const struct image_plan *plan, const char *what, struct error *err)
+{
+	if (!plan->manifest_file || !plan->n_layers)
+		return error_set(err, 0, "%s: no squashfs layers to keep", what);
+	char **layers = xcalloc(plan->n_layers, sizeof *layers);
+	for (size_t i = 0; i < plan->n_layers; i++)
+		layers[i] = plan->layers[i].path;
+	struct sif_out out = { .fd = -1 };
+	say(what, "squashfs layers, kept as they are");
+	int ret = -1;
+	if (sif_out_open(o, &out, err) == 0 &&
+	    write_sif(out.fd, plan, layers, plan->n_layers, o->target, true, err) == 0 &&
+	    sif_out_publish(&out, o, err) == 0)
+		ret = 0;
+	sif_out_close(&out);
 	free(layers);
 	return ret;
 }

@@ -46,4 +46,10 @@ void sif_out_close(struct sif_out *out);
 int sif_pull_write(const struct sif_pull_options *o, const struct image_plan *plan, const char *rootfs,
 		   const char *work, const char *what, struct error *err);
 
+/* An image whose layers are all squashfs already (as `singularity push`
+ * writes them): its blobs, config and manifest go into the OCI-SIF as they
+ * are, each checked against its digest, without conversion. */
+int sif_pull_as_is(const struct sif_pull_options *o, const struct image_plan *plan, const char *what,
+		   struct error *err);
+
 #endif
