@@ -29,7 +29,9 @@ static const char pull_usage[] =
 	"same image gives the same bytes, and pulling it again over its file leaves\n"
 	"the file as it is. IMAGE: docker://[REGISTRY/]REPO[:TAG|@DIGEST],\n"
 	"oci:DIR[:TAG], oci-archive:FILE[:TAG] or docker-archive:FILE[:REF]; or\n"
-	"http(s)://HOST/PATH/FILE.sif, a SIF file downloaded as it is (TLS checked).\n"
+	"http(s)://HOST/PATH/FILE.sif, a SIF file downloaded as it is (TLS checked);\n"
+	"or oras://REGISTRY/REPO:TAG|@DIGEST, a SIF file stored in a registry as an\n"
+	"ORAS artifact (as 'singularity push' stores one), checked against its digest.\n"
 	"\n"
 	"The file's name, unless given, is SingularityCE's: NAME_TAG.sif in the\n"
 	"current directory (docker://alpine:3.19 -> alpine_3.19.sif); a URL's is its\n"
@@ -103,6 +105,11 @@ static char *url_file_name(const char *url)
 	return xstrndup(base, (size_t)(end - base));
 }
 
+static bool is_oras(const char *image)
+{
+	return strncmp(image, "oras://", 7) == 0;
+}
+
 static bool is_url(const char *image)
 {
 	return strncmp(image, "http://", 7) == 0 || strncmp(image, "https://", 8) == 0;
@@ -113,9 +120,12 @@ char *pull_default_name(const char *image)
 	struct error ignored;
 	if (is_url(image))
 		return url_file_name(image);
-	if (registry_ref_is_docker(image)) {
+	if (registry_ref_is_docker(image) || is_oras(image)) {
 		struct registry_ref r;
-		if (registry_ref_parse(image, &r, &ignored) < 0)
+		char *as_docker = is_oras(image) ? xasprintf(REGISTRY_PREFIX "%s", image + 7) : xstrdup(image);
+		int bad = registry_ref_parse(as_docker, &r, &ignored);
+		free(as_docker);
+		if (bad < 0)
 			return NULL;
 		const char *slash = strrchr(r.repo, '/');
 		char *name = file_name(slash ? slash + 1 : r.repo, r.tag ? r.tag : r.digest);
@@ -148,7 +158,10 @@ static bool insecure_registry(const struct ochre_config *cfg, const char *image,
 		return true;
 	struct registry_ref r;
 	struct error ignored;
-	if (!registry_ref_is_docker(image) || registry_ref_parse(image, &r, &ignored) < 0)
+	char *as_docker = is_oras(image) ? xasprintf(REGISTRY_PREFIX "%s", image + 7) : xstrdup(image);
+	int bad = !registry_ref_is_docker(as_docker) || registry_ref_parse(as_docker, &r, &ignored) < 0;
+	free(as_docker);
+	if (bad)
 		return false;
 	bool found = false;
 	for (size_t i = 0; i < cfg->insecure_registries.n && !found; i++)
@@ -296,6 +309,8 @@ int cmd_pull(struct ochre_context *ctx, int argc, char **argv, struct error *err
 		char *name = pull_default_name(image);
 		if (!name) {
 			struct image_ref ref;
+			if (is_oras(image))
+				return error_set(err, 0, "bad oras:// reference '%s'", image);
 			if (!is_url(image) && image_ref_parse(image, &ref, err) < 0)
 				return -1;
 			if (!is_url(image))

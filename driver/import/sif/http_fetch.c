@@ -2,7 +2,6 @@
 #include "http_fetch.h"
 
 #include "../../../common/log.h"
-#include "../../image/sif_format.h"
 
 #include <curl/curl.h>
 #include <errno.h>
@@ -52,17 +51,6 @@ static int progress_cb(void *p, curl_off_t total, curl_off_t now, curl_off_t up_
 		else
 			fprintf(stderr, "\r\033[KDownloading: %.1f MiB", (double)now / 1048576.0);
 	}
-	return 0;
-}
-
-/* What came is a SIF: magic and version where the format has them. */
-static int check_sif(int fd, const char *url, struct error *err)
-{
-	char h[SIF_HDR_LEN];
-	if (pread(fd, h, sizeof h, 0) != (ssize_t)sizeof h ||
-	    memcmp(h + SIF_HDR_MAGIC_OFF, SIF_MAGIC, sizeof SIF_MAGIC) != 0 ||
-	    memcmp(h + SIF_HDR_VERSION_OFF, SIF_VERSION, sizeof SIF_VERSION) != 0)
-		return error_set(err, 0, "%s is not a SIF file", url);
 	return 0;
 }
 
@@ -119,8 +107,8 @@ int http_fetch_sif(const char *url, const struct sif_pull_options *o, struct err
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	struct sif_out out = { .fd = -1 };
 	int ret = -1;
-	if (sif_out_open(o, &out, err) == 0 && download(url, out.fd, err) == 0 && check_sif(out.fd, url, err) == 0 &&
-	    sif_out_publish(&out, o, err) == 0)
+	if (sif_out_open(o, &out, err) == 0 && download(url, out.fd, err) == 0 &&
+	    sif_out_check_sif(&out, url, err) == 0 && sif_out_publish(&out, o, err) == 0)
 		ret = 0;
 	sif_out_close(&out);
 	return ret;

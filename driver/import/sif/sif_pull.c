@@ -433,3 +433,51 @@ int sif_pull_as_is(const struct sif_pull_options *o, const struct image_plan *pl
 	free(layers);
 	return ret;
 }
+
+int sif_out_check_sif(const struct sif_out *out, const char *what, struct error *err)
+{
+	char h[SIF_HDR_LEN];
+	if (pread(out->fd, h, sizeof h, 0) != (ssize_t)sizeof h ||
+	    memcmp(h + SIF_HDR_MAGIC_OFF, SIF_MAGIC, sizeof SIF_MAGIC) != 0 ||
+	    memcmp(h + SIF_HDR_VERSION_OFF, SIF_VERSION, sizeof SIF_VERSION) != 0)
+		return error_set(err, 0, "%s is not a SIF file", what);
+	return 0;
+}
+
+static int copy_into(int fd, const char *file, const char *target, struct error *err)
+{
+	int in = open(file, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (in < 0)
+		return error_set(err, errno, "open %s", file);
+	struct stat st;
+	struct write_progress prog = { .file = target };
+	if (fstat(in, &st) == 0)
+		prog.total = (unsigned long long)st.st_size;
+	static char buf[1024 * 1024];
+	ssize_t n;
+	int ret = 0;
+	while ((n = read(in, buf, sizeof buf)) > 0) {
+		if (write(fd, buf, (size_t)n) != n) {
+			ret = error_set(err, errno, "write the image file");
+			break;
+		}
+		write_progress(&prog, (unsigned long long)n);
+	}
+	if (n < 0)
+		ret = error_set(err, errno, "read %s", file);
+	if (progress_shown() && prog.total)
+		fputs(ret == 0 ? " done\n" : "\n", stderr);
+	close(in);
+	return ret == 0 && fsync(fd) < 0 ? error_set(err, errno, "write the image file") : ret;
+}
+
+int sif_pull_copy_file(const struct sif_pull_options *o, const char *file, const char *what, struct error *err)
+{
+	struct sif_out out = { .fd = -1 };
+	int ret = -1;
+	if (sif_out_open(o, &out, err) == 0 && copy_into(out.fd, file, o->target, err) == 0 &&
+	    sif_out_check_sif(&out, what, err) == 0 && sif_out_publish(&out, o, err) == 0)
+		ret = 0;
+	sif_out_close(&out);
+	return ret;
+}

@@ -36,6 +36,8 @@ int sif_out_open(const struct sif_pull_options *o, struct sif_out *out, struct e
 /* Name it o->target (replacing a file there only with --force; a file
  * with the very same bytes is left as it is). */
 int sif_out_publish(struct sif_out *out, const struct sif_pull_options *o, struct error *err);
+/* What it holds is a SIF (magic and version), else an error naming what. */
+int sif_out_check_sif(const struct sif_out *out, const char *what, struct error *err);
 /* Close it; an unpublished temporary goes. */
 void sif_out_close(struct sif_out *out);
 
@@ -51,5 +53,9 @@ int sif_pull_write(const struct sif_pull_options *o, const struct image_plan *pl
  * are, each checked against its digest, without conversion. */
 int sif_pull_as_is(const struct sif_pull_options *o, const struct image_plan *plan, const char *what,
 		   struct error *err);
+
+/* A SIF file as it is (an oras:// artifact's layer, verified): copied to
+ * the target by the same temporary, check and rename. */
+int sif_pull_copy_file(const struct sif_pull_options *o, const char *file, const char *what, struct error *err);
 
 #endif
