@@ -325,3 +325,74 @@ int cmd_pull(struct ochre_context *ctx, int argc, char **argv, struct error *err
 	free(target);
 	return ret;
 }
+
+static const char push_usage[] = "Usage: ochre push [--authfile FILE] [--no-https] FILE REF\n"
+				 "\n"
+				 "Upload FILE to a registry. REF oras://REGISTRY/REPO:TAG: FILE, any SIF, as an\n"
+				 "ORAS artifact (one layer application/vnd.sylabs.sif.layer.v1.sif), as\n"
+				 "'singularity push' stores one; 'ochre pull oras://...' fetches it back.\n"
+				 "REF docker://REGISTRY/REPO:TAG: FILE, an OCI-SIF, as an OCI image: its\n"
+				 "manifest, config and squashfs layers as they are (SingularityCE and\n"
+				 "'ochre pull' take them without conversion). Credentials as for pulls\n"
+				 "(see 'ochre pull --help'); the registry must grant push access.\n"
+				 "\n"
+				 "Options:\n"
+				 "  --authfile FILE      registry credentials from FILE (auth.json) only\n"
+				 "  --no-https           plain HTTP, no TLS (a local registry)\n"
+				 "  -h, --help           show this help\n";
+
+int cmd_push(struct ochre_context *ctx, int argc, char **argv, struct error *err)
+{
+	static const struct option longopts[] = {
+		{ "authfile", required_argument, NULL, 'a' },
+		{ "no-https", no_argument, NULL, 'n' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *authfile = NULL;
+	bool no_https = false;
+	opterr = 0;
+	optind = 1;
+	int c;
+	while ((c = getopt_long(argc, argv, "+:h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'a':
+			authfile = optarg;
+			break;
+		case 'n':
+			no_https = true;
+			break;
+		case 'h':
+			fputs(push_usage, stdout);
+			return 0;
+		case ':':
+			return error_set(err, 0, "push: option '%s' needs a value", argv[optind - 1]);
+		default:
+			return error_set(err, 0, "push: unknown option '%.*s'", (int)strcspn(argv[optind - 1], "="),
+					 argv[optind - 1]);
+		}
+	}
+	if (argc - optind != 2)
+		return error_set(err, 0, "push: give a file and a reference (see 'ochre push --help')");
+	const char *file = argv[optind], *ref = argv[optind + 1];
+	if (!is_oras(ref) && strncmp(ref, REGISTRY_PREFIX, strlen(REGISTRY_PREFIX)) != 0)
+		return error_set(err, 0, "push: %s is neither oras:// nor docker://", ref);
+	char *argv2[12] = { ctx->importer_path, "--log-level", (char *)log_level_name(log_level_current), "--push",
+			    (char *)file };
+	size_t na = 5;
+	if (authfile) {
+		argv2[na++] = "--authfile";
+		argv2[na++] = (char *)authfile;
+	}
+	if (insecure_registry(&ctx->cfg, ref, no_https))
+		argv2[na++] = "--no-https";
+	argv2[na++] = (char *)ref;
+	argv2[na] = NULL;
+	char *what = xasprintf("push of %s", file);
+	struct helper_run run = { .argv = argv2, .what = what };
+	char *reply = helper_run(&run, err);
+	free(what);
+	int ret = reply ? 0 : -1;
+	free(reply);
+	return ret;
+}

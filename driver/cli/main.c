@@ -45,6 +45,7 @@ static const char usage[] = "Usage: ochre [GLOBAL OPTIONS] COMMAND [ARGS...]\n"
 			    "  run IMAGE [ARGS...]  run the image's Entrypoint/Cmd in a new container\n"
 			    "  shell IMAGE          run /bin/sh in a new container\n"
 			    "  pull IMAGE           write an image as a single file (OCI-SIF)\n"
+			    "  push FILE REF        upload a SIF to oras://, an OCI-SIF's image to docker://\n"
 			    "  cache list|clean     show or remove the images unpacked in your cache\n"
 			    "  registry login|logout  store or forget credentials for docker:// registries\n"
 			    "  oci SUBCOMMAND       OCI runtime operations on a bundle (ochre oci --help)\n"
@@ -179,7 +180,7 @@ static int run(int argc, char **argv, struct error *err)
 		if (strcmp(command, launchers[i]) == 0)
 			launch = i;
 	if (launch < 0 && strcmp(command, "cache") != 0 && strcmp(command, "pull") != 0 &&
-	    strcmp(command, "oci") != 0 && strcmp(command, "registry") != 0)
+	    strcmp(command, "push") != 0 && strcmp(command, "oci") != 0 && strcmp(command, "registry") != 0)
 		return error_set(err, 0, "unknown command '%s' (see 'ochre --help')", command);
 
 	ctx.starter_path = find_helper("ochre-starter", err);
@@ -198,6 +199,8 @@ static int run(int argc, char **argv, struct error *err)
 		return cmd_registry(&ctx, argc - optind, argv + optind, err);
 	if (launch < 0 && strcmp(command, "pull") == 0)
 		return cmd_pull(&ctx, argc - optind, argv + optind, err);
+	if (launch < 0 && strcmp(command, "push") == 0)
+		return cmd_push(&ctx, argc - optind, argv + optind, err);
 	if (launch < 0)
 		return cmd_cache(&ctx, argc - optind, argv + optind, err);
 	return cmd_launch(&ctx, (enum launch_mode)launch, argc - optind, argv + optind, err);

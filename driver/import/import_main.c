@@ -8,6 +8,7 @@
  *                [--no-https] [--sif-out FILE [--force] [--keep-layers]] IMAGE
  *   ochre-import --log-level LEVEL --registry-login REGISTRY [--authfile F]
  *                [--no-https]          (reads "USER\nPASSWORD\n" on stdin)
+ *   ochre-import --log-level LEVEL --push FILE [--authfile F] [--no-https] REF
  *   ochre-import --log-level LEVEL --registry-logout REGISTRY [--authfile F]
  * Credentials come from the environment, files or stdin, never from argv.
  * With --sif-out the image is written to FILE as an OCI-SIF (sif_pull.h)
@@ -23,6 +24,7 @@
 #include "../util/helper.h"
 #include "../util/xalloc.h"
 #include "image_import.h"
+#include "image_push.h"
 #include "registry/registry_pull.h"
 #include "sif/http_fetch.h"
 
@@ -35,6 +37,7 @@
 #define USAGE                                                                                            \
 	"usage: ochre-import --log-level LEVEL (--cache DIR [--platform P] [--authfile F] [--no-https] " \
 	"[--sif-out FILE [--force] [--keep-layers]] IMAGE | "                                            \
+	"--push FILE [--authfile F] [--no-https] REF | "                                                 \
 	"--registry-login|--registry-logout REGISTRY [--authfile F] [--no-https]) (run by ochre, not by hand)"
 
 /* "USER\nPASSWORD\n" from stdin (a pipe from the driver). */
@@ -73,7 +76,7 @@ static int run(int argc, char **argv, char **key, struct error *err)
 		return error_set(err, 0, "unknown log level '%s'", argv[2]);
 	log_level_current = (enum log_level)level;
 
-	const char *cache_dir = NULL, *login = NULL, *logout = NULL, *image = NULL;
+	const char *cache_dir = NULL, *login = NULL, *logout = NULL, *image = NULL, *push = NULL;
 	struct import_options opts = { 0 };
 	struct sif_pull_options sif = { 0 };
 	for (int i = 3; i < argc; i++) {
@@ -91,24 +94,28 @@ static int run(int argc, char **argv, char **key, struct error *err)
 			opts.authfile = argv[++i];
 		else if (strcmp(a, "--no-https") == 0)
 			opts.insecure = true;
+		else if (strcmp(a, "--push") == 0 && has_value && !push)
+			push = argv[++i];
 		else if (strcmp(a, "--sif-out") == 0 && has_value && !sif.target)
 			sif.target = argv[++i];
 		else if (strcmp(a, "--force") == 0)
 			sif.force = true;
 		else if (strcmp(a, "--keep-layers") == 0)
 			sif.keep_layers = true;
-		else if (a[0] != '-' && i == argc - 1 && cache_dir)
+		else if (a[0] != '-' && i == argc - 1 && (cache_dir || push))
 			image = a;
 		else
 			return error_set(err, 0, USAGE);
 	}
-	if ((cache_dir != NULL) + (login != NULL) + (logout != NULL) != 1 || (cache_dir && !image) ||
-	    (opts.platform && !image_platform_is_valid(opts.platform)) ||
+	if ((cache_dir != NULL) + (login != NULL) + (logout != NULL) + (push != NULL) != 1 ||
+	    ((cache_dir || push) && !image) || (opts.platform && !image_platform_is_valid(opts.platform)) ||
 	    ((sif.force || sif.keep_layers) && !sif.target))
 		return error_set(err, 0, USAGE);
 	if (sif.target)
 		opts.sif = &sif;
 
+	if (push)
+		return image_push(push, image, opts.insecure, opts.authfile, err);
 	if (login) {
 		char *user = NULL, *pass = NULL;
 		int ret = read_login(&user, &pass, err);

@@ -425,3 +425,31 @@ test_pull_sif_oras() {
     cmp auth.sif img.sif || fail "the authenticated oras:// download differs"
     assert_nothing_left
 }
+
+# ochre push: a SIF to oras:// and an OCI-SIF's image to docker://, each
+# pulled back byte for byte; basic auth as for pulls; what is not a SIF (or
+# not an OCI-SIF, for docker://) is refused before any upload.
+test_push_sif() {
+    need_registry
+    need_sif_tools
+    assert_status 0 "$OCHRE" pull --keep-layers --name img.sif "$(_busybox layered)"
+    echo "not a sif" >bad.bin
+    _registry_start basic
+    local -x OCHRE_DOCKER_USERNAME=$REG_USER OCHRE_DOCKER_PASSWORD=$REG_PASS
+    assert_status 0 "$OCHRE" push --no-https img.sif "oras://$REG/acc/sif:1"
+    assert_status 0 "$OCHRE" pull --no-https --name oras.sif "oras://$REG/acc/sif:1"
+    cmp oras.sif img.sif || fail "oras:// push and pull changed the file"
+    assert_status 0 "$OCHRE" push --no-https img.sif "docker://$REG/acc/img:1"
+    assert_status 0 "$OCHRE" pull --no-https --name docker.sif "docker://$REG/acc/img:1"
+    cmp docker.sif img.sif || fail "docker:// push and pull changed the image"
+    # skopeo sees an ordinary image with squashfs layers.
+    assert_contains "$(skopeo inspect --raw --tls-verify=false --creds "$REG_USER:$REG_PASS" \
+        "docker://$REG/acc/img:1")" "application/vnd.sylabs.image.layer.v1.squashfs"
+    assert_error "is not a SIF file" "$OCHRE" push --no-https bad.bin "oras://$REG/acc/bad:1"
+    assert_error "is not a SIF file" "$OCHRE" push --no-https bad.bin "docker://$REG/acc/bad:1"
+    assert_error "names no tag" "$OCHRE" push --no-https img.sif "oras://$REG/acc/sif@sha256:$(printf '%064d' 0)"
+    assert_error "neither oras:// nor docker://" "$OCHRE" push img.sif "oci:$TESTTMP/x"
+    unset OCHRE_DOCKER_USERNAME OCHRE_DOCKER_PASSWORD
+    assert_error "needs a login" "$OCHRE" push --no-https img.sif "oras://$REG/acc/sif:2"
+    assert_nothing_left
+}
