@@ -38,9 +38,10 @@
 #     into a private podman store (so a cached launch), Charliecloud's `ch-run`
 #     and `bwrap` on the unpacked busybox rootfs; a peer that cannot run here
 #     gets a "skipped: why" row.
-#  4. Import of minbase into an empty cache (`ochre pull`) and cold launch
-#     (empty cache: import + run), vs `tar -xzf` of the layer blobs and
-#     `umoci unpack` of the same layout.
+#  4. Import of minbase into an empty cache (`ochre pull --cache-only`) and
+#     cold launch (empty cache: import + run), vs `tar -xzf` of the layer
+#     blobs and `umoci unpack` of the same layout; and `ochre pull` of it to an
+#     OCI-SIF vs tar2sqfs of the layers and mksquashfs of the unpacked tree.
 #  5. $BENCH_CONCURRENCY (50) concurrent cached launches of busybox: wall time
 #     of the batch, failures, and a leftover check (session dirs, processes,
 #     mounts) after each batch.
@@ -195,8 +196,8 @@ LAYOUT=$work/minbase-oci
 
 log "pre-pulling busybox and minbase into each user's ochre cache"
 for who in $WHOS; do
-    as_"$who" "$OCHRE" --quiet pull "$BB" >/dev/null
-    as_"$who" "$OCHRE" --quiet pull "$MB" >/dev/null
+    as_"$who" "$OCHRE" --quiet pull --cache-only "$BB" >/dev/null
+    as_"$who" "$OCHRE" --quiet pull --cache-only "$MB" >/dev/null
 done
 # The unpacked busybox rootfs for the floor, ch-run and bwrap: a copy of
 # root's (or the user's) ochre cache entry, readable by everyone.
@@ -523,7 +524,21 @@ import_umoci() {
 }
 import_ochre() {
     rm -rf "$work/icache"
-    XDG_CACHE_HOME=$work/icache "$OCHRE" pull "$MB"
+    XDG_CACHE_HOME=$work/icache "$OCHRE" pull --cache-only "$MB"
+}
+# To a single file (OCI-SIF) vs the two squashfs makers on the same
+# content: tar2sqfs streaming the layers, mksquashfs of the unpacked tree.
+sif_ochre() {
+    XDG_CACHE_HOME=$work/icache "$OCHRE" pull --force --name "$work/minbase.sif" "$MB"
+}
+sif_tar2sqfs() {
+    local i=0 b
+    for b in "${blobs[@]}"; do
+        zcat "$b" | tar2sqfs -q -f -c gzip "$work/layer$((i++)).sqfs"
+    done
+}
+sif_mksquashfs() {
+    mksquashfs "$work/tar" "$work/tree.sqfs" -noappend -no-xattrs -comp gzip -quiet -no-progress
 }
 cold_ochre() {
     rm -rf "$work/icache"
@@ -544,6 +559,9 @@ for ((i = 0; i < IMPORT_ROUNDS; i++)); do
     time_cmd umoci import_umoci
     time_cmd ochre_pull import_ochre
     time_cmd ochre_cold cold_ochre
+    time_cmd ochre_sif sif_ochre
+    time_cmd tar2sqfs sif_tar2sqfs
+    time_cmd mksquashfs sif_mksquashfs
 done
 
 # --- the table ----------------------------------------------------------------
@@ -620,6 +638,11 @@ row() { # LABEL FILE DIV REF_MEDIAN [NOTE]
     row "import: umoci unpack" "$work/umoci.us" 1000 "$ref"
     row "import: ochre pull (verify+extract)" "$work/ochre_pull.us" 1000 "$ref"
     row "cold launch: ochre exec minbase (crun)" "$work/ochre_cold.us" 1000 "$ref"
+    echo "-- Debian minbase to squashfs, ms ($IMPORT_ROUNDS rounds; ratio: to tar2sqfs; target: ochre <= 1.2x the faster)"
+    read -r ref _ _ < <(stats "$work/tar2sqfs.us" 1000)
+    row "squashfs: tar2sqfs of the layers (gzip)" "$work/tar2sqfs.us" 1000 "$ref"
+    row "squashfs: mksquashfs of the tree (gzip)" "$work/mksquashfs.us" 1000 "$ref"
+    row "squashfs: ochre pull to an OCI-SIF" "$work/ochre_sif.us" 1000 "$ref"
     echo "-- ochre cached launch / floor of the same runtime (busybox; targets <= 1.5x);"
     echo "   of medians, and paired (median of the per-round ratios)"
     for who in $WHOS; do

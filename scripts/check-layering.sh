@@ -19,7 +19,8 @@ declare -A may=(
     [driver/cli]="common driver/util driver/image driver/launch driver/container driver/devices driver/oci"
     [driver/import/unpack]="common driver/util driver/image"
     [driver/import/registry]="common driver/util driver/image driver/import/unpack"
-    [driver/import]="common driver/util driver/image driver/import/unpack driver/import/registry"
+    [driver/import/sif]="common driver/util driver/image driver/import/unpack"
+    [driver/import]="common driver/util driver/image driver/import/unpack driver/import/registry driver/import/sif"
 )
 
 bad=0

@@ -7,7 +7,4 @@
 /* `ochre cache list` and `ochre cache clean [--all | DIGEST...]`. */
 int cmd_cache(struct ochre_context *ctx, int argc, char **argv, struct error *err);
 
-/* `ochre pull IMAGE`: import into the cache only. */
-int cmd_pull(struct ochre_context *ctx, int argc, char **argv, struct error *err);
-
 #endif

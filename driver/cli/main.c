@@ -12,6 +12,7 @@
 #include "cmd_inspect.h"
 #include "cmd_launch.h"
 #include "cmd_oci.h"
+#include "cmd_pull.h"
 #include "cmd_registry.h"
 #include "compat.h"
 #include "context.h"
@@ -45,7 +46,8 @@ static const char usage[] = "Usage: ochre [GLOBAL OPTIONS] COMMAND [ARGS...]\n"
 			    "  exec IMAGE CMD...    run a command in a new container (ochre exec --help)\n"
 			    "  run IMAGE [ARGS...]  run the image's Entrypoint/Cmd in a new container\n"
 			    "  shell IMAGE          run /bin/sh in a new container\n"
-			    "  pull IMAGE           verify and unpack an image into your cache\n"
+			    "  pull IMAGE           write an image as a single file (OCI-SIF)\n"
+			    "  push FILE REF        upload a SIF to oras://, an OCI-SIF's image to docker://\n"
 			    "  inspect IMAGE        describe an image: format, digest, layers, config\n"
 			    "  cache list|clean     show or remove the images unpacked in your cache\n"
 			    "  registry login|logout  store or forget credentials for docker:// registries\n"
@@ -229,7 +231,8 @@ static int run(int argc, char **argv, struct error *err)
 		if (strcmp(command, launchers[i]) == 0)
 			launch = i;
 	if (launch < 0 && strcmp(command, "cache") != 0 && strcmp(command, "pull") != 0 &&
-	    strcmp(command, "inspect") != 0 && strcmp(command, "oci") != 0 && strcmp(command, "registry") != 0)
+	    strcmp(command, "push") != 0 && strcmp(command, "inspect") != 0 && strcmp(command, "oci") != 0 &&
+	    strcmp(command, "registry") != 0)
 		return error_set(err, 0, "unknown command '%s' (see 'ochre --help')", command);
 
 	ctx.starter_path = find_helper("ochre-starter", err);
@@ -254,6 +257,8 @@ static int run(int argc, char **argv, struct error *err)
 		return cmd_inspect(&ctx, argc, argv, err);
 	if (launch < 0 && strcmp(command, "pull") == 0)
 		return cmd_pull(&ctx, argc, argv, err);
+	if (launch < 0 && strcmp(command, "push") == 0)
+		return cmd_push(&ctx, argc, argv, err);
 	if (launch < 0)
 		return cmd_cache(&ctx, argc, argv, err);
 	return cmd_launch(&ctx, (enum launch_mode)launch, argc, argv, err);

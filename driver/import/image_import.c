@@ -7,6 +7,7 @@
 #include "../image/image_select.h"
 #include "../util/fsutil.h"
 #include "../util/xalloc.h"
+#include "registry/registry_oras.h"
 #include "registry/registry_pull.h"
 #include "unpack/archive_source.h"
 #include "unpack/image_plan.h"
@@ -74,7 +75,7 @@ static int extract_layers(const char *rootfs, const struct image_ref *ref, const
 /* Build the entry in tmp/ and rename it into place. Called with the lock.
  * given: where the blobs are (a registry pull's store); NULL: ref's files. */
 static int import(struct cache *c, const struct image_ref *ref, const struct blob_source *given, const char *entry,
-		  char **key, struct error *err)
+		  const struct sif_pull_options *sif, char **key, struct error *err)
 {
 	char *staging = xasprintf("%s/build.XXXXXX", c->tmp);
 	if (!mkdtemp(staging)) {
@@ -105,8 +106,37 @@ static int import(struct cache *c, const struct image_ref *ref, const struct blo
 			goto out;
 		src.dir = unpacked;
 	}
-	if (image_plan_load(ref, &src, &plan, err) < 0 || extract_layers(rootfs, ref, &plan, &size, err) < 0 ||
-	    write_metadata(staging, ref, &plan, size, err) < 0)
+	if (image_plan_load(ref, &src, &plan, err) < 0)
+		goto out;
+	size_t n_squashfs = 0;
+	for (size_t i = 0; i < plan.n_layers; i++)
+		n_squashfs += plan.layers[i].compression == LAYER_SQUASHFS;
+	if (sif && n_squashfs && n_squashfs == plan.n_layers) {
+		if (sif_pull_as_is(sif, &plan, ref->text, err) < 0)
+			goto out;
+		remove_tree_at(c->tmp_fd, strrchr(staging, '/') + 1);
+		if (key)
+			*key = xstrdup(plan.key);
+		ret = 0;
+		goto out;
+	}
+	if (n_squashfs && sif) {
+		error_set(err, 0, "%s mixes squashfs and tar layers: not supported", ref->text);
+		goto out;
+	}
+	if (extract_layers(rootfs, ref, &plan, &size, err) < 0)
+		goto out;
+	if (sif) {
+		/* The file is the image: the tree was only the way to it. */
+		if (sif_pull_write(sif, &plan, rootfs, staging, ref->text, err) < 0)
+			goto out;
+		remove_tree_at(c->tmp_fd, strrchr(staging, '/') + 1);
+		if (key)
+			*key = xstrdup(plan.key);
+		ret = 0;
+		goto out;
+	}
+	if (write_metadata(staging, ref, &plan, size, err) < 0)
 		goto out;
 	int staging_fd = openat(c->tmp_fd, strrchr(staging, '/') + 1, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (staging_fd >= 0) {
@@ -155,14 +185,52 @@ static int find_key(const struct image_ref *ref, char **key, struct error *err)
 
 /* With the lock held: build the entry for ref from the blobs in src (an OCI
  * layout's files) and return its key; registry_pull calls it back. */
-static int image_import_build(struct cache *c, const struct image_ref *ref, const struct blob_source *src, char **key,
-			      struct error *err)
+static int image_import_build(struct cache *c, const struct image_ref *ref, const struct blob_source *src, void *data,
+			      char **key, struct error *err)
 {
-	return import(c, ref, src, NULL, key, err);
+	return import(c, ref, src, NULL, data, key, err);
+}
+
+/* `ochre pull` to a file: built afresh from the blobs, under the lock
+ * (the build dir lives in the cache's tmp/). */
+static int import_to_file(struct cache *c, const struct image_ref *ref, const struct sif_pull_options *sif, char **key,
+			  struct error *err)
+{
+	if (cache_lock(c, err) < 0)
+		return -1;
+	cache_remove_stale_builds(c);
+	int ret = import(c, ref, NULL, NULL, sif, key, err);
+	cache_unlock(c);
+	return ret;
+}
+
+/* oras://: a SIF file in a registry, fetched into the blob store and
+ * copied out as it is, under the lock (which keeps `cache clean` off the
+ * blob meanwhile). */
+static int import_oras(struct cache *c, const char *image, const struct import_options *opts, struct error *err)
+{
+	if (!opts->sif)
+		return error_set(err, 0, "%s holds a SIF file: 'ochre pull' it, then run the file", image);
+	if (sif_pull_prepare(opts->sif, err) < 0 || cache_lock(c, err) < 0)
+		return -1;
+	char *blob = NULL;
+	int ret = registry_oras_fetch(c, image, opts->insecure, opts->authfile, &blob, err);
+	if (ret == 0)
+		ret = sif_pull_copy_file(opts->sif, blob, image, err);
+	cache_unlock(c);
+	free(blob);
+	return ret;
 }
 
 int image_import(struct cache *c, const char *image, const struct import_options *opts, char **key, struct error *err)
 {
+	if (registry_oras_is_ref(image)) {
+		*key = NULL;
+		if (import_oras(c, image, opts, err) < 0)
+			return -1;
+		*key = xstrdup("oras");
+		return 0;
+	}
 	struct image_ref ref;
 	if (image_ref_parse(image, &ref, err) < 0)
 		return -1;
@@ -174,12 +242,20 @@ int image_import(struct cache *c, const char *image, const struct import_options
 		error_set(err, 0, "'%s' is a root filesystem directory, not an image", image);
 		goto out;
 	}
+	if (opts->sif && sif_pull_prepare(opts->sif, err) < 0)
+		goto out;
 	if (ref.kind == IMAGE_DOCKER) {
 		struct registry_pull_options pull = { .platform = opts->platform,
 						      .authfile = opts->authfile,
 						      .insecure = opts->insecure,
-						      .build = image_import_build };
+						      .build = image_import_build,
+						      .build_data = (void *)opts->sif,
+						      .always_build = opts->sif != NULL };
 		ret = registry_pull(c, &ref, &pull, key, err);
+		goto out;
+	}
+	if (opts->sif) {
+		ret = import_to_file(c, &ref, opts->sif, key, err);
 		goto out;
 	}
 	if (find_key(&ref, key, err) < 0)
@@ -192,7 +268,7 @@ int image_import(struct cache *c, const char *image, const struct import_options
 			goto out;
 		if (stat(entry, &st) < 0) {
 			cache_remove_stale_builds(c);
-			if (import(c, &ref, NULL, entry, NULL, err) < 0)
+			if (import(c, &ref, NULL, entry, NULL, NULL, err) < 0)
 				goto out;
 		}
 		cache_unlock(c);

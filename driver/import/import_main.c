@@ -5,11 +5,14 @@
  * libarchive, libcrypto and libcurl (each costs milliseconds of dynamic
  * loading). Like the driver it never holds privilege. Usage (driver-internal):
  *   ochre-import --log-level LEVEL --cache DIR [--platform P] [--authfile F]
- *                [--no-https] IMAGE
+ *                [--no-https] [--sif-out FILE [--force] [--keep-layers]] IMAGE
  *   ochre-import --log-level LEVEL --registry-login REGISTRY [--authfile F]
  *                [--no-https]          (reads "USER\nPASSWORD\n" on stdin)
+ *   ochre-import --log-level LEVEL --push FILE [--authfile F] [--no-https] REF
  *   ochre-import --log-level LEVEL --registry-logout REGISTRY [--authfile F]
  * Credentials come from the environment, files or stdin, never from argv.
+ * With --sif-out the image is written to FILE as an OCI-SIF (sif_pull.h)
+ * rather than unpacked into the cache.
  * The reply is one line on stdout, in helper.h's format: "ok KEY" for an
  * import, "ok" for a login, "ok removed" or "ok none" for a logout, or
  * "error MESSAGE". */
@@ -21,7 +24,9 @@
 #include "../util/helper.h"
 #include "../util/xalloc.h"
 #include "image_import.h"
+#include "image_push.h"
 #include "registry/registry_pull.h"
+#include "sif/http_fetch.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,8 +34,10 @@
 #include <sys/auxv.h>
 #include <unistd.h>
 
-#define USAGE                                                                                                    \
-	"usage: ochre-import --log-level LEVEL (--cache DIR [--platform P] [--authfile F] [--no-https] IMAGE | " \
+#define USAGE                                                                                            \
+	"usage: ochre-import --log-level LEVEL (--cache DIR [--platform P] [--authfile F] [--no-https] " \
+	"[--sif-out FILE [--force] [--keep-layers]] IMAGE | "                                            \
+	"--push FILE [--authfile F] [--no-https] REF | "                                                 \
 	"--registry-login|--registry-logout REGISTRY [--authfile F] [--no-https]) (run by ochre, not by hand)"
 
 /* "USER\nPASSWORD\n" from stdin (a pipe from the driver). */
@@ -69,8 +76,9 @@ static int run(int argc, char **argv, char **key, struct error *err)
 		return error_set(err, 0, "unknown log level '%s'", argv[2]);
 	log_level_current = (enum log_level)level;
 
-	const char *cache_dir = NULL, *login = NULL, *logout = NULL, *image = NULL;
+	const char *cache_dir = NULL, *login = NULL, *logout = NULL, *image = NULL, *push = NULL;
 	struct import_options opts = { 0 };
+	struct sif_pull_options sif = { 0 };
 	for (int i = 3; i < argc; i++) {
 		const char *a = argv[i];
 		bool has_value = i + 1 < argc;
@@ -86,15 +94,28 @@ static int run(int argc, char **argv, char **key, struct error *err)
 			opts.authfile = argv[++i];
 		else if (strcmp(a, "--no-https") == 0)
 			opts.insecure = true;
-		else if (a[0] != '-' && i == argc - 1 && cache_dir)
+		else if (strcmp(a, "--push") == 0 && has_value && !push)
+			push = argv[++i];
+		else if (strcmp(a, "--sif-out") == 0 && has_value && !sif.target)
+			sif.target = argv[++i];
+		else if (strcmp(a, "--force") == 0)
+			sif.force = true;
+		else if (strcmp(a, "--keep-layers") == 0)
+			sif.keep_layers = true;
+		else if (a[0] != '-' && i == argc - 1 && (cache_dir || push))
 			image = a;
 		else
 			return error_set(err, 0, USAGE);
 	}
-	if ((cache_dir != NULL) + (login != NULL) + (logout != NULL) != 1 || (cache_dir && !image) ||
-	    (opts.platform && !image_platform_is_valid(opts.platform)))
+	if ((cache_dir != NULL) + (login != NULL) + (logout != NULL) + (push != NULL) != 1 ||
+	    ((cache_dir || push) && !image) || (opts.platform && !image_platform_is_valid(opts.platform)) ||
+	    ((sif.force || sif.keep_layers) && !sif.target))
 		return error_set(err, 0, USAGE);
+	if (sif.target)
+		opts.sif = &sif;
 
+	if (push)
+		return image_push(push, image, opts.insecure, opts.authfile, err);
 	if (login) {
 		char *user = NULL, *pass = NULL;
 		int ret = read_login(&user, &pass, err);
@@ -113,6 +134,8 @@ static int run(int argc, char **argv, char **key, struct error *err)
 		*key = xstrdup(found ? "removed" : "none");
 		return 0;
 	}
+	if (sif.target && http_fetch_is_url(image))
+		return http_fetch_sif(image, &sif, err);
 	struct cache c;
 	if (cache_open_at(cache_dir, &c, err) < 0)
 		return -1;

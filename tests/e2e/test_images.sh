@@ -346,28 +346,28 @@ test_cache_concurrent_first_launches() {
 test_pull() {
     need_images
     local digest
-    assert_status 0 "$OCHRE" --debug pull "$(_busybox)"
+    assert_status 0 "$OCHRE" --debug pull --cache-only "$(_busybox)"
     digest=$(cat "$TESTTMP/run.out")
     [[ $digest =~ ^sha256:[0-9a-f]{64}$ ]] || fail "pull printed '$digest', not a digest"
     assert_contains "$ERR" "extract layer" "pull did not import"
     assert_eq "$(cache_root)/images/sha256-${digest#sha256:}" "$(cache_entries)" "pull's cache entry"
     # Again: nothing to do, same digest.
-    assert_status 0 "$OCHRE" --debug pull "$(_busybox)"
+    assert_status 0 "$OCHRE" --debug pull --cache-only "$(_busybox)"
     assert_eq "$digest" "$OUT" "second pull"
     assert_not_contains "$ERR" "extract layer" "second pull imported again"
     assert_status 0 "$OCHRE" --debug exec "$(_busybox)" true
     assert_not_contains "$ERR" "extract layer" "launch after pull imported again"
     # Without a terminal, pull prints only the digest.
-    assert_status 0 "$OCHRE" pull "oci-archive:$IMAGES/busybox.oci-archive.tar"
+    assert_status 0 "$OCHRE" pull --cache-only "oci-archive:$IMAGES/busybox.oci-archive.tar"
     [[ $OUT =~ ^sha256:[0-9a-f]{64}$ ]] || fail "pull printed '$OUT', not a digest"
     assert_eq "" "$ERR" "pull wrote to stderr"
     # Errors.
     assert_error "" "$OCHRE" pull
-    assert_error "" "$OCHRE" pull "$(_busybox)" "$(_busybox layered)"
+    assert_error "" "$OCHRE" pull --cache-only "$(_busybox)" "$(_busybox layered)"
     # shellcheck disable=SC2153 # ROOTFS comes from lib.sh
-    assert_error "root filesystem directory" "$OCHRE" pull "$ROOTFS"
-    assert_error "holds several images" "$OCHRE" pull "$IMAGES/busybox-oci"
-    assert_status 0 "$OCHRE" pull --help
+    assert_error "root filesystem directory" "$OCHRE" pull --cache-only "$ROOTFS"
+    assert_error "holds several images" "$OCHRE" pull --cache-only "$IMAGES/busybox-oci"
+    assert_status 0 "$OCHRE" pull --cache-only --help
     assert_contains "$OUT" "Usage: ochre pull"
     assert_nothing_left
 }
@@ -398,7 +398,7 @@ test_import_progress() {
 
 _hostile_import() {
     need_hostile
-    run "$OCHRE" pull "oci:$HOSTILE/$1:latest"
+    run "$OCHRE" pull --cache-only "oci:$HOSTILE/$1:latest"
 }
 
 # The import succeeded: status 0, the digest on stdout, its entry the only
@@ -408,7 +408,7 @@ _assert_imported() {
         [ "$(cache_entries)" != "$(cache_root)/images/sha256-${OUT#sha256:}" ] ||
         [ -n "$(ls -A "$(cache_root)/tmp")" ]; then
         echo "FAIL ($(_where)): import of $1 did not succeed cleanly" >&2
-        _show_run "$OCHRE" pull "oci:$HOSTILE/$1:latest"
+        _show_run "$OCHRE" pull --cache-only "oci:$HOSTILE/$1:latest"
         find "$(cache_root)" -maxdepth 2 | sed 's/^/  cache: /' >&2
         exit 1
     fi
@@ -421,7 +421,7 @@ _assert_refused() {
     lines=$(awk 'END { print NR }' "$TESTTMP/run.err")
     if [ "$STATUS" != 255 ] || [ "$lines" != 1 ] || [ -n "$OUT" ] || [[ $ERR != "ochre: error: "*"$needle"* ]]; then
         echo "FAIL ($(_where)): $1 was not refused with one error${needle:+ mentioning: $needle}" >&2
-        _show_run "$OCHRE" pull "oci:$HOSTILE/$1:latest"
+        _show_run "$OCHRE" pull --cache-only "oci:$HOSTILE/$1:latest"
         exit 1
     fi
     assert_cache_clean

@@ -253,7 +253,7 @@ test_registry_pull_exec() {
     _push busybox-oci:latest acc/busybox:latest
     local digest
     digest=$(_layout_digest busybox-oci latest)
-    assert_status 0 "$OCHRE" pull --no-https "docker://$REG/acc/busybox:latest"
+    assert_status 0 "$OCHRE" pull --cache-only --no-https "docker://$REG/acc/busybox:latest"
     assert_eq "$digest" "$OUT" "pull prints the manifest digest"
     assert_eq "" "$ERR" "pull is quiet when stderr is not a terminal"
     assert_blobs_verified
@@ -288,7 +288,7 @@ test_registry_cached_requests() {
     _push busybox-oci:latest acc/busybox:latest
     local digest m0 b0
     digest=$(_layout_digest busybox-oci latest)
-    assert_status 0 "$OCHRE" pull --no-https "docker://$REG/acc/busybox:latest"
+    assert_status 0 "$OCHRE" pull --cache-only --no-https "docker://$REG/acc/busybox:latest"
     m0=$(_requests /manifests/) b0=$(_requests /blobs/)
     assert_status 0 oexec --no-https "docker://$REG/acc/busybox:latest" /bin/true
     assert_eq $((m0 + 1)) "$(_requests /manifests/)" "manifest requests of a cached tag launch"
@@ -305,21 +305,21 @@ test_registry_cached_requests() {
     # A digest never pulled before: fetched by digest, no tag involved.
     assert_status 0 "$OCHRE" cache clean --all
     m0=$(_requests /manifests/latest)
-    assert_status 0 "$OCHRE" pull --no-https "docker://$REG/acc/busybox@$digest"
+    assert_status 0 "$OCHRE" pull --cache-only --no-https "docker://$REG/acc/busybox@$digest"
     assert_eq "$digest" "$OUT"
     assert_eq "$m0" "$(_requests /manifests/latest)" "a digest pull asked for the tag"
     # --no-pull of something not cached is an error, without a request.
     assert_error "--no-pull" oexec --no-pull "docker://$REG/acc/busybox:other" /bin/true
     m0=$(_requests /manifests/)
-    assert_status 0 "$OCHRE" pull --no-pull "docker://$REG/acc/busybox@$digest"
+    assert_status 0 "$OCHRE" pull --cache-only --no-pull "docker://$REG/acc/busybox@$digest"
     assert_eq "$digest" "$OUT" "pull --no-pull of a cached digest"
-    assert_status 0 "$OCHRE" pull --no-pull "docker://$REG/acc/busybox:latest"
+    assert_status 0 "$OCHRE" pull --cache-only --no-pull "docker://$REG/acc/busybox:latest"
     assert_eq "$digest" "$OUT" "pull --no-pull of a cached tag"
-    assert_error "--no-pull" "$OCHRE" pull --no-pull "docker://$REG/acc/busybox:user"
+    assert_error "--no-pull" "$OCHRE" pull --cache-only --no-pull "docker://$REG/acc/busybox:user"
     assert_eq "$m0" "$(_requests /manifests/)" "requests for pull --no-pull"
     # The registry becomes unreachable: a tag pulled before still runs
     # (with a warning); one never pulled is a clear error.
-    assert_status 0 "$OCHRE" pull --no-https "docker://$REG/acc/busybox:latest"
+    assert_status 0 "$OCHRE" pull --cache-only --no-https "docker://$REG/acc/busybox:latest"
     kill -KILL "$REG_PID"
     wait "$REG_PID" 2>/dev/null || true
     assert_status 0 oexec --no-https "docker://$REG/acc/busybox:latest" /bin/true
@@ -336,14 +336,14 @@ test_registry_errors() {
     _registry_start
     _push busybox-oci:latest acc/busybox:latest
     assert_error "no manifest for tag 'nope'" oexec --no-https "docker://$REG/acc/busybox:nope" /bin/true
-    assert_error "unknown tag or repository" "$OCHRE" pull --no-https "docker://$REG/acc/none:latest"
-    assert_error "bad docker:// reference" "$OCHRE" pull "docker://$REG/Acc/BusyBox"
-    assert_error "bad docker:// reference" "$OCHRE" pull "docker://$REG/acc/busybox@sha256:1234"
-    assert_error "bad docker:// reference" "$OCHRE" pull "docker://"
-    assert_error "--platform needs" "$OCHRE" pull --platform linux "docker://$REG/acc/busybox"
+    assert_error "unknown tag or repository" "$OCHRE" pull --cache-only --no-https "docker://$REG/acc/none:latest"
+    assert_error "bad docker:// reference" "$OCHRE" pull --cache-only "docker://$REG/Acc/BusyBox"
+    assert_error "bad docker:// reference" "$OCHRE" pull --cache-only "docker://$REG/acc/busybox@sha256:1234"
+    assert_error "bad docker:// reference" "$OCHRE" pull --cache-only "docker://"
+    assert_error "--platform needs" "$OCHRE" pull --cache-only --platform linux "docker://$REG/acc/busybox"
     local closed
     closed=$(_free_port)
-    assert_error "cannot connect" "$OCHRE" pull --no-https "docker://localhost:$closed/acc/busybox"
+    assert_error "cannot connect" "$OCHRE" pull --cache-only --no-https "docker://localhost:$closed/acc/busybox"
     assert_cache_clean
     assert_nothing_left
 }
@@ -361,7 +361,7 @@ test_registry_corrupt_blob() {
     [ -f "$data" ] || fail "no layer data at $data"
     # Same size, different bytes: only the digest can tell.
     python3 -c 'import sys; f = open(sys.argv[1], "r+b"); f.seek(1000); f.write(b"corrupt!"); f.close()' "$data"
-    assert_error "corrupt" "$OCHRE" pull --no-https "docker://$REG/acc/busybox:latest"
+    assert_error "corrupt" "$OCHRE" pull --cache-only --no-https "docker://$REG/acc/busybox:latest"
     assert_contains "$ERR" "$layer"
     assert_cache_clean
     assert_blobs_verified
@@ -378,25 +378,25 @@ test_registry_basic_auth() {
     _push busybox-oci:latest acc/busybox:latest --dest-creds "$REG_USER:$REG_PASS"
     local img=docker://$REG/acc/busybox:latest b64
     b64=$(printf '%s:%s' "$REG_USER" "$REG_PASS" | base64 -w0)
-    assert_error "needs a login" "$OCHRE" pull --no-https "$img"
+    assert_error "needs a login" "$OCHRE" pull --cache-only --no-https "$img"
     assert_error "wrong username or password" env OCHRE_DOCKER_USERNAME="$REG_USER" \
-        OCHRE_DOCKER_PASSWORD=wrong "$OCHRE" pull --no-https "$img"
+        OCHRE_DOCKER_PASSWORD=wrong "$OCHRE" pull --cache-only --no-https "$img"
     assert_cache_clean
     assert_status 0 env OCHRE_DOCKER_USERNAME="$REG_USER" OCHRE_DOCKER_PASSWORD="$REG_PASS" \
-        "$OCHRE" --debug pull --no-https "$img"
+        "$OCHRE" --debug pull --cache-only --no-https "$img"
     assert_not_contains "$ERR" "$REG_PASS" "the password in --debug output"
     assert_not_contains "$ERR" "$b64" "the encoded password in --debug output"
     assert_contains "$ERR" "credentials from \$OCHRE_DOCKER_USERNAME"
     for prefix in SINGULARITY APPTAINER; do
         rm -rf "$(cache_root)"
         assert_status 0 env "${prefix}_DOCKER_USERNAME=$REG_USER" "${prefix}_DOCKER_PASSWORD=$REG_PASS" \
-            "$OCHRE" pull --no-https "$img"
+            "$OCHRE" pull --cache-only --no-https "$img"
     done
     # --authfile, in the containers auth.json format.
     printf '{"auths": {"%s": {"auth": "%s"}}}\n' "$REG" "$b64" >"$TESTTMP/auth.json"
     rm -rf "$(cache_root)"
-    assert_status 0 "$OCHRE" pull --no-https --authfile "$TESTTMP/auth.json" "$img"
-    assert_error "--authfile" "$OCHRE" pull --no-https --authfile "$TESTTMP/missing.json" "$img"
+    assert_status 0 "$OCHRE" pull --cache-only --no-https --authfile "$TESTTMP/auth.json" "$img"
+    assert_error "--authfile" "$OCHRE" pull --cache-only --no-https --authfile "$TESTTMP/missing.json" "$img"
     # ochre registry login / logout.
     assert_error "wrong username or password" "$OCHRE" registry login --no-https --username "$REG_USER" \
         --password-stdin "$REG" <<<"wrong"
@@ -415,7 +415,7 @@ test_registry_basic_auth() {
     assert_eq $((m0 + 1)) "$(_requests /manifests/)" "manifest requests of a cached tag launch with basic auth"
     assert_status 0 "$OCHRE" registry logout "$REG"
     rm -rf "$(cache_root)"
-    assert_error "needs a login" "$OCHRE" pull --no-https "$img"
+    assert_error "needs a login" "$OCHRE" pull --cache-only --no-https "$img"
     assert_nothing_left
 }
 
@@ -427,9 +427,9 @@ test_registry_token_auth() {
     _registry_start token
     _push busybox-oci:latest acc/busybox:latest --dest-creds "$REG_USER:$REG_PASS"
     _push busybox-oci:latest pub/busybox:latest --dest-creds "$REG_USER:$REG_PASS"
-    assert_status 0 "$OCHRE" pull --no-https "docker://$REG/pub/busybox:latest"
+    assert_status 0 "$OCHRE" pull --cache-only --no-https "docker://$REG/pub/busybox:latest"
     assert_eq "anon" "$(tail -n 1 "$TOKEN_LOG" | cut -d' ' -f2)" "anonymous token"
-    assert_error "needs a login" "$OCHRE" pull --no-https "docker://$REG/acc/busybox:other"
+    assert_error "needs a login" "$OCHRE" pull --cache-only --no-https "docker://$REG/acc/busybox:other"
     assert_error "wrong username or password" "$OCHRE" registry login --no-https --username "$REG_USER" \
         --password-stdin "$REG" <<<"wrong"
     assert_status 0 "$OCHRE" registry login --no-https --username "$REG_USER" --password-stdin "$REG" <<<"$REG_PASS"
@@ -457,7 +457,7 @@ test_registry_interrupted_pull() {
     _registry_start
     _push busybox-oci:latest acc/busybox:latest
     _proxy_start "$REG_PORT" slow 0.05
-    "$OCHRE" pull --no-https "docker://$PROXY/acc/busybox:latest" >/dev/null 2>&1 &
+    "$OCHRE" pull --cache-only --no-https "docker://$PROXY/acc/busybox:latest" >/dev/null 2>&1 &
     local pid=$! importer
     track "$pid"
     # Wait for a partial download in tmp/, then kill the importer outright.
@@ -469,7 +469,7 @@ test_registry_interrupted_pull() {
     [ -z "$(cache_entries)" ] || fail "an interrupted pull left a cache entry"
     assert_blobs_verified
     # The network drops (the proxy dies) mid-download.
-    "$OCHRE" pull --no-https "docker://$PROXY/acc/busybox:latest" >"$TESTTMP/drop.out" 2>"$TESTTMP/drop.err" &
+    "$OCHRE" pull --cache-only --no-https "docker://$PROXY/acc/busybox:latest" >"$TESTTMP/drop.out" 2>"$TESTTMP/drop.err" &
     pid=$!
     track "$pid"
     wait_until 30 _partial_download || fail "no download started (second time)"
@@ -505,14 +505,14 @@ test_registry_platforms() {
     _push multiarch-oci:latest acc/multi:latest --all
     local native arm
     native=$(_layout_digest busybox-oci latest)
-    assert_status 0 "$OCHRE" pull --no-https "docker://$REG/acc/multi:latest"
+    assert_status 0 "$OCHRE" pull --cache-only --no-https "docker://$REG/acc/multi:latest"
     assert_eq "$native" "$OUT" "the host's platform"
-    assert_status 0 "$OCHRE" pull --no-https --platform linux/arm64 "docker://$REG/acc/multi:latest"
+    assert_status 0 "$OCHRE" pull --cache-only --no-https --platform linux/arm64 "docker://$REG/acc/multi:latest"
     arm=$OUT
     [ "$arm" != "$native" ] || fail "--platform linux/arm64 picked the amd64 image"
     assert_contains "$(cat "$(cache_root)/images/sha256-${arm#sha256:}/image.json")" '"architecture":"arm64"'
     assert_error "no image for the requested platform linux/ppc64le" \
-        "$OCHRE" pull --no-https --platform linux/ppc64le "docker://$REG/acc/multi:latest"
+        "$OCHRE" pull --cache-only --no-https --platform linux/ppc64le "docker://$REG/acc/multi:latest"
     assert_contains "$ERR" "linux/s390x" "offered platforms not listed"
     assert_status 0 oexec --no-https "docker://$REG/acc/multi:latest" /bin/sh -c 'echo "$OCHRE_IMAGE_VAR"'
     assert_eq from-image "$OUT"
@@ -528,8 +528,8 @@ test_registry_shared_layer() {
     _registry_start
     _push busybox-oci:latest acc/busybox:latest
     _push busybox-oci:user acc/busybox:user
-    assert_status 0 "$OCHRE" pull --no-https "docker://$REG/acc/busybox:latest"
-    assert_status 0 "$OCHRE" pull --no-https "docker://$REG/acc/busybox:user"
+    assert_status 0 "$OCHRE" pull --cache-only --no-https "docker://$REG/acc/busybox:latest"
+    assert_status 0 "$OCHRE" pull --cache-only --no-https "docker://$REG/acc/busybox:user"
     assert_eq 2 "$(cache_count)"
     local layer
     layer=$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["layers"][0]["digest"])' \
@@ -547,12 +547,12 @@ test_registry_http_answers() {
     _registry_start basic
     _push busybox-oci:latest acc/busybox:latest --dest-creds "$REG_USER:$REG_PASS"
     _proxy_start "$REG_PORT" 429
-    assert_error "rate limited" "$OCHRE" pull --no-https "docker://$PROXY/acc/busybox:latest"
+    assert_error "rate limited" "$OCHRE" pull --cache-only --no-https "docker://$PROXY/acc/busybox:latest"
     assert_contains "$ERR" "retry after 17 seconds"
     kill -KILL "$PROXY_PID"
     PROXY_AUTH="Basic $(printf '%s:%s' "$REG_USER" "$REG_PASS" | base64 -w0)" _proxy_start "$REG_PORT" redirect
     assert_status 0 env OCHRE_DOCKER_USERNAME="$REG_USER" OCHRE_DOCKER_PASSWORD="$REG_PASS" \
-        "$OCHRE" pull --no-https "docker://$PROXY/acc/busybox:latest"
+        "$OCHRE" pull --cache-only --no-https "docker://$PROXY/acc/busybox:latest"
     assert_eq "auth=no
 auth=no" "$(cat "$TESTTMP/storage.log")" "blob fetches through the redirect, without credentials"
     assert_blobs_verified
@@ -569,7 +569,7 @@ auth=no" "$(cat "$TESTTMP/storage.log")" "blob fetches through the redirect, wit
     docker-registry serve "$tls/config.yml" >"$tls/log" 2>&1 &
     track $!
     wait_until 20 _http_up "https://127.0.0.1:$port/v2/" -k || fail "the TLS registry did not start"
-    assert_error "TLS certificate not trusted" "$OCHRE" pull "docker://localhost:$port/acc/busybox:latest"
+    assert_error "TLS certificate not trusted" "$OCHRE" pull --cache-only "docker://localhost:$port/acc/busybox:latest"
     assert_nothing_left
 }
 

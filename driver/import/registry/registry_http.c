@@ -7,6 +7,7 @@
 #include "../../util/xalloc.h"
 
 #include <ctype.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
@@ -62,6 +63,7 @@ void http_response_free(struct http_response *r)
 	free(r->digest);
 	free(r->www_authenticate);
 	free(r->retry_after);
+	free(r->location);
 	memset(r, 0, sizeof *r);
 }
 
@@ -115,7 +117,8 @@ size_t registry_header_cb(char *data, size_t size, size_t n, void *p)
 		free(r->digest);
 		free(r->www_authenticate);
 		free(r->retry_after);
-		r->content_type = r->digest = r->www_authenticate = r->retry_after = NULL;
+		free(r->location);
+		r->content_type = r->digest = r->www_authenticate = r->retry_after = r->location = NULL;
 	} else if ((v = header_value(data, len, "Content-Type"))) {
 		v[strcspn(v, "; ")] = '\0';
 		free(r->content_type);
@@ -129,6 +132,9 @@ size_t registry_header_cb(char *data, size_t size, size_t n, void *p)
 	} else if ((v = header_value(data, len, "Retry-After"))) {
 		free(r->retry_after);
 		r->retry_after = v;
+	} else if ((v = header_value(data, len, "Location"))) {
+		free(r->location);
+		r->location = v;
 	}
 	return len;
 }
@@ -157,9 +163,62 @@ static bool network_failure(CURLcode code)
 	       code == CURLE_SEND_ERROR || code == CURLE_GOT_NOTHING;
 }
 
+/* A request body streamed from memory or a file range. */
+struct body_reader {
+	const struct http_body *b;
+	unsigned long long done;
+	bool failed;
+};
+
+static size_t body_read_cb(char *buf, size_t size, size_t n, void *p)
+{
+	struct body_reader *r = p;
+	unsigned long long left = r->b->len - r->done;
+	size_t want = size * n < left ? size * n : (size_t)left;
+	if (want == 0)
+		return 0;
+	if (r->b->data) {
+		memcpy(buf, r->b->data + r->done, want);
+	} else {
+		ssize_t got = pread(r->b->fd, buf, want, (off_t)(r->b->offset + r->done));
+		if (got <= 0) {
+			r->failed = true;
+			return CURL_READFUNC_ABORT;
+		}
+		want = (size_t)got;
+	}
+	r->done += want;
+	return want;
+}
+
+static void set_body(CURL *h, const char *method, struct body_reader *r, struct curl_slist **headers)
+{
+	curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, method);
+	curl_easy_setopt(h, CURLOPT_UPLOAD, 1L);
+	curl_easy_setopt(h, CURLOPT_READFUNCTION, body_read_cb);
+	curl_easy_setopt(h, CURLOPT_READDATA, r);
+	curl_easy_setopt(h, CURLOPT_INFILESIZE_LARGE, (curl_off_t)r->b->len);
+	char *ct = xasprintf("Content-Type: %s", r->b->content_type ? r->b->content_type : "application/octet-stream");
+	*headers = curl_slist_append(*headers, ct);
+	*headers = curl_slist_append(*headers, "Expect:");
+	free(ct);
+	curl_easy_setopt(h, CURLOPT_HTTPHEADER, *headers);
+}
+
 /* One request, no handshake. */
+static int perform_body(struct registry_client *cl, const char *method, const char *url, const char *accept,
+			const struct http_body *body, const char *basic_user, const char *basic_pass,
+			struct http_response *resp, struct error *err);
+
 static int perform(struct registry_client *cl, const char *method, const char *url, const char *accept,
 		   const char *basic_user, const char *basic_pass, struct http_response *resp, struct error *err)
+{
+	return perform_body(cl, method, url, accept, NULL, basic_user, basic_pass, resp, err);
+}
+
+static int perform_body(struct registry_client *cl, const char *method, const char *url, const char *accept,
+			const struct http_body *body, const char *basic_user, const char *basic_pass,
+			struct http_response *resp, struct error *err)
 {
 	memset(resp, 0, sizeof *resp);
 	CURL *h = curl_easy_init();
@@ -183,6 +242,9 @@ static int perform(struct registry_client *cl, const char *method, const char *u
 	}
 	if (strcmp(method, "HEAD") == 0)
 		curl_easy_setopt(h, CURLOPT_NOBODY, 1L);
+	struct body_reader reader = { .b = body };
+	if (body)
+		set_body(h, method, &reader, &headers);
 	curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, registry_header_cb);
 	curl_easy_setopt(h, CURLOPT_HEADERDATA, resp);
 	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, body_cb);
@@ -196,6 +258,10 @@ static int perform(struct registry_client *cl, const char *method, const char *u
 		http_response_free(resp);
 		return error_set(err, 0, "%s: the answer to %s is larger than %d bytes", cl->registry, url,
 				 REGISTRY_MANIFEST_MAX);
+	}
+	if (reader.failed) {
+		http_response_free(resp);
+		return error_set(err, errno, "read what is to be uploaded");
 	}
 	if (code != CURLE_OK) {
 		http_response_free(resp);
@@ -259,7 +325,7 @@ static int fetch_token(struct registry_client *cl, const char *challenge, struct
 	 * challenge (a remembered one: registry_client_use_hint) named. */
 	if (cl->repo) {
 		free(scope);
-		scope = xasprintf("repository:%s:pull", cl->repo);
+		scope = xasprintf("repository:%s:%s", cl->repo, cl->push ? "pull,push" : "pull");
 	}
 	CURL *esc = curl_easy_init();
 	char *es = service ? curl_easy_escape(esc, service, 0) : NULL;
@@ -388,6 +454,33 @@ int registry_request(struct registry_client *cl, const char *method, const char 
 		free(challenge);
 		if (ret == 0)
 			ret = perform(cl, method, url, accept, NULL, NULL, resp, err);
+	}
+	free(url);
+	return ret;
+}
+
+int registry_send(struct registry_client *cl, const char *method, const char *path, const struct http_body *body,
+		  struct http_response *resp, struct error *err)
+{
+	char *url;
+	if (strncmp(path, "http://", 7) == 0 || strncmp(path, "https://", 8) == 0) {
+		/* An upload URL from a Location header: never to another host
+		 * (it would get our Authorization header). */
+		size_t n = strlen(cl->base);
+		if (strncmp(path, cl->base, n) != 0 || (path[n] != '/' && path[n] != '\0'))
+			return error_set(err, 0, "%s sent an upload location on another host: %s", cl->registry, path);
+		url = xstrdup(path);
+	} else {
+		url = xasprintf("%s%s", cl->base, path);
+	}
+	int ret = perform_body(cl, method, url, NULL, body, NULL, NULL, resp, err);
+	if (ret == 0 && resp->status == 401 && resp->www_authenticate) {
+		char *challenge = xstrdup(resp->www_authenticate);
+		http_response_free(resp);
+		ret = registry_authenticate(cl, challenge, err);
+		free(challenge);
+		if (ret == 0)
+			ret = perform_body(cl, method, url, NULL, body, NULL, NULL, resp, err);
 	}
 	free(url);
 	return ret;

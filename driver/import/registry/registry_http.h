@@ -28,6 +28,7 @@ struct registry_client {
 	bool bearer;       /* the registry asked for bearer tokens */
 	bool unreachable;  /* the last failure was the network's (no route, refused, timed out) */
 	char *hint_path;   /* where the registry's last auth challenge is remembered, or NULL */
+	bool push;         /* tokens must allow push too (`ochre push`) */
 };
 
 struct http_response {
@@ -38,7 +39,17 @@ struct http_response {
 	char *digest;       /* Docker-Content-Digest */
 	char *www_authenticate;
 	char *retry_after;
+	char *location; /* Location (an upload's next URL) */
 	bool too_large;
+};
+
+/* What a request sends: bytes in memory, or len bytes of fd from offset
+ * (re-read from the start when the request is repeated after a 401). */
+struct http_body {
+	const char *content_type;
+	const char *data;
+	int fd;
+	unsigned long long offset, len;
 };
 
 void registry_http_global_init(void);
@@ -53,6 +64,11 @@ void registry_client_free(struct registry_client *cl);
 int registry_request(struct registry_client *cl, const char *method, const char *path, const char *accept,
 		     struct http_response *resp, struct error *err);
 void http_response_free(struct http_response *resp);
+
+/* The same, sending body (POST, PUT); path may also be a whole URL (an
+ * upload's Location), which must then be on the registry's base. */
+int registry_send(struct registry_client *cl, const char *method, const char *path, const struct http_body *body,
+		  struct http_response *resp, struct error *err);
 
 /* Remember the registry's auth challenge in `path` (no secret in it), and
  * from then on answer it before the first request: a registry that wants

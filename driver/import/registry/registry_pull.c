@@ -34,6 +34,8 @@ struct pull {
 	struct registry_client cl;
 	const char *platform;
 	registry_build_fn build;
+	void *build_data;
+	bool always_build;
 	char *top; /* digest of what the reference names (index or manifest) */
 	char *key; /* digest of the platform's manifest: the cache key */
 };
@@ -275,7 +277,7 @@ static int pull_locked(struct pull *p, struct error *err)
 	}
 	if (select_key(p, err) < 0)
 		return -1;
-	if (entry_present(p->c, p->key))
+	if (!p->always_build && entry_present(p->c, p->key))
 		return 0;
 	if (!blob_present(p->c, p->key)) {
 		char *got = NULL;
@@ -295,7 +297,7 @@ static int pull_locked(struct pull *p, struct error *err)
 				  MT_OCI_MANIFEST, p->key);
 		struct blob_source src = { .dir = p->c->root, .label = p->r.text, .index_json = index };
 		char *built = NULL;
-		ret = p->build(p->c, p->ref, &src, &built, err);
+		ret = p->build(p->c, p->ref, &src, p->build_data, &built, err);
 		if (ret == 0 && strcmp(built, p->key) != 0)
 			ret = error_set(err, 0, "%s: built %s, expected %s", p->r.text, built, p->key);
 		free(built);
@@ -328,7 +330,12 @@ static bool use_cached_tag(struct pull *p, const struct error *why)
 int registry_pull(struct cache *c, const struct image_ref *ref, const struct registry_pull_options *opts, char **key,
 		  struct error *err)
 {
-	struct pull p = { .c = c, .ref = ref, .platform = opts->platform, .build = opts->build };
+	struct pull p = { .c = c,
+			  .ref = ref,
+			  .platform = opts->platform,
+			  .build = opts->build,
+			  .build_data = opts->build_data,
+			  .always_build = opts->always_build };
 	*key = NULL;
 	if (registry_ref_parse(ref->text, &p.r, err) < 0)
 		return -1;
@@ -351,14 +358,14 @@ int registry_pull(struct cache *c, const struct image_ref *ref, const struct reg
 	if (p.r.digest)
 		p.top = xstrdup(p.r.digest);
 	else if (resolve_tag(&p, &p.top, &unreachable, err) < 0) {
-		if (unreachable && use_cached_tag(&p, err))
+		if (unreachable && !p.always_build && use_cached_tag(&p, err))
 			ret = 0;
 		goto out;
 	}
 	if (p.top && blob_present(c, p.top)) {
 		if (select_key(&p, err) < 0)
 			goto out;
-		if (entry_present(c, p.key)) {
+		if (!p.always_build && entry_present(c, p.key)) {
 			log_debug("%s is cached as %s", p.r.text, p.key);
 			ret = 0;
 			goto done;

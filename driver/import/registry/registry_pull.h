@@ -23,13 +23,18 @@
  * image_import_build, passed in so that the registry client does not call
  * back up into the importer. */
 typedef int (*registry_build_fn)(struct cache *c, const struct image_ref *ref, const struct blob_source *src,
-				 char **key, struct error *err);
+				 void *data, char **key, struct error *err);
 
 struct registry_pull_options {
 	const char *platform; /* "os/arch[/variant]" from an index; NULL: the host's */
 	const char *authfile; /* the credentials file; NULL: the usual ones */
 	bool insecure;        /* plain HTTP */
 	registry_build_fn build;
+	void *build_data; /* build's data */
+	/* Build even when the cache has the entry (`ochre pull` to a file:
+	 * the build writes the file, not a cache entry), and never fall back
+	 * to a cached tag. */
+	bool always_build;
 };
 
 int registry_pull(struct cache *c, const struct image_ref *ref, const struct registry_pull_options *opts, char **key,

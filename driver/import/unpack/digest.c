@@ -38,6 +38,24 @@ struct digest_ctx *digest_begin(const char *expected, struct error *err)
 	return ctx;
 }
 
+struct digest_ctx *digest_sha256_begin(void)
+{
+	struct error ignored;
+	return digest_begin("sha256:0000000000000000000000000000000000000000000000000000000000000000", &ignored);
+}
+
+void digest_end(struct digest_ctx *ctx, char *out, size_t out_len)
+{
+	digest_end_matches(ctx, "sha256:", out, out_len);
+}
+
+void digest_sha256_buffer(const void *data, size_t len, char *out, size_t out_len)
+{
+	struct digest_ctx *ctx = digest_sha256_begin();
+	digest_update(ctx, data, len);
+	digest_end(ctx, out, out_len);
+}
+
 void digest_update(struct digest_ctx *ctx, const void *data, size_t len)
 {
 	EVP_DigestUpdate(ctx->md, data, len);

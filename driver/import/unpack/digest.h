@@ -19,6 +19,12 @@ void digest_update(struct digest_ctx *ctx, const void *data, size_t len);
 bool digest_end_matches(struct digest_ctx *ctx, const char *expected, char *actual, size_t actual_len);
 void digest_abort(struct digest_ctx *ctx);
 
+/* A new sha256 and its end as "sha256:HEX" in out (DIGEST_MAX_STRING), for
+ * content ochre makes itself (OCI-SIF blobs). */
+struct digest_ctx *digest_sha256_begin(void);
+void digest_end(struct digest_ctx *ctx, char *out, size_t out_len);
+void digest_sha256_buffer(const void *data, size_t len, char *out, size_t out_len);
+
 /* Digest of a whole buffer, e.g. a manifest read into memory. */
 int digest_buffer_check(const char *expected, const void *data, size_t len, struct error *err, const char *what);
 

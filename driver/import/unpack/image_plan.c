@@ -2,6 +2,7 @@
 #include "image_plan.h"
 
 #include "../../image/image_select.h"
+#include "../../image/sif_format.h"
 #include "../../util/json_read.h"
 #include "../../util/xalloc.h"
 #include "digest.h"
@@ -30,6 +31,7 @@ static int layer_compression(const char *mt, enum layer_compression *c)
 		{ "application/vnd.oci.image.layer.nondistributable.v1.tar+zstd", LAYER_ZSTD },
 		{ "application/vnd.docker.image.rootfs.diff.tar.gzip", LAYER_GZIP },
 		{ "application/vnd.docker.image.rootfs.foreign.diff.tar.gzip", LAYER_GZIP },
+		{ SIF_OCI_SQUASHFS_LAYER_MEDIA_TYPE, LAYER_SQUASHFS },
 	};
 	for (size_t i = 0; mt && i < sizeof known / sizeof known[0]; i++)
 		if (strcmp(mt, known[i].type) == 0) {
@@ -77,6 +79,8 @@ static int load_oci(const struct image_ref *ref, const struct blob_source *src, 
 	free(text);
 	if (!plan->config)
 		goto out;
+	plan->manifest_file = xasprintf("%s/blobs/%.6s/%s", src->dir, plan->key, plan->key + 7);
+	plan->config_file = xasprintf("%s/blobs/%.6s/%s", src->dir, cfg_digest, cfg_digest + 7);
 
 	for (size_t i = 0; i < json_object_array_length(layers); i++) {
 		json_object *d = json_object_array_get_idx(layers, i), *sz;
@@ -169,6 +173,8 @@ void image_plan_free(struct image_plan *plan)
 	}
 	free(plan->layers);
 	free(plan->key);
+	free(plan->manifest_file);
+	free(plan->config_file);
 	json_object_put(plan->config);
 	memset(plan, 0, sizeof *plan);
 }

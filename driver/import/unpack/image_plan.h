@@ -10,7 +10,9 @@
 #include <json-c/json.h>
 #include <stdbool.h>
 
-enum layer_compression { LAYER_TAR, LAYER_GZIP, LAYER_ZSTD };
+/* LAYER_SQUASHFS: SingularityCE's squashfs layers, not tars: only a pull
+ * to an OCI-SIF takes them, as they are. */
+enum layer_compression { LAYER_TAR, LAYER_GZIP, LAYER_ZSTD, LAYER_SQUASHFS };
 
 struct layer_plan {
 	char *path;     /* the blob file */
@@ -22,6 +24,9 @@ struct layer_plan {
 struct image_plan {
 	char *key;           /* the cache key: manifest digest, or config digest for docker-archive */
 	json_object *config; /* the verified image config */
+	/* OCI images: the manifest and config blob files, as they are (a pull
+	 * of squashfs layers keeps them); NULL for docker-archive. */
+	char *manifest_file, *config_file;
 	struct layer_plan *layers;
 	size_t n_layers;
 };

@@ -279,6 +279,7 @@ static struct archive *open_layer(const struct layer_plan *layer, struct blob_re
 		archive_read_support_filter_zstd(a);
 		break;
 	case LAYER_TAR:
+	case LAYER_SQUASHFS: /* refused by layer_extract before this */
 	default:
 		archive_read_support_filter_none(a);
 		break;
@@ -311,6 +312,11 @@ static int verify_blob(struct blob_reader *r, const struct layer_plan *layer, st
 int layer_extract(const char *rootfs, const struct layer_plan *layer, const struct extract_options *opts,
 		  unsigned long long *written, struct error *err)
 {
+	if (layer->compression == LAYER_SQUASHFS)
+		return error_set(
+			err, 0,
+			"layer %s is a squashfs, not a tar: 'ochre pull' writes such an image to a file as it is",
+			layer->digest);
 	struct blob_reader r = { .opts = opts };
 	struct extraction x = { .blob = layer->digest, .opts = opts, .rootfd = -1 };
 	int cwd = -1, ret = -1;
