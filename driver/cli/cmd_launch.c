@@ -158,8 +158,8 @@ static int plan_id_ranges(const struct container *c, enum runtime_kind rt, bool 
  * caller that user inside (files they write in binds stay theirs) and
  * keeps the image's other owners. Else a warning: the container runs as
  * the caller. */
-static int take_image_user(struct container *c, bool setuid_mode, struct starter_request *req,
-			   struct spec_params *sp, struct error *err)
+static int take_image_user(struct container *c, bool setuid_mode, struct starter_request *req, struct spec_params *sp,
+			   struct error *err)
 {
 	struct process *p = &c->proc;
 	/* User root would be --fakeroot, which the caller asks for, or not. */
@@ -181,14 +181,14 @@ static int take_image_user(struct container *c, bool setuid_mode, struct starter
 		}
 	}
 	unsigned long n = req->uid_ranges[0].count < req->gid_ranges[0].count ? req->uid_ranges[0].count
-									       : req->gid_ranges[0].count;
+									      : req->gid_ranges[0].count;
 	if (p->image_uid > n || p->image_gid > n)
 		return error_set(err, 0,
 				 "the image's User %lu:%lu lies beyond your %lu subordinate ids: ask for a larger "
 				 "range, or use --fakeroot",
 				 (unsigned long)p->image_uid, (unsigned long)p->image_gid, n);
-	log_debug("the image's User: %lu:%lu, you mapped to it in a nested user namespace",
-		  (unsigned long)p->image_uid, (unsigned long)p->image_gid);
+	log_debug("the image's User: %lu:%lu, you mapped to it in a nested user namespace", (unsigned long)p->image_uid,
+		  (unsigned long)p->image_gid);
 	p->uid = p->image_uid;
 	p->gid = p->image_gid;
 	c->image_user = true;
