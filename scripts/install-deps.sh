@@ -20,6 +20,7 @@ PACKAGES="
   clang libclang-rt-14-dev
   clang-format shellcheck
   slurm-wlm munge openmpi-bin libopenmpi-dev hpcc
+  snakemake cwltool
 "
 
 [ $# -gt 0 ] && PACKAGES="$*"

@@ -353,14 +353,21 @@ static void choose_cwd(struct container *c, const struct launch_options *o, char
 {
 	char *image_wd = c->proc.cwd;
 	bool home_mounted = mount_list_has(&c->mounts, c->home);
+	/* The host's cwd when it is itself brought in (--home $PWD, -B $PWD,
+	 * as workflow engines do): the user is there, not in the image's. */
+	char *here = getcwd(NULL, 0);
+	bool here_mounted = here && strcmp(here, "/") != 0 && mount_list_has(&c->mounts, here);
 	if (o->cwd)
 		c->proc.cwd = xstrdup(o->cwd);
 	else if (host_cwd)
 		c->proc.cwd = xstrdup(host_cwd);
+	else if (here_mounted)
+		c->proc.cwd = xstrdup(here);
 	else if (image_wd)
 		c->proc.cwd = xstrdup(image_wd);
 	else
 		c->proc.cwd = xstrdup(home_mounted ? c->home : "/");
+	free(here);
 	free(image_wd);
 }
 

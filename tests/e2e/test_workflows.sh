@@ -24,11 +24,14 @@ _workflow_setup() {
 }
 
 test_workflows_snakemake() {
-    command -v snakemake >/dev/null || skip "snakemake not installed (scripts/install-deps.sh)"
+    command -v snakemake >/dev/null || fail "snakemake not installed (scripts/install-deps.sh)"
     _workflow_setup
     local wd=$TESTTMP/smk
     mkdir -p "$wd"
+    # The test image is busybox: no bash, which Snakemake runs by default.
     cat >"$wd/Snakefile" <<SMK
+shell.executable("/bin/sh")
+
 rule all:
     input: "b.txt"
 
@@ -54,7 +57,7 @@ SMK
 }
 
 test_workflows_cwltool() {
-    command -v cwltool >/dev/null || skip "cwltool not installed (scripts/install-deps.sh)"
+    command -v cwltool >/dev/null || fail "cwltool not installed (scripts/install-deps.sh)"
     _workflow_setup
     local wd=$TESTTMP/cwl
     mkdir -p "$wd/out" "$wd/tmp"
