@@ -47,15 +47,30 @@
 #     mounts) after each batch.
 #  6. Peak RSS of the driver and of the starter for a cached launch, see
 #     rss_driver/rss_starter below for what exactly each figure is.
+#  7. Single-file images (issue 19), root and user: the Debian minbase +
+#     python3 + numpy image of scripts/build-bench-images.sh, once as the
+#     OCI-SIF numpy.sif (run in place, one squashfs layer served by
+#     squashfuse_ll) and once as the OCI layout numpy-oci (unpacked into
+#     the cache): the first launch (/bin/true) on an empty cache, SIF vs
+#     import + run of the layout; the warm launch (/bin/true), SIF vs the
+#     layout already in the cache; `python3 -c 'import numpy'` in each of
+#     these two; and, in section 5's rounds, $BENCH_CONCURRENCY concurrent
+#     launches of numpy.sif, its squashfuse_ll servers counted among the
+#     leftovers. The SIF file and the layout's blobs are in the page cache
+#     (they were just copied), as on a node that launched them before.
 # The commands of a section are alternated round by round (A B C A B C ...)
 # so that machine noise hits all of them alike.
 #
 # Environment: OCHRE_PREFIX (an ochre install readable by $BENCH_USER, the
-# bench target makes one in /tmp), BENCH_IMAGES (dir holding minbase-oci and
-# busybox/busybox-oci), BENCH_OUT (results dir), BENCH_ROUNDS (launch rounds,
-# default 15), BENCH_IMPORT_ROUNDS (default 7), BENCH_CONCURRENCY (default
-# 50), BENCH_CONC_ROUNDS (default 3), BENCH_RSS_ROUNDS (default 5),
-# BENCH_USER (default ochrebench, created if missing when run as root).
+# bench target makes one in /tmp), BENCH_IMAGES (dir holding minbase-oci,
+# numpy-oci, numpy.sif and busybox/busybox-oci), BENCH_OUT (results dir),
+# BENCH_ROUNDS (launch rounds, default 15; also section 7's warm rounds),
+# BENCH_IMPORT_ROUNDS (default 7; also section 7's first-launch rounds),
+# BENCH_CONCURRENCY (default 50), BENCH_CONC_ROUNDS (default 3),
+# BENCH_RSS_ROUNDS (default 5), BENCH_USER (default ochrebench, created if
+# missing when run as root), BENCH_SECTIONS (the sections to run, of
+# "launch conc rss import sif"; default all of them; the floor and peers
+# are set up for "launch" only).
 set -euo pipefail
 
 PREFIX=${OCHRE_PREFIX:?set OCHRE_PREFIX to an installed ochre prefix}
@@ -67,6 +82,7 @@ CONC=${BENCH_CONCURRENCY:-50}
 CONC_ROUNDS=${BENCH_CONC_ROUNDS:-3}
 RSS_ROUNDS=${BENCH_RSS_ROUNDS:-5}
 BUSER=${BENCH_USER:-ochrebench}
+SECTIONS=" ${BENCH_SECTIONS:-launch conc rss import sif} "
 SAFE_PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 PREFIX=$(cd "$PREFIX" && pwd)
 OCHRE=$PREFIX/bin/ochre
@@ -74,6 +90,7 @@ mkdir -p "$OUT"
 OUT=$(cd "$OUT" && pwd)
 
 log() { echo "bench: $*" >&2; }
+want() { [[ $SECTIONS == *" $1 "* ]]; }
 
 # Everything lives in one world-traversable temp dir: the unprivileged user
 # needs the images, the rootfs, the bundles and the helper scripts.
@@ -193,11 +210,22 @@ chmod -R a+rX "$work/minbase-oci" "$work/busybox-oci"
 BB=oci:$work/busybox-oci:latest
 MB=oci:$work/minbase-oci:latest
 LAYOUT=$work/minbase-oci
+if want sif; then
+    for f in numpy-oci numpy.sif; do
+        [ -e "$IMAGES/$f" ] || { log "$IMAGES/$f missing (scripts/build-bench-images.sh $IMAGES MKSIF)"; exit 1; }
+    done
+    cp -a "$IMAGES/numpy-oci" "$work/numpy-oci"
+    cp "$IMAGES/numpy.sif" "$work/numpy.sif"
+    chmod -R a+rX "$work/numpy-oci" "$work/numpy.sif"
+fi
+NP=oci:$work/numpy-oci:latest
+NPSIF=$work/numpy.sif
 
 log "pre-pulling busybox and minbase into each user's ochre cache"
 for who in $WHOS; do
     as_"$who" "$OCHRE" --quiet pull --cache-only "$BB" >/dev/null
     as_"$who" "$OCHRE" --quiet pull --cache-only "$MB" >/dev/null
+    if want sif; then as_"$who" "$OCHRE" --quiet pull --cache-only "$NP" >/dev/null; fi
 done
 # The unpacked busybox rootfs for the floor, ch-run and bwrap: a copy of
 # root's (or the user's) ochre cache entry, readable by everyone.
@@ -316,6 +344,16 @@ run_cmd() {
                     --entrypoint /bin/true "${PODMAN_IMG[$who]}" ;;
         chrun) as_"$who" "${TIMER[@]}" ch-run "$ROOTFS" -- /bin/true ;;
         bwrap) as_"$who" "${TIMER[@]}" bwrap --bind "$ROOTFS" / --proc /proc --dev /dev /bin/true ;;
+        # Section 7. The first launches get an empty cache of their own,
+        # emptied outside the timed part.
+        sif_first) rm -rf "$work/$who/cold"
+                   as_"$who" env XDG_CACHE_HOME="$work/$who/cold" "${TIMER[@]}" "$OCHRE" exec --runtime crun "$NPSIF" /bin/true ;;
+        dir_first) rm -rf "$work/$who/cold"
+                   as_"$who" env XDG_CACHE_HOME="$work/$who/cold" "${TIMER[@]}" "$OCHRE" exec --runtime crun "$NP" /bin/true ;;
+        sif_warm) as_"$who" "${TIMER[@]}" "$OCHRE" exec --runtime crun "$NPSIF" /bin/true ;;
+        dir_warm) as_"$who" "${TIMER[@]}" "$OCHRE" exec --runtime crun "$NP" /bin/true ;;
+        sif_numpy) as_"$who" "${TIMER[@]}" "$OCHRE" exec --runtime crun "$NPSIF" python3 -c 'import numpy' ;;
+        dir_numpy) as_"$who" "${TIMER[@]}" "$OCHRE" exec --runtime crun "$NP" python3 -c 'import numpy' ;;
         *) echo "bench: unknown command $name" >&2; return 1 ;;
     esac
 }
@@ -335,6 +373,12 @@ label() {
         podman) l="podman run --rm busybox (runc)" ;;
         chrun) l="ch-run busybox rootfs" ;;
         bwrap) l="bwrap busybox rootfs" ;;
+        sif_first) l="numpy.sif, empty cache" ;;
+        dir_first) l="numpy-oci, empty cache (import + run)" ;;
+        sif_warm) l="numpy.sif /bin/true" ;;
+        dir_warm) l="numpy-oci /bin/true, cached" ;;
+        sif_numpy) l="numpy.sif import numpy" ;;
+        dir_numpy) l="numpy-oci import numpy, cached" ;;
         *) l=$what ;;
     esac
     echo "$l [$who]"
@@ -350,7 +394,7 @@ skip_because() {
 }
 
 LAUNCH=()
-for who in $WHOS; do
+want launch && for who in $WHOS; do
     LAUNCH+=("${who}_floor_crun" "${who}_floor_crunro" "${who}_floor_runc"
         "${who}_ochre_crun_busybox" "${who}_ochre_runc_busybox"
         "${who}_ochre_crun_minbase" "${who}_ochre_runc_minbase" "${who}_ochre_driver"
@@ -358,8 +402,8 @@ for who in $WHOS; do
 done
 
 CRUN=$(command -v crun || echo /usr/bin/crun)
-log "setting up floor bundles and peers"
-for who in $WHOS; do
+want launch && log "setting up floor bundles and peers"
+want launch && for who in $WHOS; do
     for rt in crun runc; do
         if ! command -v "$rt" >/dev/null; then
             skip_because "${who}_floor_$rt" "$rt not installed"
@@ -383,8 +427,14 @@ for who in $WHOS; do
     command -v ch-run >/dev/null || skip_because "${who}_chrun" "ch-run not installed (charliecloud-runtime)"
     command -v bwrap >/dev/null || skip_because "${who}_bwrap" "bwrap not installed (bubblewrap)"
 done
+SIF_FIRST=() SIF_WARM=()
+want sif && for who in $WHOS; do
+    SIF_FIRST+=("${who}_sif_first" "${who}_dir_first")
+    SIF_WARM+=("${who}_sif_warm" "${who}_dir_warm" "${who}_sif_numpy" "${who}_dir_numpy")
+done
 # One trial launch of each: what fails here is skipped, with the reason.
-for name in "${LAUNCH[@]}"; do
+# (The first launches' trial leaves a cache the timed runs remove.)
+for name in "${LAUNCH[@]}" "${SIF_FIRST[@]}" "${SIF_WARM[@]}"; do
     [ -n "${SKIP[$name]:-}" ] && continue
     run_cmd "$name" >/dev/null 2>"$work/last.err" ||
         skip_because "$name" "$(grep -v '^exit status' "$work/last.err" | tail -n 2)"
@@ -402,44 +452,79 @@ measure() {
     fi
 }
 
-log "cached launches: ${#LAUNCH[@]} commands, $ROUNDS rounds"
-for ((r = 0; r < ROUNDS; r++)); do
-    for name in "${LAUNCH[@]}"; do
-        [ -n "${SKIP[$name]:-}" ] || measure "$name"
+# rounds N NAME...: N rounds of the NAMEs, alternated.
+rounds() {
+    local n=$1 r name
+    shift
+    for ((r = 0; r < n; r++)); do
+        for name in "$@"; do
+            [ -n "${SKIP[$name]:-}" ] || measure "$name"
+        done
     done
-done
+}
+if want launch; then
+    log "cached launches: ${#LAUNCH[@]} commands, $ROUNDS rounds"
+    rounds "$ROUNDS" "${LAUNCH[@]}"
+fi
+if want sif; then
+    log "single-file image: first launches, ${#SIF_FIRST[@]} commands, $IMPORT_ROUNDS rounds"
+    rounds "$IMPORT_ROUNDS" "${SIF_FIRST[@]}"
+    rm -rf "$work/root/cold" "$work/user/cold"
+    log "single-file image: warm launches, ${#SIF_WARM[@]} commands, $ROUNDS rounds"
+    rounds "$ROUNDS" "${SIF_WARM[@]}"
+fi
 
 # --- concurrency --------------------------------------------------------------
+# servers: the squashfuse_ll processes that hold a file of this bench open
+# (their command lines name /dev/fd/N, not the file; as the user, only the
+# user's own can be looked at, and the user's are the user's).
+servers() {
+    local p n=0
+    for p in $(pgrep -x squashfuse_ll || true); do
+        if find "/proc/$p/fd" -mindepth 1 -maxdepth 1 -lname "$work/*" 2>/dev/null | grep -q .; then
+            n=$((n + 1))
+        fi
+    done
+    echo "$n"
+}
 # leftovers WHO: what a finished batch left: ochre session dirs, processes
 # whose command line names this bench's temp dir (ochre, the starter, the
-# runtime, all run with paths under it), mounts under the session base.
+# runtime, all run with paths under it) and squashfuse_ll servers of its
+# files, mounts under the session base.
 leftovers() {
     local who=$1 base=$statedir/$1/run/ochre s p m
     s=$(find "$base" -mindepth 1 -maxdepth 1 2>/dev/null | wc -l)
     p=$(pgrep -f -- "$work/" | grep -cvx "$$" || true)
+    p=$((p + $(servers)))
     m=$(grep -c -F -- "$base" /proc/self/mountinfo || true)
     echo "$s $p $m"
 }
-CONC_WHOS=""
-for who in $WHOS; do CONC_WHOS="$CONC_WHOS ${who}_conc"; done
-log "concurrency: $CONC launches of busybox at once (crun), $CONC_ROUNDS rounds"
+# conc_batch WHO KIND IMAGE: one batch; files $work/WHO_KIND.*.
+conc_batch() {
+    local who=$1 kind=$2 image=$3 us fails s p m
+    read -r us fails < <(as_"$who" bash "$work/conc.sh" "$CONC" "$OCHRE" exec --runtime crun "$image" /bin/true \
+        2>>"$work/conc.err")
+    echo "$us" >>"$work/${who}_$kind.us"
+    conc_fail=$((conc_fail + fails))
+    echo "$fails" >>"$work/${who}_$kind.failures"
+    sleep 0.2 # let the last processes be reaped before looking
+    read -r s p m < <(leftovers "$who")
+    if [ "$s" -ne 0 ] || [ "$p" -ne 0 ] || [ "$m" -ne 0 ]; then
+        conc_left=$((conc_left + 1))
+        log "leftovers after a $who $kind batch: $s session dirs, $p processes, $m mounts"
+    fi
+    echo "$s $p $m" >>"$work/${who}_$kind.left"
+}
 conc_fail=0 conc_left=0
-for ((r = 0; r < CONC_ROUNDS; r++)); do
-    for who in $WHOS; do
-        read -r us fails < <(as_"$who" bash "$work/conc.sh" "$CONC" "$OCHRE" exec --runtime crun "$BB" /bin/true \
-            2>>"$work/conc.err")
-        echo "$us" >>"$work/${who}_conc.us"
-        conc_fail=$((conc_fail + fails))
-        echo "$fails" >>"$work/${who}_conc.failures"
-        sleep 0.2 # let the last processes be reaped before looking
-        read -r s p m < <(leftovers "$who")
-        if [ "$s" -ne 0 ] || [ "$p" -ne 0 ] || [ "$m" -ne 0 ]; then
-            conc_left=$((conc_left + 1))
-            log "leftovers after a $who batch: $s session dirs, $p processes, $m mounts"
-        fi
-        echo "$s $p $m" >>"$work/${who}_conc.left"
+if want conc || want sif; then
+    log "concurrency: $CONC launches at once (crun) of$(want conc && echo " busybox")$(want sif && echo " numpy.sif"), $CONC_ROUNDS rounds"
+    for ((r = 0; r < CONC_ROUNDS; r++)); do
+        for who in $WHOS; do
+            if want conc; then conc_batch "$who" conc "$BB"; fi
+            if want sif; then conc_batch "$who" concsif "$NPSIF"; fi
+        done
     done
-done
+fi
 [ -s "$work/conc.err" ] && { log "stderr of failed concurrent launches (first lines):"; head -n 5 "$work/conc.err" >&2; }
 
 # --- peak RSS ----------------------------------------------------------------
@@ -486,7 +571,9 @@ rss_starter() {
     echo "$hwm"
 }
 RSS=()
-if [ -x "$GNU_TIME" ]; then
+if ! want rss; then
+    :
+elif [ -x "$GNU_TIME" ]; then
     log "peak RSS: $RSS_ROUNDS rounds"
     for who in $WHOS; do RSS+=("${who}_rss_driver" "${who}_rss_starter" "${who}_rss_launch" "${who}_rss_stub"); done
     for ((r = 0; r < RSS_ROUNDS; r++)); do
@@ -553,16 +640,18 @@ time_cmd() {
     t1=$EPOCHREALTIME
     echo "$(( 10#${t1//[.,]/} - 10#${t0//[.,]/} ))" >>"$work/$name.us"
 }
-log "import of $LAYOUT, $IMPORT_ROUNDS rounds"
-for ((i = 0; i < IMPORT_ROUNDS; i++)); do
-    time_cmd tar import_tar
-    time_cmd umoci import_umoci
-    time_cmd ochre_pull import_ochre
-    time_cmd ochre_cold cold_ochre
-    time_cmd ochre_sif sif_ochre
-    time_cmd tar2sqfs sif_tar2sqfs
-    time_cmd mksquashfs sif_mksquashfs
-done
+if want import; then
+    log "import of $LAYOUT, $IMPORT_ROUNDS rounds"
+    for ((i = 0; i < IMPORT_ROUNDS; i++)); do
+        time_cmd tar import_tar
+        time_cmd umoci import_umoci
+        time_cmd ochre_pull import_ochre
+        time_cmd ochre_cold cold_ochre
+        time_cmd ochre_sif sif_ochre
+        time_cmd tar2sqfs sif_tar2sqfs
+        time_cmd mksquashfs sif_mksquashfs
+    done
+fi
 
 # --- the table ----------------------------------------------------------------
 # stats FILE DIV: "median min max" of the numbers in FILE divided by DIV.
@@ -598,26 +687,37 @@ row() { # LABEL FILE DIV REF_MEDIAN [NOTE]
     printf "$FMT" "$1" "$med" "$min" "$max" "$(if [ -n "$4" ]; then ratio "$med" "$4"; else echo -; fi)"
 }
 
+# cmd_row NAME REF N: NAME's row (N runs asked for), or why it has none.
+cmd_row() {
+    local name=$1 ref=$2 n=$3 f=""
+    if [ -n "${SKIP[$name]:-}" ]; then
+        printf '%-44s %s\n' "$(label "$name")" "skipped: ${SKIP[$name]}"
+        return
+    fi
+    [ -s "$work/$name.fail" ] && f="$(wc -l <"$work/$name.fail") of $n runs failed"
+    row "$(label "$name")" "$work/$name.us" 1000 "$ref" "${f:-no data}"
+    if [ -n "$f" ] && [ -s "$work/$name.us" ]; then printf '%-44s %s\n' "" "($f)"; fi
+}
+# conc_rows WHO KIND LABEL: a concurrency batch's rows.
+conc_rows() {
+    local who=$1 kind=$2
+    row "$3 x$CONC [$who]" "$work/${who}_$kind.us" 1000 ""
+    printf '%-44s %s\n' "  failures [$who]" "$(awk '{ s += $1 } END { print s + 0 }' "$work/${who}_$kind.failures") of $((CONC * CONC_ROUNDS)) launches"
+    printf '%-44s %s\n' "  leftovers [$who]" "$(awk '{ s += $1; p += $2; m += $3 } END { printf "%d session dirs, %d processes, %d mounts", s, p, m }' "$work/${who}_$kind.left")"
+}
+
 {
     printf "$FMT" "measure" "median" "min" "max" "ratio"
-    echo "-- cached launch of /bin/true, ms ($ROUNDS rounds; ratio: to the crun floor of the same user)"
-    for name in "${LAUNCH[@]}"; do
-        ref=$(median_ms "${name%%_*}_floor_crun" || true)
-        if [ -n "${SKIP[$name]:-}" ]; then
-            printf '%-44s %s\n' "$(label "$name")" "skipped: ${SKIP[$name]}"
-            continue
-        fi
-        f=""
-        [ -s "$work/$name.fail" ] && f="$(wc -l <"$work/$name.fail") of $ROUNDS runs failed"
-        row "$(label "$name")" "$work/$name.us" 1000 "$ref" "${f:-no data}"
-        [ -n "$f" ] && [ -s "$work/$name.us" ] && printf '%-44s %s\n' "" "($f)"
-    done
-    echo "-- $CONC concurrent cached launches of busybox (crun), wall ms of the batch ($CONC_ROUNDS rounds)"
-    for who in $WHOS; do
-        row "ochre exec x$CONC [$who]" "$work/${who}_conc.us" 1000 ""
-        printf '%-44s %s\n' "  failures [$who]" "$(awk '{ s += $1 } END { print s + 0 }' "$work/${who}_conc.failures") of $((CONC * CONC_ROUNDS)) launches"
-        printf '%-44s %s\n' "  leftovers [$who]" "$(awk '{ s += $1; p += $2; m += $3 } END { printf "%d session dirs, %d processes, %d mounts", s, p, m }' "$work/${who}_conc.left")"
-    done
+    if want launch; then
+        echo "-- cached launch of /bin/true, ms ($ROUNDS rounds; ratio: to the crun floor of the same user)"
+        for name in "${LAUNCH[@]}"; do
+            cmd_row "$name" "$(median_ms "${name%%_*}_floor_crun" || true)" "$ROUNDS"
+        done
+    fi
+    if want conc; then
+        echo "-- $CONC concurrent cached launches of busybox (crun), wall ms of the batch ($CONC_ROUNDS rounds)"
+        for who in $WHOS; do conc_rows "$who" conc "ochre exec"; done
+    fi
     if [ "${#RSS[@]}" -gt 0 ]; then
         echo "-- peak RSS of a cached busybox launch (crun), MiB ($RSS_ROUNDS rounds; targets: driver <= 8, starter <= 2)"
         for name in "${RSS[@]}"; do
@@ -632,47 +732,82 @@ row() { # LABEL FILE DIV REF_MEDIAN [NOTE]
             row "$l" "$work/$name.kb" 1024 ""
         done
     fi
-    echo "-- import of Debian minbase into an empty cache, ms ($IMPORT_ROUNDS rounds; ratio: to tar -xzf)"
-    read -r ref _ _ < <(stats "$work/tar.us" 1000)
-    row "import: tar -xzf of the layers" "$work/tar.us" 1000 "$ref"
-    row "import: umoci unpack" "$work/umoci.us" 1000 "$ref"
-    row "import: ochre pull (verify+extract)" "$work/ochre_pull.us" 1000 "$ref"
-    row "cold launch: ochre exec minbase (crun)" "$work/ochre_cold.us" 1000 "$ref"
-    echo "-- Debian minbase to squashfs, ms ($IMPORT_ROUNDS rounds; ratio: to tar2sqfs; target: ochre <= 1.2x the faster)"
-    read -r ref _ _ < <(stats "$work/tar2sqfs.us" 1000)
-    row "squashfs: tar2sqfs of the layers (gzip)" "$work/tar2sqfs.us" 1000 "$ref"
-    row "squashfs: mksquashfs of the tree (gzip)" "$work/mksquashfs.us" 1000 "$ref"
-    row "squashfs: ochre pull to an OCI-SIF" "$work/ochre_sif.us" 1000 "$ref"
-    echo "-- ochre cached launch / floor of the same runtime (busybox; targets <= 1.5x);"
-    echo "   of medians, and paired (median of the per-round ratios)"
-    for who in $WHOS; do
-        # crunro: crun against the floor without its self-copy (see above).
-        for floor in crun runc crunro; do
-            rt=${floor%ro}
-            a=$(median_ms "${who}_ochre_${rt}_busybox" || true)
-            b=$(median_ms "${who}_floor_$floor" || true)
-            c=$(median_ms "${who}_podman" || true)
-            if [ "$floor" = crunro ]; then
-                printf '  %-6s %-5s %s  paired %s   (floor: crun with a read-only binary)\n' "$who" "$rt" \
+    if want import; then
+        echo "-- import of Debian minbase into an empty cache, ms ($IMPORT_ROUNDS rounds; ratio: to tar -xzf)"
+        read -r ref _ _ < <(stats "$work/tar.us" 1000)
+        row "import: tar -xzf of the layers" "$work/tar.us" 1000 "$ref"
+        row "import: umoci unpack" "$work/umoci.us" 1000 "$ref"
+        row "import: ochre pull (verify+extract)" "$work/ochre_pull.us" 1000 "$ref"
+        row "cold launch: ochre exec minbase (crun)" "$work/ochre_cold.us" 1000 "$ref"
+        echo "-- Debian minbase to squashfs, ms ($IMPORT_ROUNDS rounds; ratio: to tar2sqfs; target: ochre <= 1.2x the faster)"
+        read -r ref _ _ < <(stats "$work/tar2sqfs.us" 1000)
+        row "squashfs: tar2sqfs of the layers (gzip)" "$work/tar2sqfs.us" 1000 "$ref"
+        row "squashfs: mksquashfs of the tree (gzip)" "$work/mksquashfs.us" 1000 "$ref"
+        row "squashfs: ochre pull to an OCI-SIF" "$work/ochre_sif.us" 1000 "$ref"
+    fi
+    if want launch; then
+        echo "-- ochre cached launch / floor of the same runtime (busybox; targets <= 1.5x);"
+        echo "   of medians, and paired (median of the per-round ratios)"
+        for who in $WHOS; do
+            # crunro: crun against the floor without its self-copy (see above).
+            for floor in crun runc crunro; do
+                rt=${floor%ro}
+                a=$(median_ms "${who}_ochre_${rt}_busybox" || true)
+                b=$(median_ms "${who}_floor_$floor" || true)
+                c=$(median_ms "${who}_podman" || true)
+                if [ "$floor" = crunro ]; then
+                    printf '  %-6s %-5s %s  paired %s   (floor: crun with a read-only binary)\n' "$who" "$rt" \
+                        "$( [ -n "$a" ] && [ -n "$b" ] && ratio "$a" "$b" || echo "n/a")" \
+                        "$(paired_ratio "${who}_ochre_${rt}_busybox" "${who}_floor_$floor")"
+                    continue
+                fi
+                printf '  %-6s %-5s %s  paired %s   podman/ochre: %s  paired %s\n' "$who" "$rt" \
                     "$( [ -n "$a" ] && [ -n "$b" ] && ratio "$a" "$b" || echo "n/a")" \
-                    "$(paired_ratio "${who}_ochre_${rt}_busybox" "${who}_floor_$floor")"
-                continue
-            fi
-            printf '  %-6s %-5s %s  paired %s   podman/ochre: %s  paired %s\n' "$who" "$rt" \
-                "$( [ -n "$a" ] && [ -n "$b" ] && ratio "$a" "$b" || echo "n/a")" \
-                "$(paired_ratio "${who}_ochre_${rt}_busybox" "${who}_floor_$floor")" \
-                "$( [ -n "$a" ] && [ -n "$c" ] && ratio "$c" "$a" || echo "n/a")" \
-                "$(paired_ratio "${who}_podman" "${who}_ochre_${rt}_busybox")"
+                    "$(paired_ratio "${who}_ochre_${rt}_busybox" "${who}_floor_$floor")" \
+                    "$( [ -n "$a" ] && [ -n "$c" ] && ratio "$c" "$a" || echo "n/a")" \
+                    "$(paired_ratio "${who}_podman" "${who}_ochre_${rt}_busybox")"
+            done
         done
-    done
+    fi
+    if want sif; then
+        echo "-- single-file image (crun), ms: Debian minbase + python3 + numpy ($(du -sm --apparent-size "$work/numpy-oci/blobs" | cut -f1) MiB"
+        echo "   as the layout numpy-oci, $(($(stat -c %s "$NPSIF") >> 20)) MiB as numpy.sif, one squashfs layer)"
+        echo "   first launch of /bin/true on an empty cache ($IMPORT_ROUNDS rounds; ratio: to numpy.sif; target: layout >= 20x)"
+        for who in $WHOS; do
+            ref=$(median_ms "${who}_sif_first" || true)
+            cmd_row "${who}_sif_first" "$ref" "$IMPORT_ROUNDS"
+            cmd_row "${who}_dir_first" "$ref" "$IMPORT_ROUNDS"
+        done
+        echo "   warm launch of /bin/true ($ROUNDS rounds; ratio: to numpy-oci cached; target: numpy.sif <= 1.5x)"
+        for who in $WHOS; do
+            ref=$(median_ms "${who}_dir_warm" || true)
+            cmd_row "${who}_dir_warm" "$ref" "$ROUNDS"
+            cmd_row "${who}_sif_warm" "$ref" "$ROUNDS"
+        done
+        echo "   python3 -c 'import numpy', whole launch ($ROUNDS rounds; ratio: to numpy-oci cached; target: numpy.sif <= 1.2x)"
+        for who in $WHOS; do
+            ref=$(median_ms "${who}_dir_numpy" || true)
+            cmd_row "${who}_dir_numpy" "$ref" "$ROUNDS"
+            cmd_row "${who}_sif_numpy" "$ref" "$ROUNDS"
+        done
+        echo "   paired ratios (median of the per-round ratios)"
+        for who in $WHOS; do
+            printf '  %-6s first: layout/SIF %s   warm: SIF/layout %s   import numpy: SIF/layout %s\n' "$who" \
+                "$(paired_ratio "${who}_dir_first" "${who}_sif_first")" \
+                "$(paired_ratio "${who}_sif_warm" "${who}_dir_warm")" \
+                "$(paired_ratio "${who}_sif_numpy" "${who}_dir_numpy")"
+        done
+        echo "-- $CONC concurrent launches of one OCI-SIF, numpy.sif (crun), wall ms of the batch ($CONC_ROUNDS rounds)"
+        for who in $WHOS; do conc_rows "$who" concsif "ochre exec numpy.sif"; done
+    fi
     echo "(host: $(nproc) cores, $(uname -r); $(date -u +%Y-%m-%dT%H:%MZ); ochre $("$OCHRE" --version 2>&1 | head -n 1))"
 } | tee "$OUT/results.txt"
 
 status=0
 [ "$conc_fail" -eq 0 ] || { log "FAIL: $conc_fail concurrent launches failed"; status=1; }
 [ "$conc_left" -eq 0 ] || { log "FAIL: leftovers after $conc_left concurrent batches"; status=1; }
-for name in "${LAUNCH[@]}"; do
-    case $name in *_ochre_*) ;; *) continue ;; esac
+for name in "${LAUNCH[@]}" "${SIF_FIRST[@]}" "${SIF_WARM[@]}"; do
+    case $name in *_ochre_* | *_sif_* | *_dir_*) ;; *) continue ;; esac
     if [ -n "${SKIP[$name]:-}" ] || [ -s "$work/$name.fail" ]; then
         log "FAIL: $(label "$name") did not run cleanly"
         status=1
