@@ -158,17 +158,32 @@ static int plan_id_ranges(const struct container *c, enum runtime_kind rt, bool 
  * caller that user inside (files they write in binds stay theirs) and
  * keeps the image's other owners. Else a warning: the container runs as
  * the caller. */
-static int take_image_user(struct container *c, bool setuid_mode, struct starter_request *req, struct spec_params *sp,
-			   struct error *err)
+static int take_image_user(struct container *c, enum runtime_kind rt, bool setuid_mode, struct starter_request *req,
+			   struct spec_params *sp, struct error *err)
 {
 	struct process *p = &c->proc;
 	/* User root would be --fakeroot, which the caller asks for, or not. */
 	if (!p->image_user || c->fakeroot || p->image_uid == p->uid || p->image_uid == 0)
 		return 0;
 	if (setuid_mode) {
-		log_warn("the image's User (%lu:%lu) is not taken in setuid mode: the container runs as you "
-			 "(--userns takes it, with subordinate ids)",
-			 (unsigned long)p->image_uid, (unsigned long)p->image_gid);
+		/* The starter's namespace keeps the caller's ids only with
+		 * subordinate ids ('caller-ids self'); the runtime nests one
+		 * more there, the image's User mapped to the caller. */
+		if (!req->caller_ids_self || rt == RUNTIME_RUNC) {
+			/* runc insists on a mapped root, which this namespace has
+			 * none to spare for. */
+			log_warn("the image's User (%lu:%lu) is taken in setuid mode only with subordinate ids "
+				 "(/etc/subuid, /etc/subgid) and crun: the container runs as you",
+				 (unsigned long)p->image_uid, (unsigned long)p->image_gid);
+			return 0;
+		}
+		log_debug("the image's User: %lu:%lu, you mapped to it in a nested user namespace",
+			  (unsigned long)p->image_uid, (unsigned long)p->image_gid);
+		p->uid = p->image_uid;
+		p->gid = p->image_gid;
+		c->image_user = true;
+		mount_list_tmpfs_owner(&c->mounts, p->uid, p->gid);
+		sp->nested_in_starter_userns = true;
 		return 0;
 	}
 	if (!req->n_uid_ranges) {
@@ -192,6 +207,7 @@ static int take_image_user(struct container *c, bool setuid_mode, struct starter
 	p->uid = p->image_uid;
 	p->gid = p->image_gid;
 	c->image_user = true;
+	mount_list_tmpfs_owner(&c->mounts, p->uid, p->gid);
 	sp->subids = n;
 	sp->nested_user = true;
 	sp->map_container_root = false;
@@ -300,7 +316,7 @@ int cmd_launch(struct ochre_context *ctx, enum launch_mode mode, int argc, char 
 	req.log_level = log_level_current;
 	struct spec_params sp = { .c = &c };
 	if (plan_id_ranges(&c, rt.kind, setuid_mode, &req, &sp, err) < 0 ||
-	    take_image_user(&c, setuid_mode, &req, &sp, err) < 0)
+	    take_image_user(&c, rt.kind, setuid_mode, &req, &sp, err) < 0)
 		return -1;
 	if (sp.in_starter_userns)
 		log_debug("the container's user namespace: the one the starter makes");

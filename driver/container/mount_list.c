@@ -148,3 +148,20 @@ void mount_list_free(struct mount_list *l)
 	free(l->v);
 	memset(l, 0, sizeof *l);
 }
+
+void mount_list_tmpfs_owner(struct mount_list *l, unsigned long uid, unsigned long gid)
+{
+	for (size_t i = 0; i < l->n; i++) {
+		if (strcmp(l->v[i].type, "tmpfs") != 0)
+			continue;
+		for (char **o = l->v[i].options; *o; o++) {
+			if (strncmp(*o, "uid=", 4) == 0) {
+				free(*o);
+				*o = xasprintf("uid=%lu", uid);
+			} else if (strncmp(*o, "gid=", 4) == 0) {
+				free(*o);
+				*o = xasprintf("gid=%lu", gid);
+			}
+		}
+	}
+}

@@ -30,6 +30,11 @@ void mount_list_bind(struct mount_list *l, const char *source, const char *dest,
  * their owner and mode let the caller). */
 void mount_list_bind_devices(struct mount_list *l, const char *source, const char *dest, bool ro, bool user);
 
+/* The tmpfs mounts made for the container's user (home, scratch: their
+ * uid= and gid= options): now owned by uid:gid instead. For a user taken
+ * once the mounts are planned (the image's, see cmd_launch.c). */
+void mount_list_tmpfs_owner(struct mount_list *l, unsigned long uid, unsigned long gid);
+
 bool mount_list_has(const struct mount_list *l, const char *dest);
 
 /* Order parents before children (by path depth, stably), so that a mount

@@ -153,7 +153,7 @@ static json_object *linux_section(const struct spec_params *p)
 	 * shares it with the runtime instead of getting one of its own. */
 	const char *types[6] = { "ipc", "uts", "mount" };
 	size_t n = 3;
-	bool own_userns = c->rootless && !p->in_starter_userns;
+	bool own_userns = c->rootless && (!p->in_starter_userns || p->nested_in_starter_userns);
 	if (own_userns)
 		types[n++] = "user";
 	if (!c->no_pid)
@@ -166,7 +166,13 @@ static json_object *linux_section(const struct spec_params *p)
 		json_object_array_add(ns, t);
 	}
 	json_object_object_add(l, "namespaces", ns);
-	if (own_userns) {
+	if (p->nested_in_starter_userns) {
+		json_object *u = json_object_new_array(), *g = json_object_new_array();
+		json_object_array_add(u, id_map(c->proc.uid, getuid(), 1));
+		json_object_array_add(g, id_map(c->proc.gid, getgid(), 1));
+		json_object_object_add(l, "uidMappings", u);
+		json_object_object_add(l, "gidMappings", g);
+	} else if (own_userns) {
 		json_object_object_add(l, "uidMappings", id_mappings(c->proc.uid, p));
 		json_object_object_add(l, "gidMappings", id_mappings(c->proc.gid, p));
 	}

@@ -26,6 +26,10 @@ struct spec_params {
 	 * that number, and every other id to itself up to subids, so the
 	 * image's other owners keep their numbers. */
 	bool nested_user;
+	/* The same in setuid mode, where the starter's namespace keeps the
+	 * caller's own ids: the runtime nests one more, mapping the image's
+	 * User to the caller (and nothing else). */
+	bool nested_in_starter_userns;
 	/* Setuid mode: the user namespace the starter made (as root, so even
 	 * where the host lets no user create one) is the container's, mapped
 	 * as it needs; the runtime creates none of its own. */
