@@ -32,7 +32,7 @@ FUZZ_TOPPREFIX := $(if $(filter .,$(FUZZ_TOPDIR)),,$(FUZZ_TOPDIR)/)
 # import/registry/registry_http.c and import/unpack/layer_extract.c, need
 # much of the rest), with the libraries of
 # ochre-import. The one place that names driver/'s layout.
-FUZZ_DRIVER_DIRS = $(addprefix $(FUZZ_TOPPREFIX)driver/,util image launch container devices oci import import/unpack import/registry)
+FUZZ_DRIVER_DIRS = $(addprefix $(FUZZ_TOPPREFIX)driver/,util image launch container devices oci import import/unpack import/registry import/sif)
 FUZZ_DRIVER_SRC  = $(filter-out %/main.c %/import_main.c,$(wildcard $(addsuffix /*.c,$(FUZZ_DRIVER_DIRS))))
 FUZZ_DRIVER_HDR  = $(wildcard $(addsuffix /*.h,$(FUZZ_DRIVER_DIRS)))
 FUZZ_DRIVER_CFLAGS = $(or $(JSON_CFLAGS),$(shell pkg-config --cflags json-c libarchive libcrypto libcurl 2>/dev/null))
