@@ -25,7 +25,8 @@ static const char cache_usage[] = "Usage: ochre cache list\n"
 				  "Images are unpacked once into your cache, keyed by manifest digest.\n"
 				  "  list    show each cached image: reference, digest, size, last use\n"
 				  "  clean   remove the named images (a digest, or a unique prefix of one),\n"
-				  "          or every image, and the layers downloaded from registries, with --all\n";
+				  "          or every image, and the layers downloaded from registries, with --all\n"
+				  "          (and the SIF files fetched for launches of oras:// and http(s)://)\n";
 
 struct entry {
 	char *name; /* sha256-HEX */
@@ -86,6 +87,32 @@ static int load_entries(const struct cache *c, struct entry **out, size_t *n_out
 	return 0;
 }
 
+/* The single files fetched for launches of oras:// and http(s)://
+ * references (CACHE/files, named by the reference's sha256). */
+static void list_files(const struct cache *c)
+{
+	int fd = openat(c->root_fd, "files", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	DIR *d = fd < 0 ? NULL : fdopendir(fd);
+	if (!d) {
+		if (fd >= 0)
+			close(fd);
+		return;
+	}
+	for (struct dirent *de; (de = readdir(d));) {
+		struct stat st;
+		if (de->d_name[0] == '.' || fstatat(fd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
+		    !S_ISREG(st.st_mode))
+			continue;
+		char size[32], when[32];
+		snprintf(size, sizeof size, "%.1f MiB", (double)st.st_size / (1024.0 * 1024.0));
+		struct tm tm;
+		localtime_r(&st.st_atime, &tm);
+		strftime(when, sizeof when, "%Y-%m-%d %H:%M", &tm);
+		printf("%-50s %-19.19s %10s  %s\n", "(single file: oras://, http(s)://)", de->d_name, size, when);
+	}
+	closedir(d);
+}
+
 static int cache_list(const struct cache *c)
 {
 	struct entry *v;
@@ -105,6 +132,7 @@ static int cache_list(const struct cache *c)
 		       v[i].digest ? v[i].digest : v[i].name, size, when);
 	}
 	entries_free(v, n);
+	list_files(c);
 	return 0;
 }
 
@@ -157,6 +185,22 @@ static int remove_blobs(const struct cache *c, struct error *err)
 	return ret;
 }
 
+/* clean --all: one of the cache's own dirs, moved out of the way first. */
+static int remove_dir(const struct cache *c, const char *name, const char *what, struct error *err)
+{
+	char *to = xasprintf("clean.%s.%d", name, (int)getpid());
+	struct stat st;
+	int ret = 0;
+	if (fstatat(c->root_fd, name, &st, AT_SYMLINK_NOFOLLOW) == 0) {
+		if (renameat(c->root_fd, name, c->tmp_fd, to) < 0 || remove_tree_at(c->tmp_fd, to) < 0)
+			ret = error_set(err, errno, "remove %s/%s", c->root, name);
+		else
+			log_info("removed %s", what);
+	}
+	free(to);
+	return ret;
+}
+
 static int cache_clean(struct cache *c, int argc, char **argv, struct error *err)
 {
 	bool all = argc == 1 && strcmp(argv[0], "--all") == 0;
@@ -192,6 +236,8 @@ static int cache_clean(struct cache *c, int argc, char **argv, struct error *err
 			ret = remove_entry(c, v[i].name, err);
 	if (all && ret == 0)
 		ret = remove_blobs(c, err);
+	if (all && ret == 0)
+		ret = remove_dir(c, "files", "the downloaded single files", err);
 	free(chosen);
 	entries_free(v, n);
 	cache_unlock(c);

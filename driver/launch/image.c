@@ -9,8 +9,10 @@
 #include "../image/registry_ref.h"
 #include "../util/fsutil.h"
 #include "../util/helper.h"
+#include "../util/sha256.h"
 #include "../util/xalloc.h"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -176,6 +178,72 @@ static int open_single_file(const struct ochre_config *cfg, const char *arg, str
 	return 1;
 }
 
+/* A SIF fetched whole: oras:// (an ORAS artifact) or http(s)://. */
+static bool fetched_as_file(const char *arg)
+{
+	return strncmp(arg, "oras://", 7) == 0 || strncmp(arg, "http://", 7) == 0 || strncmp(arg, "https://", 8) == 0;
+}
+
+/* Fetched once into CACHE/files/, named by the reference's sha256 (the
+ * importer verifies what it fetches: an ORAS layer by its digest), then
+ * run in place as any single-file image. `ochre cache clean` removes them;
+ * `ochre pull --force` to a file fetches anew. */
+static int fetch_single_file(const struct ochre_config *cfg, const char *importer, const char *arg,
+			     const struct image_pull_options *opts, struct image *img, struct error *err)
+{
+	struct cache c;
+	if (cache_open(cfg, &c, err) < 0)
+		return -1;
+	char digest[72];
+	sha256_digest_string(arg, strlen(arg), digest);
+	char *dir = xasprintf("%s/files", c.root);
+	char *path = xasprintf("%s/%s.sif", dir, digest + 7);
+	int ret = -1;
+	struct stat st;
+	if (mkdir(dir, 0700) < 0 && errno != EEXIST) {
+		error_set(err, errno, "create %s", dir);
+		goto out;
+	}
+	if (lstat(path, &st) < 0) {
+		if (opts->no_pull) {
+			error_set(err, 0, "%s is not in the cache, and --no-pull forbids downloading it", arg);
+			goto out;
+		}
+		char *as_docker = strncmp(arg, "oras://", 7) == 0 ? xasprintf("docker://%s", arg + 7) : NULL;
+		bool insecure = opts->no_https || (as_docker && registry_is_insecure(cfg, as_docker, false));
+		free(as_docker);
+		char *argv[14] = { (char *)importer, "--log-level", (char *)log_level_name(log_level_current),
+				   "--cache", c.root };
+		size_t na = 5;
+		if (opts->authfile) {
+			argv[na++] = "--authfile";
+			argv[na++] = (char *)opts->authfile;
+		}
+		if (insecure)
+			argv[na++] = "--no-https";
+		argv[na++] = "--sif-out";
+		argv[na++] = path;
+		argv[na++] = (char *)arg;
+		argv[na] = NULL;
+		char *what = xasprintf("download of %s", arg);
+		struct helper_run run = { .argv = argv, .what = what };
+		char *reply = helper_run(&run, err);
+		free(what);
+		if (!reply)
+			goto out;
+		free(reply);
+	}
+	log_debug("image %s: cached as %s", arg, path);
+	ret = open_single_file(cfg, path, img, err) == 1 ? 0 : -1;
+	if (ret < 0 && !err->msg[0])
+		error_set(err, 0, "%s: what was fetched (%s) is no SIF", arg, path);
+out:
+	cache_close(&c);
+	free(dir);
+	free(path);
+	return ret;
+}
+
 int image_prepare(const struct ochre_config *cfg, const char *importer, const char *arg, struct image *img,
 		  struct error *err)
 {
@@ -192,6 +260,8 @@ int image_prepare_opts(const struct ochre_config *cfg, const char *importer, con
 	int file = open_single_file(cfg, arg, img, err);
 	if (file != 0)
 		return file < 0 ? -1 : 0;
+	if (fetched_as_file(arg))
+		return fetch_single_file(cfg, importer, arg, opts, img, err);
 	struct image_ref ref;
 	if (image_ref_parse(arg, &ref, err) < 0)
 		return -1;

@@ -322,6 +322,11 @@ test_pull_sif_http() {
     assert_error "answered 404" "$OCHRE" pull --name none.sif "$HTTP_URL/none.sif"
     assert_error "is not a SIF file" "$OCHRE" pull "$HTTP_URL/bad.sif"
     assert_error "give --name" "$OCHRE" pull "$HTTP_URL/"
+    # Launched directly: downloaded once into the cache, run in place.
+    assert_status 0 oexec "$HTTP_URL/img.sif" /bin/echo from-http
+    assert_eq "from-http" "$OUT" "http:// launched directly"
+    assert_status 0 oexec --no-pull "$HTTP_URL/img.sif" /bin/echo again
+    assert_error "is not a SIF file" oexec "$HTTP_URL/bad.sif" /bin/true
     rm img.sif
     _assert_no_file
     _http_stop
@@ -408,8 +413,16 @@ test_pull_sif_oras() {
     cmp by-digest.sif ../img.sif || fail "the oras:// download by digest differs"
     assert_error "is not a SIF file" "$OCHRE" pull --no-https --name bad.sif "oras://$REG/acc/bad:1.0"
     assert_error "not a SIF artifact" "$OCHRE" pull --no-https --name not.sif "oras://$REG/acc/busybox:latest"
-    # Launching oras:// directly is the launch path's (not yet): an error.
-    assert_error "oras://" oexec --no-https "oras://$REG/acc/sif:1.0" /bin/true
+    # Launched directly: fetched once into the cache as a file, run in place.
+    assert_status 0 oexec --no-https "oras://$REG/acc/sif:1.0" /bin/echo from-oras
+    assert_eq "from-oras" "$OUT" "oras:// launched directly"
+    assert_eq 1 "$(find "$(cache_root)/files" -name '*.sif' | wc -l)" "the oras:// SIF is not in the cache"
+    assert_status 0 oexec --no-pull "oras://$REG/acc/sif:1.0" /bin/true
+    assert_status 0 "$OCHRE" cache list
+    assert_contains "$OUT" "single file" "cache list does not show the fetched SIF"
+    assert_status 0 "$OCHRE" cache clean --all
+    assert_eq 0 "$(find "$(cache_root)/files" -name '*.sif' 2>/dev/null | wc -l)" "cache clean --all left the SIF"
+    assert_error "not a SIF artifact" oexec --no-https "oras://$REG/acc/busybox:latest" /bin/true
     assert_error "no manifest for tag" "$OCHRE" pull --no-https --name none.sif "oras://$REG/acc/none:1.0"
     rm sif_1.0.sif by-digest.sif
     _assert_no_file
