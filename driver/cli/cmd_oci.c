@@ -226,6 +226,13 @@ static int oci_limits(const char *what, const struct resource_options *o, const 
 			return error_wrap(err, "oci %s", what);
 		}
 		cgroup_plan_free(&plan);
+		/* A user's bundle gets no cgroup of its own from ochre oci (exec
+		 * and run make one): refused, never run without the limits. */
+		json_object_put(res);
+		return error_set(err, 0,
+				 "oci %s: resource limits for a non-root user are applied by 'ochre exec' and "
+				 "'ochre run' only; ochre oci takes them as root",
+				 what);
 	}
 	*res_out = res;
 	return 0;
