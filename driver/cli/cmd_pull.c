@@ -151,25 +151,6 @@ char *pull_default_name(const char *image)
 	return name;
 }
 
-/* Plain HTTP for this registry: --no-https, or the admin's allow-list. */
-static bool insecure_registry(const struct ochre_config *cfg, const char *image, bool no_https)
-{
-	if (no_https)
-		return true;
-	struct registry_ref r;
-	struct error ignored;
-	char *as_docker = is_oras(image) ? xasprintf(REGISTRY_PREFIX "%s", image + 7) : xstrdup(image);
-	int bad = !registry_ref_is_docker(as_docker) || registry_ref_parse(as_docker, &r, &ignored) < 0;
-	free(as_docker);
-	if (bad)
-		return false;
-	bool found = false;
-	for (size_t i = 0; i < cfg->insecure_registries.n && !found; i++)
-		found = strcmp(registry_normalize_host(cfg->insecure_registries.v[i]), r.registry) == 0;
-	registry_ref_free(&r);
-	return found;
-}
-
 /* ochre-import writes the file (helper.h): it alone links what converting
  * takes. Credentials never go on its command line. */
 static int pull_to_file(struct ochre_context *ctx, const struct pull_options *o, const char *image, const char *target,
@@ -189,7 +170,7 @@ static int pull_to_file(struct ochre_context *ctx, const struct pull_options *o,
 		argv[na++] = "--authfile";
 		argv[na++] = (char *)o->img.authfile;
 	}
-	if (insecure_registry(&ctx->cfg, image, o->img.no_https))
+	if (image_registry_is_insecure(&ctx->cfg, image, o->img.no_https))
 		argv[na++] = "--no-https";
 	argv[na++] = "--sif-out";
 	argv[na++] = (char *)target;
@@ -384,7 +365,7 @@ int cmd_push(struct ochre_context *ctx, int argc, char **argv, struct error *err
 		argv2[na++] = "--authfile";
 		argv2[na++] = (char *)authfile;
 	}
-	if (insecure_registry(&ctx->cfg, ref, no_https))
+	if (image_registry_is_insecure(&ctx->cfg, ref, no_https))
 		argv2[na++] = "--no-https";
 	argv2[na++] = (char *)ref;
 	argv2[na] = NULL;

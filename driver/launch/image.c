@@ -106,14 +106,17 @@ static char *run_importer(const char *importer, const char *cache_root, const ch
 	return key;
 }
 
-/* Plain HTTP for this registry: --no-https, or the admin's allow-list. */
-static bool registry_is_insecure(const struct ochre_config *cfg, const char *text, bool no_https)
+bool image_registry_is_insecure(const struct ochre_config *cfg, const char *text, bool no_https)
 {
 	if (no_https)
 		return true;
 	struct registry_ref r;
 	struct error ignored;
-	if (registry_ref_parse(text, &r, &ignored) < 0)
+	/* oras:// names a registry as docker:// does. */
+	char *as_docker = strncmp(text, "oras://", 7) == 0 ? xasprintf("docker://%s", text + 7) : xstrdup(text);
+	int bad = !registry_ref_is_docker(as_docker) || registry_ref_parse(as_docker, &r, &ignored) < 0;
+	free(as_docker);
+	if (bad)
 		return false;
 	bool found = false;
 	for (size_t i = 0; i < cfg->insecure_registries.n && !found; i++)
@@ -209,9 +212,7 @@ static int fetch_single_file(const struct ochre_config *cfg, const char *importe
 			error_set(err, 0, "%s is not in the cache, and --no-pull forbids downloading it", arg);
 			goto out;
 		}
-		char *as_docker = strncmp(arg, "oras://", 7) == 0 ? xasprintf("docker://%s", arg + 7) : NULL;
-		bool insecure = opts->no_https || (as_docker && registry_is_insecure(cfg, as_docker, false));
-		free(as_docker);
+		bool insecure = image_registry_is_insecure(cfg, arg, opts->no_https);
 		char *argv[14] = { (char *)importer, "--log-level", (char *)log_level_name(log_level_current),
 				   "--cache", c.root };
 		size_t na = 5;
@@ -294,9 +295,9 @@ int image_prepare_opts(const struct ochre_config *cfg, const char *importer, con
 				  opts->platform ? " for platform " : "", opts->platform ? opts->platform : "");
 			goto out;
 		}
-		img->key = run_importer(importer, c.root, ref.text, opts,
-					ref.kind == IMAGE_DOCKER && registry_is_insecure(cfg, ref.text, opts->no_https),
-					err);
+		img->key = run_importer(
+			importer, c.root, ref.text, opts,
+			ref.kind == IMAGE_DOCKER && image_registry_is_insecure(cfg, ref.text, opts->no_https), err);
 		if (!img->key)
 			goto out;
 		free(entry);

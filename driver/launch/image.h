@@ -56,6 +56,10 @@ int image_prepare(const struct ochre_config *cfg, const char *importer, const ch
 int image_prepare_opts(const struct ochre_config *cfg, const char *importer, const char *arg,
 		       const struct image_pull_options *opts, struct image *img, struct error *err);
 
+/* Plain HTTP for the registry of a docker:// or oras:// reference:
+ * no_https (--no-https), or the admin's 'insecure registry' list. */
+bool image_registry_is_insecure(const struct ochre_config *cfg, const char *text, bool no_https);
+
 void image_free(struct image *img);
 
 #endif
