@@ -3,6 +3,7 @@
  * until proven otherwise, and no struct is ever laid over it. */
 #include "sif.h"
 
+#include "../util/fsutil.h"
 #include "../util/xalloc.h"
 
 #include <errno.h>
@@ -21,25 +22,6 @@ static uint64_t le64(const unsigned char *p)
 static uint32_t le32(const unsigned char *p)
 {
 	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
-/* pread all of len at off, or fail (a short read means a truncated file). */
-static int read_exact(int fd, void *buf, size_t len, uint64_t off)
-{
-	size_t done = 0;
-	while (done < len) {
-		ssize_t n = pread(fd, (char *)buf + done, len - done, (off_t)(off + done));
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -1;
-		if (n == 0) {
-			errno = EIO;
-			return -1;
-		}
-		done += (size_t)n;
-	}
-	return 0;
 }
 
 int sif_has_magic(const unsigned char *head, size_t len)
@@ -172,13 +154,13 @@ int sif_parse(int fd, uint64_t file_size, const char *name, struct sif_image *ou
 	unsigned char h[SIF_HDR_LEN];
 	struct sif_header hdr = { 0 };
 	memset(out, 0, sizeof(*out));
-	if (file_size < SIF_HDR_LEN || read_exact(fd, h, sizeof(h), 0) < 0)
+	if (file_size < SIF_HDR_LEN || pread_full(fd, h, sizeof(h), 0) < 0)
 		return error_set(err, 0, "%s: truncated SIF file (%llu bytes, header needs %d)", name,
 				 (unsigned long long)file_size, SIF_HDR_LEN);
 	if (parse_header(h, file_size, name, &hdr, err) < 0)
 		return -1;
 	unsigned char *arr = xmalloc(hdr.descr_size);
-	int ret = read_exact(fd, arr, hdr.descr_size, hdr.descr_offset);
+	int ret = pread_full(fd, arr, hdr.descr_size, hdr.descr_offset);
 	if (ret < 0)
 		error_set(err, errno, "%s: read SIF descriptors", name);
 	else

@@ -6,6 +6,7 @@
  * layers in single_file_verify_layers). */
 #include "single_file.h"
 
+#include "../util/fsutil.h"
 #include "../util/json_read.h"
 #include "../util/sha256.h"
 #include "../util/xalloc.h"
@@ -26,26 +27,10 @@
 #define MT_OCI_MANIFEST_ "application/vnd.oci.image.manifest.v1+json"
 #define MT_DOCKER_MANIFEST_ "application/vnd.docker.distribution.manifest.v2+json"
 
-static int pread_exact(int fd, void *buf, size_t len, uint64_t off)
-{
-	size_t done = 0;
-	while (done < len) {
-		ssize_t n = pread(fd, (char *)buf + done, len - done, (off_t)(off + done));
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			errno = n == 0 ? EIO : errno;
-			return -1;
-		}
-		done += (size_t)n;
-	}
-	return 0;
-}
-
 static int has_squashfs_magic(int fd, uint64_t off)
 {
 	char m[4];
-	return pread_exact(fd, m, 4, off) == 0 && memcmp(m, SQUASHFS_MAGIC, 4) == 0;
+	return pread_full(fd, m, 4, off) == 0 && memcmp(m, SQUASHFS_MAGIC, 4) == 0;
 }
 
 static const struct sif_object *find_type(const struct sif_image *s, int32_t type, size_t *count)
@@ -62,11 +47,11 @@ enum single_file_kind single_file_sniff(int fd)
 {
 	unsigned char head[SIF_HDR_LEN];
 	struct stat st;
-	if (fstat(fd, &st) < 0 || pread_exact(fd, head, 4, 0) < 0)
+	if (fstat(fd, &st) < 0 || pread_full(fd, head, 4, 0) < 0)
 		return SINGLE_FILE_NOT;
 	if (memcmp(head, SQUASHFS_MAGIC, 4) == 0)
 		return SINGLE_FILE_SQUASHFS;
-	if (pread_exact(fd, head, sizeof head, 0) < 0 || !sif_has_magic(head, sizeof head))
+	if (pread_full(fd, head, sizeof head, 0) < 0 || !sif_has_magic(head, sizeof head))
 		return SINGLE_FILE_NOT;
 	struct sif_image s;
 	struct error err;
@@ -88,7 +73,7 @@ static int read_verified(const struct single_file *f, const struct sif_object *o
 		return error_set(err, 0, "%s: OCI %s %s is %llu bytes (at most %u)", f->path, what, digest,
 				 (unsigned long long)o->size, SMALL_BLOB_MAX);
 	char *buf = xmalloc((size_t)o->size + 1), sum[72];
-	if (pread_exact(f->fd, buf, (size_t)o->size, o->offset) < 0) {
+	if (pread_full(f->fd, buf, (size_t)o->size, o->offset) < 0) {
 		free(buf);
 		return error_set(err, errno, "%s: read OCI %s", f->path, what);
 	}
@@ -244,7 +229,7 @@ static json_object *read_root_index(const struct single_file *f, const struct si
 		       NULL;
 	char *text = xcalloc(1, (size_t)ri->size + 1);
 	json_object *index = NULL;
-	if (pread_exact(f->fd, text, (size_t)ri->size, ri->offset) == 0)
+	if (pread_full(f->fd, text, (size_t)ri->size, ri->offset) == 0)
 		index = json_parse_object(text, f->path, err);
 	else
 		error_set(err, errno, "%s: read OCI root index", f->path);
@@ -303,7 +288,7 @@ static int open_native_sif(struct single_file *f, const struct sif_image *s, str
 static int open_squashfs(struct single_file *f, struct error *err)
 {
 	unsigned char sb[96];
-	if (pread_exact(f->fd, sb, sizeof sb, 0) < 0)
+	if (pread_full(f->fd, sb, sizeof sb, 0) < 0)
 		return error_set(err, 0, "%s: truncated squashfs (no superblock)", f->path);
 	uint64_t used = 0;
 	for (int i = 7; i >= 0; i--)
@@ -376,7 +361,7 @@ int single_file_verify_layers(const struct single_file *f, struct error *err)
 		sha256_init(&h);
 		for (uint64_t done = 0; done < l->size && ret == 0;) {
 			size_t n = l->size - done < CHUNK ? (size_t)(l->size - done) : CHUNK;
-			if (pread_exact(f->fd, buf, n, l->offset + done) < 0)
+			if (pread_full(f->fd, buf, n, l->offset + done) < 0)
 				ret = error_set(err, errno, "%s: read layer %s", f->path, l->digest);
 			sha256_update(&h, buf, n);
 			done += n;

@@ -12,6 +12,7 @@
 #define _GNU_SOURCE /* strchrnul */
 #include "single_file.h"
 
+#include "../util/fsutil.h"
 #include "../util/xalloc.h"
 
 #include <errno.h>
@@ -47,15 +48,7 @@ static int range_read_at(sqfs_file_t *file, sqfs_u64 off, void *buf, size_t len)
 	struct range_file *r = (struct range_file *)file;
 	if (off > r->size || len > r->size - off)
 		return SQFS_ERROR_OUT_OF_BOUNDS;
-	for (size_t done = 0; done < len;) {
-		ssize_t n = pread(r->fd, (char *)buf + done, len - done, (off_t)(r->offset + off + done));
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return SQFS_ERROR_IO;
-		done += (size_t)n;
-	}
-	return 0;
+	return pread_full(r->fd, buf, len, r->offset + off) < 0 ? SQFS_ERROR_IO : 0;
 }
 
 static int range_write_at(sqfs_file_t *file, sqfs_u64 off, const void *buf, size_t len)

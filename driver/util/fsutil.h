@@ -5,6 +5,7 @@
 #include "error.h"
 
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 /* Remove dirfd/name and everything below it, never following symlinks.
@@ -32,5 +33,12 @@ FILE *fopen_in_root(const char *rootfs, const char *rel);
 
 /* FNV-1a, 64 bits: a short, stable name for a path (not a secure hash). */
 unsigned long long fnv1a64(const char *s);
+
+/* All of len bytes at off, or -1 with errno (EIO for a short read: the
+ * file ends before them). EINTR is retried. */
+int pread_full(int fd, void *buf, size_t len, uint64_t off);
+
+/* All of len bytes at off, or -1 with errno (EIO if nothing is written). */
+int pwrite_full(int fd, const void *buf, size_t len, uint64_t off);
 
 #endif

@@ -1,6 +1,7 @@
 #define _GNU_SOURCE
 #include "oci_sif.h"
 
+#include "../../util/fsutil.h"
 #include "../../util/xalloc.h"
 #include "../unpack/digest.h"
 
@@ -26,38 +27,6 @@ static uint64_t get_le(const unsigned char *p, int bytes)
 	for (int i = bytes - 1; i >= 0; i--)
 		v = v << 8 | p[i];
 	return v;
-}
-
-static int pwrite_all(int fd, const void *buf, size_t len, uint64_t off)
-{
-	const char *p = buf;
-	while (len > 0) {
-		ssize_t n = pwrite(fd, p, len, (off_t)off);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return -1;
-		p += n;
-		len -= (size_t)n;
-		off += (uint64_t)n;
-	}
-	return 0;
-}
-
-static int pread_all(int fd, void *buf, size_t len, uint64_t off)
-{
-	char *p = buf;
-	while (len > 0) {
-		ssize_t n = pread(fd, p, len, (off_t)off);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return -1;
-		p += n;
-		len -= (size_t)n;
-		off += (uint64_t)n;
-	}
-	return 0;
 }
 
 /* The spare slots SingularityCE leaves for overlays and signatures. */
@@ -97,7 +66,7 @@ static int copy_file(struct oci_sif_writer *w, struct oci_sif_blob *b, struct er
 		if (n == 0)
 			break;
 		digest_update(ctx, buf, (size_t)n);
-		if (pwrite_all(w->fd, buf, (size_t)n, off + len) < 0) {
+		if (pwrite_full(w->fd, buf, (size_t)n, off + len) < 0) {
 			ret = error_set(err, errno, "write the image file");
 			break;
 		}
@@ -122,7 +91,7 @@ int oci_sif_add(struct oci_sif_writer *w, struct oci_sif_blob *b, struct error *
 	if (b->path) {
 		if (copy_file(w, b, err) < 0)
 			return -1;
-	} else if (pwrite_all(w->fd, b->data, b->len, w->end) < 0) {
+	} else if (pwrite_full(w->fd, b->data, b->len, w->end) < 0) {
 		return error_set(err, errno, "write the image file");
 	}
 	/* OCI blobs follow each other with no alignment gap (sif_format.h). */
@@ -202,7 +171,7 @@ int oci_sif_finish(struct oci_sif_writer *w, struct error *err)
 	int ret = 0;
 	/* Header and descriptors last, then to disk: until then the file has
 	 * no SIF magic, and nothing takes it for an image. */
-	if (pwrite_all(w->fd, area, SIF_DEFAULT_DESCR_OFFSET + slots * SIF_DESCR_LEN, 0) < 0 || fsync(w->fd) < 0)
+	if (pwrite_full(w->fd, area, SIF_DEFAULT_DESCR_OFFSET + slots * SIF_DESCR_LEN, 0) < 0 || fsync(w->fd) < 0)
 		ret = error_set(err, errno, "write the image file");
 	free(area);
 	return ret;
@@ -219,7 +188,7 @@ int oci_sif_check(const struct oci_sif_writer *w, struct error *err)
 	size_t slots = total_slots(w), len = SIF_DEFAULT_DESCR_OFFSET + slots * SIF_DESCR_LEN;
 	unsigned char *got = xmalloc(len), *want = xcalloc(len, 1);
 	int ret = 0;
-	if (pread_all(w->fd, got, len, 0) < 0) {
+	if (pread_full(w->fd, got, len, 0) < 0) {
 		ret = error_set(err, errno, "read back the image file");
 		goto out;
 	}
@@ -243,7 +212,7 @@ int oci_sif_check(const struct oci_sif_writer *w, struct error *err)
 			continue;
 		char *buf = xmalloc(size + 1);
 		char digest[DIGEST_MAX_STRING];
-		if (pread_all(w->fd, buf, size, off) < 0)
+		if (pread_full(w->fd, buf, size, off) < 0)
 			ret = error_set(err, errno, "read back the image file");
 		else {
 			digest_sha256_buffer(buf, size, digest, sizeof digest);
