@@ -159,31 +159,10 @@ static int pull_to_file(struct ochre_context *ctx, const struct pull_options *o,
 	struct cache c;
 	if (cache_open(&ctx->cfg, &c, err) < 0)
 		return -1;
-	char *argv[20] = { ctx->importer_path, "--log-level", (char *)log_level_name(log_level_current), "--cache",
-			   c.root };
-	size_t na = 5;
-	if (o->img.platform) {
-		argv[na++] = "--platform";
-		argv[na++] = (char *)o->img.platform;
-	}
-	if (o->img.authfile) {
-		argv[na++] = "--authfile";
-		argv[na++] = (char *)o->img.authfile;
-	}
-	if (image_registry_is_insecure(&ctx->cfg, image, o->img.no_https))
-		argv[na++] = "--no-https";
-	argv[na++] = "--sif-out";
-	argv[na++] = (char *)target;
-	if (o->force)
-		argv[na++] = "--force";
-	if (o->keep_layers)
-		argv[na++] = "--keep-layers";
-	argv[na++] = (char *)image;
-	argv[na] = NULL;
-	char *what = xasprintf("pull of %s", image);
-	struct helper_run run = { .argv = argv, .what = what };
-	char *reply = helper_run(&run, err);
-	free(what);
+	struct import_file file = { .path = target, .force = o->force, .keep_layers = o->keep_layers };
+	char *reply = image_run_importer(ctx->importer_path, c.root, image, &o->img,
+					 image_registry_is_insecure(&ctx->cfg, image, o->img.no_https), &file,
+					 "pull of", err);
 	cache_close(&c);
 	if (!reply)
 		return -1;

@@ -72,14 +72,13 @@ static char *cheap_key(const struct cache *c, const struct image_ref *ref, bool 
 	return key;
 }
 
-/* Run ochre-import, which verifies and unpacks the image (once, under the
- * cache lock) and replies with its cache key (helper.h). */
-static char *run_importer(const char *importer, const char *cache_root, const char *image,
-			  const struct image_pull_options *opts, bool no_https, struct error *err)
+char *image_run_importer(const char *importer, const char *cache_root, const char *image,
+			 const struct image_pull_options *opts, bool no_https, const struct import_file *file,
+			 const char *what, struct error *err)
 {
 	/* Credentials never go on this command line (anyone can read it in
 	 * /proc): the importer finds them in the environment or in files. */
-	char *argv[12] = { (char *)importer, "--log-level", (char *)log_level_name(log_level_current), "--cache",
+	char *argv[20] = { (char *)importer, "--log-level", (char *)log_level_name(log_level_current), "--cache",
 			   (char *)cache_root };
 	size_t na = 5;
 	if (opts->platform) {
@@ -92,18 +91,27 @@ static char *run_importer(const char *importer, const char *cache_root, const ch
 	}
 	if (no_https)
 		argv[na++] = "--no-https";
+	if (file) {
+		argv[na++] = "--sif-out";
+		argv[na++] = (char *)file->path;
+		if (file->force)
+			argv[na++] = "--force";
+		if (file->keep_layers)
+			argv[na++] = "--keep-layers";
+	}
 	argv[na++] = (char *)image;
 	argv[na] = NULL;
-	char *what = xasprintf("image import of %s", image);
-	struct helper_run run = { .argv = argv, .what = what };
-	char *key = helper_run(&run, err);
-	if (key && !*key) {
-		error_set(err, 0, "%s failed", what);
-		free(key);
-		key = NULL;
+	char *text = xasprintf("%s %s", what, image);
+	struct helper_run run = { .argv = argv, .what = text };
+	char *reply = helper_run(&run, err);
+	/* Filling the cache, the reply is the cache key: there must be one. */
+	if (!file && reply && !*reply) {
+		error_set(err, 0, "%s failed", text);
+		free(reply);
+		reply = NULL;
 	}
-	free(what);
-	return key;
+	free(text);
+	return reply;
 }
 
 bool image_registry_is_insecure(const struct ochre_config *cfg, const char *text, bool no_https)
@@ -212,24 +220,12 @@ static int fetch_single_file(const struct ochre_config *cfg, const char *importe
 			error_set(err, 0, "%s is not in the cache, and --no-pull forbids downloading it", arg);
 			goto out;
 		}
-		bool insecure = image_registry_is_insecure(cfg, arg, opts->no_https);
-		char *argv[14] = { (char *)importer, "--log-level", (char *)log_level_name(log_level_current),
-				   "--cache", c.root };
-		size_t na = 5;
-		if (opts->authfile) {
-			argv[na++] = "--authfile";
-			argv[na++] = (char *)opts->authfile;
-		}
-		if (insecure)
-			argv[na++] = "--no-https";
-		argv[na++] = "--sif-out";
-		argv[na++] = path;
-		argv[na++] = (char *)arg;
-		argv[na] = NULL;
-		char *what = xasprintf("download of %s", arg);
-		struct helper_run run = { .argv = argv, .what = what };
-		char *reply = helper_run(&run, err);
-		free(what);
+		/* A whole file is fetched: no platform to choose. */
+		struct image_pull_options fetch = { .authfile = opts->authfile };
+		struct import_file to = { .path = path };
+		char *reply = image_run_importer(importer, c.root, arg, &fetch,
+						 image_registry_is_insecure(cfg, arg, opts->no_https), &to,
+						 "download of", err);
 		if (!reply)
 			goto out;
 		free(reply);
@@ -295,9 +291,10 @@ int image_prepare_opts(const struct ochre_config *cfg, const char *importer, con
 				  opts->platform ? " for platform " : "", opts->platform ? opts->platform : "");
 			goto out;
 		}
-		img->key = run_importer(
-			importer, c.root, ref.text, opts,
-			ref.kind == IMAGE_DOCKER && image_registry_is_insecure(cfg, ref.text, opts->no_https), err);
+		img->key = image_run_importer(importer, c.root, ref.text, opts,
+					      ref.kind == IMAGE_DOCKER &&
+						      image_registry_is_insecure(cfg, ref.text, opts->no_https),
+					      NULL, "image import of", err);
 		if (!img->key)
 			goto out;
 		free(entry);

@@ -49,6 +49,22 @@ enum {
  * when it was not; -1 with err ("CMD: --platform needs ..."). */
 int image_pull_option(int c, const char *arg, const char *cmd, struct image_pull_options *o, struct error *err);
 
+/* What ochre-import writes instead of a cache entry: a single file (an
+ * OCI-SIF, or the SIF fetched). */
+struct import_file {
+	const char *path;
+	bool force;       /* over an existing file */
+	bool keep_layers; /* one squashfs per layer */
+};
+
+/* Run ochre-import on image with the pull options (plain HTTP when
+ * no_https): fill the cache (file NULL; the reply is the cache key) or
+ * write file. what names the work in messages ("pull of"). Its one-line
+ * reply (helper.h), or NULL with err. */
+char *image_run_importer(const char *importer, const char *cache_root, const char *image,
+			 const struct image_pull_options *opts, bool no_https, const struct import_file *file,
+			 const char *what, struct error *err);
+
 /* importer: the ochre-import binary, run when the image is not cached. */
 int image_prepare(const struct ochre_config *cfg, const char *importer, const char *arg, struct image *img,
 		  struct error *err);
